@@ -1,0 +1,57 @@
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { httpLoggerOptions } from 'src/common/logging';
+import { AppConfig } from 'src/config/app-config';
+import { DatabaseEndpoint } from 'src/database/database-endpoint';
+import { DatabaseModule } from 'src/database/database.module';
+import { HealthModule } from 'src/health/health.module';
+import { JobsModule } from 'src/jobs/jobs.module';
+import { MetricsModule } from 'src/metrics/metrics.module';
+import { QueueBackend } from 'src/queue/queue-backend';
+import { QueueModule } from 'src/queue/queue.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  database: DatabaseEndpoint;
+  queue: QueueBackend;
+  /** Serve HTTP (api). False for a worker process. */
+  http: boolean;
+  /** Run queue workers in this process. */
+  runWorkers: boolean;
+  /** Where JSON logs go (stdout by default); tests capture them. */
+  logDestination?: DestinationStream;
+  /** Extra modules, e.g. job kinds that exist only in tests. */
+  imports?: ModuleMetadata['imports'];
+}
+
+@Module({})
+export class ConfigModule {}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        {
+          module: ConfigModule,
+          global: true,
+          providers: [{ provide: AppConfig, useValue: options.config }],
+          exports: [AppConfig],
+        },
+        LoggerModule.forRoot({
+          pinoHttp: {
+            ...httpLoggerOptions(options.config.LOG_LEVEL, options.logDestination),
+            quietReqLogger: true,
+          },
+        }),
+        DatabaseModule.forRoot(options.database),
+        QueueModule.forRoot(options.queue),
+        JobsModule.forRoot({ runWorkers: options.runWorkers }),
+        ...(options.http ? [HealthModule, MetricsModule] : []),
+        ...(options.imports ?? []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
+import { LogLevel } from 'src/config/config.schema';
+
+const REQUEST_ID_HEADER = 'x-request-id';
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * Paths into a log line that could hold a secret. Requests are serialised without headers or
+ * bodies at all (below), so this list is a second line of defence for anything logged by hand.
+ */
+export const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'apiKey',
+  '*.apiKey',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'cookie',
+  '*.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers',
+  'res.headers',
+];
+
+export function baseLoggerOptions(level: LogLevel): LoggerOptions {
+  return {
+    level,
+    base: { service: 'interpretable-audit', pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }) },
+  };
+}
+
+/** A logger for the moments before Nest exists (config errors, the embedded database). */
+export function bootLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
+  return destination ? pino(baseLoggerOptions(level), destination) : pino(baseLoggerOptions(level));
+}
+
+/** Accepts a caller's request id when it is sane, so one id follows a request across services. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  const id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
+export function httpLoggerOptions(level: LogLevel, destination?: DestinationStream): PinoHttpOptions {
+  return {
+    ...baseLoggerOptions(level),
+    ...(destination ? { stream: destination } : {}),
+    genReqId: requestId,
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    autoLogging: { ignore: (req) => PROBE_PATHS.has((req.url ?? '').split('?')[0] ?? '') },
+    // Method and path only: no headers (credentials), no query string (may carry identifiers),
+    // no body (prompts and outputs are regulated data).
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url.split('?')[0],
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/** Thrown at start-up when PostgreSQL cannot be reached; its message names the server and cause. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+/** `host:port/database as user`, never the password: safe for logs and error messages. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const db = u.pathname.replace(/^\//, '') || '(default database)';
+    return `${u.hostname}:${u.port || '5432'}/${db}${u.username ? ` as ${decodeURIComponent(u.username)}` : ''}`;
+  } catch {
+    return '(unparseable database URL)';
+  }
+}
+
+export function connectionFailure(url: string, error: unknown): DatabaseUnavailableError {
+  const cause =
+    error instanceof AggregateError && error.errors.length > 0
+      ? (error.errors as Error[]).map((e) => e.message).join('; ')
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return new DatabaseUnavailableError(
+    `cannot connect to PostgreSQL at ${describeDatabaseUrl(url)}: ${cause || 'unknown error'}`,
+  );
+}

@@ -1,0 +1,49 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from 'src/config/app-config';
+import { DatabaseEndpoint } from 'src/database/database-endpoint';
+import { connectionFailure, describeDatabaseUrl } from 'src/database/database.errors';
+import { dataSourceOptions } from 'src/database/data-source-options';
+import { migrateToLatest } from 'src/database/migrator';
+
+export const DATABASE_ENDPOINT = Symbol('DATABASE_ENDPOINT');
+
+/**
+ * TypeORM on the resolved endpoint. Pending migrations are applied before any module can use the
+ * connection. No retry loop: a database that is not there at start-up is an operator problem that
+ * must be reported at once (compose waits for the database's health check instead).
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(endpoint: DatabaseEndpoint): DynamicModule {
+    return {
+      module: DatabaseModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => dataSourceOptions(endpoint.url, config.DB_POOL_SIZE),
+          dataSourceFactory: async (options) => {
+            if (!options) throw new Error('database options are missing');
+            const dataSource = new DataSource(options);
+            try {
+              await dataSource.initialize();
+            } catch (error) {
+              throw connectionFailure(endpoint.url, error);
+            }
+            const applied = await migrateToLatest(dataSource);
+            new Logger('Database').log(
+              { database: describeDatabaseUrl(endpoint.url), embedded: Boolean(endpoint.embedded), applied },
+              'database ready',
+            );
+            return dataSource;
+          },
+          retryAttempts: 0,
+        }),
+      ],
+      providers: [{ provide: DATABASE_ENDPOINT, useValue: endpoint }],
+      exports: [DATABASE_ENDPOINT],
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { DomainErrorFilter } from 'src/common/domain-error.filter';
+import { createValidationPipe } from 'src/common/validation';
+import { AppConfig } from 'src/config/app-config';
+import { MetricsService } from 'src/metrics/metrics.service';
+
+/**
+ * Everything that turns the Nest application into our HTTP API. Shared by `main.ts` and the e2e
+ * tests, so the tests exercise exactly what production serves.
+ */
+export function configureHttpApp(app: NestExpressApplication, config: AppConfig): INestApplication {
+  app.use(app.get(MetricsService).httpMiddleware());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
+      },
+    }),
+  );
+  app.useBodyParser('json', { limit: config.BODY_LIMIT });
+  app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new DomainErrorFilter());
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Interpretable model audit service')
+      .setDescription(
+        'Signed attribution records, audit reports and evidence packages for generations of interpretable language models.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Application API key' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

@@ -1,0 +1,60 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const JOB_STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/**
+ * The job state users see (in the API and the portal). It is written by our own code around each
+ * processor run, never derived from queue events, which a backend may drop. A row is written before
+ * the job is put on the queue, so a queue outage delays a job but never loses it.
+ */
+@Entity('jobs')
+@Index('jobs_status_created_idx', ['status', 'createdAt'])
+export class JobEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text' })
+  queue!: string;
+
+  @Column({ type: 'text' })
+  kind!: string;
+
+  @Column({ type: 'text' })
+  status!: JobStatus;
+
+  /** 0 to 100. */
+  @Column({ type: 'smallint', default: 0 })
+  progress!: number;
+
+  @Column({ name: 'progress_message', type: 'text', nullable: true })
+  progressMessage!: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  payload!: Record<string, unknown>;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'max_attempts', type: 'integer' })
+  maxAttempts!: number;
+
+  @Column({ type: 'text', nullable: true })
+  error!: string | null;
+
+  /** Where the job's product lives (an artifact key, a record id), once it has one. */
+  @Column({ name: 'result_ref', type: 'text', nullable: true })
+  resultRef!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+}

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { startProcess } from 'src/bootstrap';
+
+// Queue workers only, no HTTP: reports, evidence packages, checkpoints, verification.
+void startProcess('worker');
