@@ -46,7 +46,6 @@ export async function startProcess(role: ProcessRole): Promise<void> {
         bodyParser: false,
         abortOnError: false,
       });
-      http.useLogger(http.get(PinoNestLogger));
       configureHttpApp(http, config);
       await http.listen(config.PORT, config.HOST);
       app = http;

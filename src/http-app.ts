@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { DomainErrorFilter } from 'src/common/domain-error.filter';
 import { createValidationPipe } from 'src/common/validation';
 import { AppConfig } from 'src/config/app-config';
@@ -12,6 +13,7 @@ import { MetricsService } from 'src/metrics/metrics.service';
  * tests, so the tests exercise exactly what production serves.
  */
 export function configureHttpApp(app: NestExpressApplication, config: AppConfig): INestApplication {
+  app.useLogger(app.get(PinoNestLogger));
   app.use(app.get(MetricsService).httpMiddleware());
   app.use(
     helmet({

@@ -6,6 +6,7 @@ import { JobEntity } from 'src/jobs/job.entity';
 import {
   DEFAULT_MAX_ATTEMPTS,
   JOBS_QUEUE,
+  QUEUE_ADD_TIMEOUT_MS,
   REQUEUE_AFTER_MS,
 } from 'src/jobs/jobs.constants';
 import { JobNotFoundError, PermanentJobError } from 'src/jobs/jobs.errors';
@@ -65,8 +66,8 @@ export class JobsService {
   }
 
   /** Puts rows that never reached a worker back on the queue (deduplicated by job id). */
-  async requeueStale(now = new Date()): Promise<number> {
-    const stale = await this.jobs.findQueuedBefore(new Date(now.getTime() - REQUEUE_AFTER_MS), 100);
+  async requeueStale(olderThanMs = REQUEUE_AFTER_MS): Promise<number> {
+    const stale = await this.jobs.findQueuedBefore(new Date(Date.now() - olderThanMs), 100);
     for (const job of stale) await this.addToQueue(job);
     return stale.length;
   }
@@ -111,7 +112,26 @@ export class JobsService {
     }
   }
 
+  /**
+   * Bounded in time: with Redis down, BullMQ would otherwise wait for it indefinitely and hold the
+   * caller's request. A late add that still lands is harmless (the job id deduplicates).
+   */
   private async addToQueue(job: JobEntity): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`queue did not accept the job within ${QUEUE_ADD_TIMEOUT_MS} ms`)),
+        QUEUE_ADD_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([this.send(job), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async send(job: JobEntity): Promise<void> {
     await this.queue.add(
       job.kind,
       { jobId: job.id },

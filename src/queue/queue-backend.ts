@@ -13,6 +13,8 @@ export interface QueueBackend {
   readonly connection: ConnectionOptions | PostgresPoolConfig;
   /** Where it points, without credentials, for logs. */
   readonly description: string;
+  /** Redis key prefix (Redis only): lets tests share one Redis without seeing each other's jobs. */
+  readonly prefix?: string;
 }
 
 /** BullMQ's tables live in their own schema, away from ours and our migrations. */
@@ -41,7 +43,7 @@ export function redisConnectionFromUrl(url: string): ConnectionOptions {
 export function selectQueueBackend(
   redisUrl: string | undefined,
   databaseUrl: string,
-  opts: { schema?: string; poolSize?: number } = {},
+  opts: { schema?: string; poolSize?: number; prefix?: string } = {},
 ): QueueBackend {
   if (redisUrl) {
     setDefaultBackendFactory(undefined);
@@ -50,6 +52,7 @@ export function selectQueueBackend(
       kind: 'redis',
       connection: redisConnectionFromUrl(redisUrl),
       description: `redis ${u.hostname}:${u.port || '6379'}`,
+      ...(opts.prefix ? { prefix: opts.prefix } : {}),
     };
   }
   setDefaultBackendFactory(createPostgresBackend);

@@ -14,6 +14,7 @@ export class QueueModule {
         BullModule.forRoot({
           // The union is BullMQ's own: Redis options, or a pg pool config for its PostgreSQL backend.
           connection: backend.connection as never,
+          ...(backend.prefix ? { prefix: backend.prefix } : {}),
         }),
       ],
       providers: [{ provide: QUEUE_BACKEND, useValue: backend }],
