@@ -4,10 +4,11 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule } from 'src/app.module';
-import { bootLogger } from 'src/common/logging';
+import { BootNestLogger, bootLogger } from 'src/common/logging';
 import { AppConfig } from 'src/config/app-config';
 import { ConfigValidationError, describeConfig, loadConfig } from 'src/config/config';
 import { DatabaseEndpoint, openDatabaseEndpoint } from 'src/database/database-endpoint';
+import { assertDatabaseReachable } from 'src/database/database.errors';
 import { configureHttpApp } from 'src/http-app';
 import { selectQueueBackend } from 'src/queue/queue-backend';
 
@@ -37,12 +38,13 @@ export async function startProcess(role: ProcessRole): Promise<void> {
   try {
     if (!config.DATABASE_URL) log.info({ dataDir: config.DATA_DIR }, 'starting embedded PostgreSQL');
     database = await openDatabaseEndpoint(config, (line) => log.debug({ postgres: line }));
+    await assertDatabaseReachable(database.url);
     const runWorkers = role === 'worker' || config.RUN_WORKERS;
     const queue = selectQueueBackend(config.REDIS_URL, database.url);
     const module = AppModule.forRoot({ config, database, queue, http: role === 'api', runWorkers });
     if (role === 'api') {
       const http = await NestFactory.create<NestExpressApplication>(module, {
-        bufferLogs: true,
+        logger: new BootNestLogger(log),
         bodyParser: false,
         abortOnError: false,
       });
@@ -51,7 +53,7 @@ export async function startProcess(role: ProcessRole): Promise<void> {
       app = http;
     } else {
       app = await NestFactory.createApplicationContext(module, {
-        bufferLogs: true,
+        logger: new BootNestLogger(log),
         abortOnError: false,
       });
       app.useLogger(app.get(PinoNestLogger));

@@ -25,3 +25,20 @@ export function connectionFailure(url: string, error: unknown): DatabaseUnavaila
     `cannot connect to PostgreSQL at ${describeDatabaseUrl(url)}: ${cause || 'unknown error'}`,
   );
 }
+
+/**
+ * One connection attempt before anything else starts, so an unreachable or misconfigured database
+ * is reported at once, by name, instead of after an ORM's retry loop.
+ */
+export async function assertDatabaseReachable(url: string, timeoutMs = 10_000): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    throw connectionFailure(url, error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

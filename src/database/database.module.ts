@@ -12,7 +12,8 @@ export const DATABASE_ENDPOINT = Symbol('DATABASE_ENDPOINT');
 /**
  * TypeORM on the resolved endpoint. Pending migrations are applied before any module can use the
  * connection. No retry loop: a database that is not there at start-up is an operator problem that
- * must be reported at once (compose waits for the database's health check instead).
+ * must be reported at once (bootstrap checks it first; compose waits for the database's health
+ * check).
  */
 @Module({})
 export class DatabaseModule {
@@ -39,7 +40,10 @@ export class DatabaseModule {
             );
             return dataSource;
           },
-          retryAttempts: 0,
+          // 0 means "the default" (9 tries, 3 s apart) to @nestjs/typeorm; bootstrap has already
+          // checked the connection, so one quick retry covers a blip and no more.
+          retryAttempts: 1,
+          retryDelay: 500,
         }),
       ],
       providers: [{ provide: DATABASE_ENDPOINT, useValue: endpoint }],

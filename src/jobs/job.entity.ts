@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 
 export const JOB_STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -9,6 +17,9 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
  * the job is put on the queue, so a queue outage delays a job but never loses it.
  */
 @Entity('jobs')
+@Check('jobs_status_check', `"status" IN ('queued', 'running', 'retrying', 'succeeded', 'failed')`)
+@Check('jobs_progress_check', `"progress" BETWEEN 0 AND 100`)
+@Check('jobs_max_attempts_check', `"max_attempts" >= 1`)
 @Index('jobs_status_created_idx', ['status', 'createdAt'])
 export class JobEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -30,7 +41,7 @@ export class JobEntity {
   @Column({ name: 'progress_message', type: 'text', nullable: true })
   progressMessage!: string | null;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: {} })
   payload!: Record<string, unknown>;
 
   @Column({ type: 'integer', default: 0 })

@@ -43,10 +43,12 @@ export class MetricsService {
     return (req: Request, res: Response, next: NextFunction): void => {
       const end = this.httpDuration.startTimer();
       res.once('finish', () => {
-        const route = req.route as { path?: string } | undefined;
+        const path = (req.route as { path?: unknown } | undefined)?.path;
+        // Nest answers unknown URLs from a catch-all route ({/*splat}); that is not a route of ours.
+        const matched = typeof path === 'string' && !path.includes('*');
         end({
           method: req.method,
-          route: route?.path ? `${req.baseUrl}${route.path}` : 'unmatched',
+          route: matched ? `${req.baseUrl}${path}` : 'unmatched',
           status: String(res.statusCode),
         });
       });
