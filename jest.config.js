@@ -17,7 +17,9 @@ const swc = [
 const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|uid|strtok3|token-types|@tokenizer)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|file-type|uid|strtok3|token-types|@tokenizer)/)',
+  ],
   moduleNameMapper: { '^src/(.*)$': '<rootDir>/src/$1', '^test/(.*)$': '<rootDir>/test/$1' },
   rootDir: __dirname,
 };
@@ -30,7 +32,17 @@ module.exports = {
   moduleNameMapper: base.moduleNameMapper,
   projects: [
     { ...base, displayName: 'small', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...base, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/jest-timeout.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/jest-timeout.ts'] },
+    {
+      ...base,
+      displayName: 'medium',
+      testMatch: ['<rootDir>/test/medium/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-timeout.ts'],
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-timeout.ts'],
+    },
   ],
 };

@@ -36,7 +36,8 @@ export async function startProcess(role: ProcessRole): Promise<void> {
   let database: DatabaseEndpoint | undefined;
   let app: INestApplicationContext | undefined;
   try {
-    if (!config.DATABASE_URL) log.info({ dataDir: config.DATA_DIR }, 'starting embedded PostgreSQL');
+    if (!config.DATABASE_URL)
+      log.info({ dataDir: config.DATA_DIR }, 'starting embedded PostgreSQL');
     database = await openDatabaseEndpoint(config, (line) => log.debug({ postgres: line }));
     await assertDatabaseReachable(database.url);
     const runWorkers = role === 'worker' || config.RUN_WORKERS;
@@ -60,11 +61,20 @@ export async function startProcess(role: ProcessRole): Promise<void> {
       await app.init();
     }
     log.info(
-      { role, port: role === 'api' ? config.PORT : undefined, queue: queue.description, runWorkers, startupMs: Date.now() - started },
+      {
+        role,
+        port: role === 'api' ? config.PORT : undefined,
+        queue: queue.description,
+        runWorkers,
+        startupMs: Date.now() - started,
+      },
       role === 'api' ? `listening on http://${config.HOST}:${config.PORT}` : 'worker running',
     );
   } catch (error) {
-    log.fatal({ err: error }, `start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    log.fatal(
+      { err: error },
+      `start-up failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     await app?.close().catch(() => undefined);
     await database?.embedded?.stop().catch(() => undefined);
     return exitAfterFlush(log, 1);

@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { DomainError, ErrorCategory, ValidationFailedError } from 'src/common/domain-error';
@@ -80,7 +87,8 @@ export class DomainErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      const category = CATEGORY_BY_STATUS.get(status) ?? (status >= 500 ? 'internal' : 'malformed_request');
+      const category =
+        CATEGORY_BY_STATUS.get(status) ?? (status >= 500 ? 'internal' : 'malformed_request');
       const body: ErrorBody = { error: { code: category, message: exception.message } };
       if (status >= 500) return this.serverError(exception, status, body);
       return { status, body };
@@ -92,7 +100,9 @@ export class DomainErrorFilter implements ExceptionFilter {
         body: {
           error: {
             code: tooLarge ? 'payload_too_large' : 'malformed_request',
-            message: tooLarge ? 'request body is larger than the limit' : `unreadable request body: ${exception.message}`,
+            message: tooLarge
+              ? 'request body is larger than the limit'
+              : `unreadable request body: ${exception.message}`,
           },
         },
       };

@@ -48,12 +48,16 @@ export function bootLogger(level: LogLevel = 'info', destination?: DestinationSt
 /** Accepts a caller's request id when it is sane, so one id follows a request across services. */
 export function requestId(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
-  const id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const id =
+    typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }
 
-export function httpLoggerOptions(level: LogLevel, destination?: DestinationStream): PinoHttpOptions {
+export function httpLoggerOptions(
+  level: LogLevel,
+  destination?: DestinationStream,
+): PinoHttpOptions {
   return {
     ...baseLoggerOptions(level),
     ...(destination ? { stream: destination } : {}),

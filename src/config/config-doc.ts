@@ -6,7 +6,9 @@ export function configTableMarkdown(): string {
     ([name, v]) =>
       `| \`${name}\` | ${v.default === undefined ? '(unset)' : `\`${v.default}\``} | ${v.sensitive ? 'yes' : 'no'} | ${v.description} |`,
   );
-  return ['| Variable | Default | Secret | What it does |', '|---|---|---|---|', ...rows].join('\n');
+  return ['| Variable | Default | Secret | What it does |', '|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }
 
 if (require.main === module) {

@@ -18,31 +18,34 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const parsers = {
-  port(raw: string): number {
-    if (!/^\d+$/.test(raw)) throw new Error(`must be a whole number between 0 and 65535, got "${raw}"`);
+  port: (raw: string): number => {
+    if (!/^\d+$/.test(raw))
+      throw new Error(`must be a whole number between 0 and 65535, got "${raw}"`);
     const port = Number(raw);
     if (port > 65535) throw new Error(`must be between 0 and 65535, got ${port}`);
     return port;
   },
-  positiveInt(raw: string): number {
+  positiveInt: (raw: string): number => {
     if (!/^\d+$/.test(raw) || Number(raw) < 1) {
       throw new Error(`must be a whole number of at least 1, got "${raw}"`);
     }
     return Number(raw);
   },
-  bool(raw: string): boolean {
+  bool: (raw: string): boolean => {
     const value = raw.toLowerCase();
     if (['true', '1', 'yes'].includes(value)) return true;
     if (['false', '0', 'no'].includes(value)) return false;
     throw new Error(`must be true or false, got "${raw}"`);
   },
-  url(protocols: readonly string[]) {
+  url: (protocols: readonly string[]) => {
     return (raw: string): string => {
       let parsed: URL;
       try {
         parsed = new URL(raw);
       } catch {
-        throw new Error(`must be a URL such as ${protocols[0]}//host:port/..., got an unparseable value`);
+        throw new Error(
+          `must be a URL such as ${protocols[0]}//host:port/..., got an unparseable value`,
+        );
       }
       if (!protocols.includes(parsed.protocol)) {
         throw new Error(`must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
@@ -50,18 +53,18 @@ export const parsers = {
       return raw;
     };
   },
-  directory(raw: string): string {
+  directory: (raw: string): string => {
     if (raw.trim() === '') throw new Error('must be a directory path, got an empty value');
     return isAbsolute(raw) ? raw : resolve(process.cwd(), raw);
   },
-  byteSize(raw: string): number {
+  byteSize: (raw: string): number => {
     const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
     if (!match) throw new Error(`must be a size such as 512kb or 1mb, got "${raw}"`);
     const unit = (match[2] ?? 'b').toLowerCase();
     const factor = unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1;
     return Number(match[1]) * factor;
   },
-  logLevel(raw: string): LogLevel {
+  logLevel: (raw: string): LogLevel => {
     const level = raw.toLowerCase();
     if (!(LOG_LEVELS as readonly string[]).includes(level)) {
       throw new Error(`must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
@@ -70,87 +73,96 @@ export const parsers = {
   },
 };
 
-function spec<T>(s: VariableSpec<T>): VariableSpec<T> {
+/** A variable with a default: always has a value after validation. */
+function withDefault<T>(
+  s: VariableSpec<T> & { default: string },
+): VariableSpec<T> & { default: string } {
+  return s;
+}
+
+/** A variable without a default: `undefined` when unset. */
+function optional<T>(s: Omit<VariableSpec<T>, 'default'>): VariableSpec<T> {
   return s;
 }
 
 export const CONFIG_SCHEMA = {
-  PORT: spec({
+  PORT: withDefault({
     description: 'TCP port of the HTTP API (and, later, the portal).',
     default: '3000',
     sensitive: false,
     parse: parsers.port,
   }),
-  HOST: spec({
+  HOST: withDefault({
     description: 'Interface the HTTP server binds to.',
     default: '0.0.0.0',
     sensitive: false,
     parse: (raw) => raw,
   }),
-  DATABASE_URL: spec({
+  DATABASE_URL: optional({
     description:
       'PostgreSQL connection URL. Unset: an embedded PostgreSQL server is started with its data in DATA_DIR.',
     sensitive: true,
     parse: parsers.url(['postgres:', 'postgresql:']),
   }),
-  REDIS_URL: spec({
+  REDIS_URL: optional({
     description:
       'Redis URL for the BullMQ queues (production path). Unset: BullMQ runs on its PostgreSQL backend in the same database.',
     sensitive: true,
     parse: parsers.url(['redis:', 'rediss:']),
   }),
-  DATA_DIR: spec({
+  DATA_DIR: withDefault({
     description:
       'Folder for local state: the embedded PostgreSQL cluster and its credentials, and local artifacts.',
     default: './data',
     sensitive: false,
     parse: parsers.directory,
   }),
-  EMBEDDED_DB_PORT: spec({
+  EMBEDDED_DB_PORT: withDefault({
     description: 'Port of the embedded PostgreSQL server (used only when DATABASE_URL is unset).',
     default: '54329',
     sensitive: false,
     parse: parsers.port,
   }),
-  MODEL_STORE_DIR: spec({
-    description: 'Folder holding model packages as <name>/<version>/ (model.onnx, manifest.json, ...).',
+  MODEL_STORE_DIR: withDefault({
+    description:
+      'Folder holding model packages as <name>/<version>/ (model.onnx, manifest.json, ...).',
     default: './model-store',
     sensitive: false,
     parse: parsers.directory,
   }),
-  LOG_LEVEL: spec({
+  LOG_LEVEL: withDefault({
     description: 'Minimum level of the JSON logs written to stdout.',
     default: 'info',
     sensitive: false,
     parse: parsers.logLevel,
   }),
-  RUN_WORKERS: spec({
+  RUN_WORKERS: withDefault({
     description:
       'Whether the API process also runs the queue workers (single-process mode). Set false when separate worker processes run.',
     default: 'true',
     sensitive: false,
     parse: parsers.bool,
   }),
-  WORKER_CONCURRENCY: spec({
+  WORKER_CONCURRENCY: withDefault({
     description: 'Jobs each worker process runs at once per queue.',
     default: '2',
     sensitive: false,
     parse: parsers.positiveInt,
   }),
-  BODY_LIMIT: spec({
+  BODY_LIMIT: withDefault({
     description: 'Largest accepted request body (JSON); larger bodies get 413.',
     default: '1mb',
     sensitive: false,
     parse: parsers.byteSize,
   }),
-  SHUTDOWN_TIMEOUT_MS: spec({
+  SHUTDOWN_TIMEOUT_MS: withDefault({
     description:
       'How long a stopping process waits for in-flight requests and jobs before it exits anyway.',
     default: '25000',
     sensitive: false,
     parse: parsers.positiveInt,
   }),
-  DB_POOL_SIZE: spec({
+  DB_POOL_SIZE: withDefault({
     description: 'Maximum PostgreSQL connections in the application pool of each process.',
     default: '10',
     sensitive: false,

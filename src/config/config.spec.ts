@@ -22,7 +22,12 @@ describe('loadConfig', () => {
   it('reports every bad variable at once', () => {
     let caught: unknown;
     try {
-      loadConfig({ PORT: '-1', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', RUN_WORKERS: 'maybe' });
+      loadConfig({
+        PORT: '-1',
+        DATABASE_URL: 'mysql://x',
+        LOG_LEVEL: 'loud',
+        RUN_WORKERS: 'maybe',
+      });
     } catch (error) {
       caught = error;
     }

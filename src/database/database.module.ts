@@ -24,7 +24,13 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],
-          useFactory: (config: AppConfig) => dataSourceOptions(endpoint.url, config.DB_POOL_SIZE),
+          useFactory: (config: AppConfig) => ({
+            ...dataSourceOptions(endpoint.url, config.DB_POOL_SIZE),
+            // 0 means "the default" (9 tries, 3 s apart) to @nestjs/typeorm; bootstrap has already
+            // checked the connection, so one quick retry covers a blip and no more.
+            retryAttempts: 1,
+            retryDelay: 500,
+          }),
           dataSourceFactory: async (options) => {
             if (!options) throw new Error('database options are missing');
             const dataSource = new DataSource(options);
@@ -35,15 +41,15 @@ export class DatabaseModule {
             }
             const applied = await migrateToLatest(dataSource);
             new Logger('Database').log(
-              { database: describeDatabaseUrl(endpoint.url), embedded: Boolean(endpoint.embedded), applied },
+              {
+                database: describeDatabaseUrl(endpoint.url),
+                embedded: Boolean(endpoint.embedded),
+                applied,
+              },
               'database ready',
             );
             return dataSource;
           },
-          // 0 means "the default" (9 tries, 3 s apart) to @nestjs/typeorm; bootstrap has already
-          // checked the connection, so one quick retry covers a blip and no more.
-          retryAttempts: 1,
-          retryDelay: 500,
         }),
       ],
       providers: [{ provide: DATABASE_ENDPOINT, useValue: endpoint }],

@@ -1,6 +1,14 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { arch, platform, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
@@ -140,14 +148,20 @@ function binaries(): { initdb: string; postgres: string } {
       `no embedded PostgreSQL binaries for ${platform()}-${arch()} (${pkg} is not installed); set DATABASE_URL to use an external server`,
     );
   }
-  return { initdb: join(root, 'native', 'bin', 'initdb'), postgres: join(root, 'native', 'bin', 'postgres') };
+  return {
+    initdb: join(root, 'native', 'bin', 'initdb'),
+    postgres: join(root, 'native', 'bin', 'postgres'),
+  };
 }
 
 function initCluster(dataDir: string, clusterDir: string, runAs: RunAs | undefined): Credentials {
   // A half-initialised cluster (interrupted first start) is useless: start over.
   rmSync(clusterDir, { recursive: true, force: true });
   mkdirSync(clusterDir, { mode: 0o700 });
-  const credentials: Credentials = { user: 'postgres', password: randomBytes(24).toString('base64url') };
+  const credentials: Credentials = {
+    user: 'postgres',
+    password: randomBytes(24).toString('base64url'),
+  };
   const { initdb } = binaries();
   const pwfile = join(dataDir, '.initdb-pw');
   writeFileSync(pwfile, credentials.password, { mode: 0o600 });
@@ -243,7 +257,8 @@ function startServer(
     );
     child.once('exit', (code) => {
       if (ready) return;
-      const cause = recent.filter((l) => /FATAL|ERROR|HINT/.test(l)).join(' | ') || recent.join(' | ');
+      const cause =
+        recent.filter((l) => /FATAL|ERROR|HINT/.test(l)).join(' | ') || recent.join(' | ');
       reject(
         new EmbeddedPostgresError(
           `embedded PostgreSQL (data ${clusterDir}, port ${options.port}) exited with code ${code} before it was ready: ${cause}`,

@@ -57,7 +57,11 @@ async function generate(name: string | undefined): Promise<void> {
     throw new Error('generate needs a PascalCase VerbNoun name, e.g. CreateRecords');
   }
   const dir = mkdtempSync(join(tmpdir(), 'audit-migrate-'));
-  const server = await EmbeddedPostgres.start({ dataDir: dir, port: 54000 + (process.pid % 1000), database: 'gen' });
+  const server = await EmbeddedPostgres.start({
+    dataDir: dir,
+    port: 54000 + (process.pid % 1000),
+    database: 'gen',
+  });
   try {
     await withDataSource(server.url(), async (ds) => {
       await migrateToLatest(ds);
@@ -69,7 +73,15 @@ async function generate(name: string | undefined): Promise<void> {
       const timestamp = Date.now();
       const file = join(process.cwd(), 'migrations', `${timestamp}-${name}.ts`);
       const down = sql.downQueries.map((q) => q.query).reverse();
-      writeFileSync(file, migrationSource(name, timestamp, sql.upQueries.map((q) => q.query), down));
+      writeFileSync(
+        file,
+        migrationSource(
+          name,
+          timestamp,
+          sql.upQueries.map((q) => q.query),
+          down,
+        ),
+      );
       console.log(`wrote ${file}: read it, correct it, and run npm run check`);
     });
   } finally {
@@ -94,9 +106,10 @@ async function main(argv: string[]): Promise<void> {
     case 'show':
       return onConfiguredDatabase(async (ds) => {
         const applied = new Set(
-          ((await ds.query('SELECT name FROM migrations')) as { name: string }[]).map((r) => r.name),
+          (await ds.query<{ name: string }[]>('SELECT name FROM migrations')).map((r) => r.name),
         );
-        for (const m of ds.migrations) console.log(`${applied.has(m.name ?? '') ? '[x]' : '[ ]'} ${m.name}`);
+        for (const m of ds.migrations)
+          console.log(`${applied.has(m.name ?? '') ? '[x]' : '[ ]'} ${m.name}`);
       });
     case 'generate':
       return generate(arg);

@@ -8,7 +8,11 @@ export class JobNotFoundError extends NotFoundError {
 
 export class UnknownJobKindError extends DomainError {
   constructor(kind: string) {
-    super('malformed_request', 'unknown_job_kind', `no handler is registered for job kind "${kind}"`);
+    super(
+      'malformed_request',
+      'unknown_job_kind',
+      `no handler is registered for job kind "${kind}"`,
+    );
   }
 }
 

@@ -15,7 +15,10 @@ export class JobsModule {
     return {
       module: JobsModule,
       global: true,
-      imports: [TypeOrmModule.forFeature([JobEntity]), BullModule.registerQueue({ name: JOBS_QUEUE })],
+      imports: [
+        TypeOrmModule.forFeature([JobEntity]),
+        BullModule.registerQueue({ name: JOBS_QUEUE }),
+      ],
       providers: [
         JobsRepository,
         JobsService,

@@ -7,7 +7,10 @@ import { JobsService, QueuedJobData } from 'src/jobs/jobs.service';
 
 /** The one processor of the jobs queue: hands each delivery to `JobsService.run`. */
 @Processor(JOBS_QUEUE)
-export class JobsProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobsProcessor
+  extends WorkerHost
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(JobsProcessor.name);
   private sweep?: NodeJS.Timeout;
 

@@ -78,15 +78,14 @@ export class JobsRepository {
   }
 
   async countByKindAndStatus(): Promise<JobCount[]> {
-    const rows = (await this.jobs.query(
+    return this.jobs.query<JobCount[]>(
       'SELECT kind, status, count(*)::int AS count FROM jobs GROUP BY kind, status',
-    )) as JobCount[];
-    return rows;
+    );
   }
 
   private async updateReturning(sql: string, params: unknown[]): Promise<JobEntity | null> {
     // TypeORM's raw query returns [rows, affected] for UPDATE ... RETURNING on PostgreSQL.
-    const [rows] = (await this.jobs.query(sql, params)) as [Record<string, unknown>[], number];
+    const [rows] = await this.jobs.query<[Record<string, unknown>[], number]>(sql, params);
     const row = rows[0];
     return row ? this.jobs.create(fromRow(row)) : null;
   }

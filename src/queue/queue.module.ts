@@ -13,7 +13,7 @@ export class QueueModule {
       imports: [
         BullModule.forRoot({
           // The union is BullMQ's own: Redis options, or a pg pool config for its PostgreSQL backend.
-          connection: backend.connection as never,
+          connection: backend.connection,
           ...(backend.prefix ? { prefix: backend.prefix } : {}),
         }),
       ],

@@ -15,7 +15,7 @@ describe('HTTP API foundation', () => {
       imports: [TestRoutesModule, TestJobsModule],
       env: { BODY_LIMIT: '2kb' },
     });
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
   });
   afterAll(() => t.close());
 
@@ -29,7 +29,10 @@ describe('HTTP API foundation', () => {
       const res = await request(http).get('/ready').expect(200);
       expect(res.body.status).toBe('ok');
       expect(res.body.details.database.status).toBe('up');
-      expect(res.body.details.queue).toMatchObject({ status: 'up', backend: t.config.REDIS_URL ? 'redis' : 'postgres' });
+      expect(res.body.details.queue).toMatchObject({
+        status: 'up',
+        backend: t.config.REDIS_URL ? 'redis' : 'postgres',
+      });
     });
   });
 
@@ -37,7 +40,9 @@ describe('HTTP API foundation', () => {
     it('serves the JSON document generated from controllers and DTOs', async () => {
       const res = await request(http).get('/docs-json').expect(200);
       expect(res.body.openapi).toMatch(/^3\./);
-      expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/metrics']));
+      expect(Object.keys(res.body.paths)).toEqual(
+        expect.arrayContaining(['/health', '/ready', '/metrics']),
+      );
     });
 
     it('serves the interactive page', async () => {
@@ -50,10 +55,16 @@ describe('HTTP API foundation', () => {
     it('exposes latency by matched route and status, and job counts by kind and status', async () => {
       await request(http).get('/test/missing').expect(404);
       const job = await t.app.get(JobsService).enqueue('test.echo', { value: 1 });
-      await waitFor(async () => ((await t.app.get(JobsService).get(job.id)).status === 'succeeded' ? true : undefined), 'job');
+      await waitFor(
+        async () =>
+          (await t.app.get(JobsService).get(job.id)).status === 'succeeded' ? true : undefined,
+        'job',
+      );
       const res = await request(http).get('/metrics').expect(200);
       expect(res.headers['content-type']).toContain('text/plain');
-      expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/test\/missing",status="404"\} 1/);
+      expect(res.text).toMatch(
+        /http_request_duration_seconds_count\{method="GET",route="\/test\/missing",status="404"\} 1/,
+      );
       expect(res.text).toMatch(/audit_jobs\{kind="test.echo",status="succeeded"\} 1/);
       // Route labels are patterns, never raw URLs.
       await request(http).get('/no/such/path/42').expect(404);
@@ -98,7 +109,10 @@ describe('HTTP API foundation', () => {
 
     it('maps domain errors by category', async () => {
       const res = await request(http).get('/test/missing').expect(404);
-      expect(res.body.error).toMatchObject({ code: 'record_not_found', message: 'record r-123 does not exist' });
+      expect(res.body.error).toMatchObject({
+        code: 'record_not_found',
+        message: 'record r-123 does not exist',
+      });
     });
 
     it('answers unknown routes with a JSON 404', async () => {
@@ -129,7 +143,10 @@ describe('HTTP API foundation', () => {
     it('echoes a sane caller request id and puts it on every log line of the request', async () => {
       const res = await request(http).get('/test/boom').set('x-request-id', 'trace-abc-123');
       expect(res.headers['x-request-id']).toBe('trace-abc-123');
-      const lines = t.logText().split('\n').filter((l) => l.includes('trace-abc-123'));
+      const lines = t
+        .logText()
+        .split('\n')
+        .filter((l) => l.includes('trace-abc-123'));
       // The error line logged inside the request and pino-http's completion line.
       expect(lines.length).toBeGreaterThanOrEqual(2);
       const errorLine = t.logLines().find((l) => l.reqId === 'trace-abc-123' && l.errorId);

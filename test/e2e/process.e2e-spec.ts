@@ -24,13 +24,17 @@ function startMain(env: Record<string, string>): Started {
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, output: () => output, exited };
 }
 
 async function exitWithin(started: Started, ms: number): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  const timeout = new Promise<'timeout'>(
+    (resolve) => (timer = setTimeout(() => resolve('timeout'), ms)),
+  );
   const result = await Promise.race([started.exited, timeout]);
   clearTimeout(timer);
   if (result === 'timeout') {
@@ -63,10 +67,15 @@ describe('the service process', () => {
     async function startEmbedded(): Promise<{ started: Started; port: number; dbPort: number }> {
       const port = await freePort();
       const dbPort = await freePort();
-      const started = startMain({ PORT: String(port), DATA_DIR: dataDir, EMBEDDED_DB_PORT: String(dbPort) });
+      const started = startMain({
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        EMBEDDED_DB_PORT: String(dbPort),
+      });
       await waitFor(
         async () => {
-          if (started.child.exitCode !== null) throw new Error(`exited early:\n${started.output()}`);
+          if (started.child.exitCode !== null)
+            throw new Error(`exited early:\n${started.output()}`);
           const res = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
           return res?.status === 200 ? true : undefined;
         },
@@ -77,7 +86,9 @@ describe('the service process', () => {
     }
 
     function embeddedUrl(dbPort: number): string {
-      const { user, password } = JSON.parse(readFileSync(join(dataDir, 'embedded-postgres.json'), 'utf8')) as {
+      const { user, password } = JSON.parse(
+        readFileSync(join(dataDir, 'embedded-postgres.json'), 'utf8'),
+      ) as {
         user: string;
         password: string;
       };
@@ -101,13 +112,18 @@ describe('the service process', () => {
       expect(await exitWithin(first.started, 30_000)).toBe(0);
       expect(first.started.output()).toContain('"msg":"stopped"');
       // The embedded server went down with the service: its port is closed.
-      const probe = new Client({ connectionString: embeddedUrl(first.dbPort), connectionTimeoutMillis: 2000 });
+      const probe = new Client({
+        connectionString: embeddedUrl(first.dbPort),
+        connectionTimeoutMillis: 2000,
+      });
       await expect(probe.connect()).rejects.toThrow();
 
       const second = await startEmbedded();
       const again = new Client({ connectionString: embeddedUrl(second.dbPort) });
       await again.connect();
-      const found = await again.query('SELECT payload FROM jobs WHERE id = $1', [inserted.rows[0]!.id]);
+      const found = await again.query('SELECT payload FROM jobs WHERE id = $1', [
+        inserted.rows[0].id,
+      ]);
       await again.end();
       expect(found.rows).toEqual([{ payload: { kept: true } }]);
 

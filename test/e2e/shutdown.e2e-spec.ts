@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { App } from 'supertest/types';
 import { JobsService } from 'src/jobs/jobs.service';
 import { createTestApp } from 'test/support/test-app';
 import { TestJobsModule } from 'test/support/test-jobs';
@@ -12,10 +11,17 @@ describe('graceful shutdown', () => {
     await t.app.listen(0, '127.0.0.1');
     const jobs = t.app.get(JobsService);
     const job = await jobs.enqueue('test.slow', { ms: 1500 });
-    await waitFor(async () => ((await jobs.get(job.id)).status === 'running' ? true : undefined), 'job to start');
+    await waitFor(
+      async () => ((await jobs.get(job.id)).status === 'running' ? true : undefined),
+      'job to start',
+    );
 
-    const inFlight = request(t.app.getHttpServer() as App).get('/test/slow?ms=1000');
-    const response = new Promise<request.Response>((resolve, reject) => inFlight.then(resolve, reject));
+    // Sent now and awaited only after close(): end() starts the request at once.
+    const response = new Promise<request.Response>((resolve, reject) => {
+      request(t.app.getHttpServer())
+        .get('/test/slow?ms=1000')
+        .end((error: Error | null, res) => (error ? reject(error) : resolve(res)));
+    });
     await new Promise((resolve) => setTimeout(resolve, 200)); // the request is now being handled
 
     await t.app.close(); // what SIGTERM triggers in bootstrap
@@ -24,7 +30,11 @@ describe('graceful shutdown', () => {
     expect(res.body).toEqual({ done: true });
 
     // The worker was allowed to finish the job before the database connection closed.
-    const restarted = await createTestApp({ database: t.database, runWorkers: false, imports: [TestJobsModule] });
+    const restarted = await createTestApp({
+      database: t.database,
+      runWorkers: false,
+      imports: [TestJobsModule],
+    });
     try {
       expect(await restarted.app.get(JobsService).get(job.id)).toMatchObject({
         status: 'succeeded',

@@ -11,7 +11,10 @@ import { waitFor } from 'test/support/wait';
 
 // The PostgreSQL backend is always available (it runs on the test database); Redis when the run
 // has TEST_REDIS_URL (CI's production pass). The same assertions hold on both.
-const backends: QueueBackendKind[] = ['postgres', ...(redisAvailable() ? (['redis'] as const) : [])];
+const backends: QueueBackendKind[] = [
+  'postgres',
+  ...(redisAvailable() ? (['redis'] as const) : []),
+];
 
 async function finished(jobs: JobsService, id: string): Promise<JobEntity> {
   return waitFor(async () => {
@@ -59,7 +62,12 @@ describe.each(backends)('jobs on the %s queue backend', (backend) => {
 
   it('marks a job failed after its last attempt', async () => {
     const job = await finished(jobs, (await jobs.enqueue('test.always-fails')).id);
-    expect(job).toMatchObject({ status: 'failed', attempts: 2, maxAttempts: 2, error: 'still broken' });
+    expect(job).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      maxAttempts: 2,
+      error: 'still broken',
+    });
   });
 
   it('refuses an unknown kind and writes nothing', async () => {
@@ -82,9 +90,15 @@ describe.each(backends)('jobs on the %s queue backend', (backend) => {
 describe.each(backends)('a queue outage on the %s backend', (backend) => {
   it('keeps the job as queued and runs it once the queue is back (after a restart)', async () => {
     // Writer: an API process whose queue connection is gone when the job is enqueued.
-    const writer = await createTestApp({ queue: backend, runWorkers: false, imports: [TestJobsModule] });
+    const writer = await createTestApp({
+      queue: backend,
+      runWorkers: false,
+      imports: [TestJobsModule],
+    });
     await writer.app.get<Queue>(getQueueToken(JOBS_QUEUE)).close();
-    const queued = await writer.app.get(JobsService).enqueue('test.echo', { value: 'after-outage' });
+    const queued = await writer.app
+      .get(JobsService)
+      .enqueue('test.echo', { value: 'after-outage' });
     expect((await writer.app.get(JobsService).get(queued.id)).status).toBe('queued');
     await writer.close({ keepDatabase: true });
 

@@ -17,9 +17,11 @@ describe('migrations', () => {
   });
 
   const tables = async () =>
-    ((await ds.query(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
-    )) as { table_name: string }[]).map((r) => r.table_name);
+    (
+      await ds.query<{ table_name: string }[]>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+      )
+    ).map((r) => r.table_name);
 
   it('apply on an empty database, and a second run applies nothing', async () => {
     const applied = await migrateToLatest(ds);
@@ -49,15 +51,20 @@ describe('migrations', () => {
 
   it('enforce job invariants in the database itself', async () => {
     await expect(
-      ds.query(`INSERT INTO jobs (queue, kind, status, max_attempts) VALUES ('jobs', 'k', 'exploded', 1)`),
+      ds.query(
+        `INSERT INTO jobs (queue, kind, status, max_attempts) VALUES ('jobs', 'k', 'exploded', 1)`,
+      ),
     ).rejects.toThrow(/jobs_status_check/);
     await expect(
-      ds.query(`INSERT INTO jobs (queue, kind, status, max_attempts, progress) VALUES ('jobs', 'k', 'queued', 1, 101)`),
+      ds.query(
+        `INSERT INTO jobs (queue, kind, status, max_attempts, progress) VALUES ('jobs', 'k', 'queued', 1, 101)`,
+      ),
     ).rejects.toThrow(/jobs_progress_check/);
   });
 
   it('revert every step down to an empty schema, and apply again', async () => {
-    for (let i = 0; i < ds.migrations.length; i++) await ds.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < ds.migrations.length; i++)
+      await ds.undoLastMigration({ transaction: 'each' });
     expect(await tables()).toEqual(['migrations']);
     expect((await migrateToLatest(ds)).length).toBe(ds.migrations.length);
     expect(await tables()).toContain('jobs');

@@ -19,7 +19,11 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'audit-test-pg-'));
-  const server = await EmbeddedPostgres.start({ dataDir: dir, port: await freePort(), database: 'postgres' });
+  const server = await EmbeddedPostgres.start({
+    dataDir: dir,
+    port: await freePort(),
+    database: 'postgres',
+  });
   globalThis.__EMBEDDED_TEST_PG__ = { server, dir };
   process.env.TEST_PG_ADMIN_URL = server.url('postgres');
 }
