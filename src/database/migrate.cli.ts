@@ -105,9 +105,11 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'show':
       return onConfiguredDatabase(async (ds) => {
-        const applied = new Set(
-          (await ds.query<{ name: string }[]>('SELECT name FROM migrations')).map((r) => r.name),
-        );
+        // A database that was never migrated has no migrations table yet: nothing is applied.
+        const rows = await ds
+          .query<{ name: string }[]>('SELECT name FROM migrations')
+          .catch(() => [] as { name: string }[]);
+        const applied = new Set(rows.map((r) => r.name));
         for (const m of ds.migrations)
           console.log(`${applied.has(m.name ?? '') ? '[x]' : '[ ]'} ${m.name}`);
       });
