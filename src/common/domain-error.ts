@@ -51,9 +51,3 @@ export class NotFoundError extends DomainError {
     super('not_found', `${what}_not_found`, `${what.replace(/_/g, ' ')} ${id} does not exist`);
   }
 }
-
-export class ServiceUnavailableError extends DomainError {
-  constructor(code: string, message: string) {
-    super('unavailable', code, message);
-  }
-}

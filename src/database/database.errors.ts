@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+
 /** Thrown at start-up when PostgreSQL cannot be reached; its message names the server and cause. */
 export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
@@ -31,7 +33,6 @@ export function connectionFailure(url: string, error: unknown): DatabaseUnavaila
  * is reported at once, by name, instead of after an ORM's retry loop.
  */
 export async function assertDatabaseReachable(url: string, timeoutMs = 10_000): Promise<void> {
-  const { Client } = await import('pg');
   const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();

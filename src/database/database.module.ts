@@ -7,8 +7,6 @@ import { connectionFailure, describeDatabaseUrl } from 'src/database/database.er
 import { dataSourceOptions } from 'src/database/data-source-options';
 import { migrateToLatest } from 'src/database/migrator';
 
-export const DATABASE_ENDPOINT = Symbol('DATABASE_ENDPOINT');
-
 /**
  * TypeORM on the resolved endpoint. Pending migrations are applied before any module can use the
  * connection. No retry loop: a database that is not there at start-up is an operator problem that
@@ -52,8 +50,6 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [{ provide: DATABASE_ENDPOINT, useValue: endpoint }],
-      exports: [DATABASE_ENDPOINT],
     };
   }
 }
