@@ -104,6 +104,12 @@ export const CONFIG_SCHEMA = {
     sensitive: true,
     parse: parsers.url(['postgres:', 'postgresql:']),
   }),
+  DATABASE_APP_URL: optional({
+    description:
+      'Connection URL of the role the service runs its queries as (row-level security applies to it; it must not be a superuser or have BYPASSRLS). Unset: a role audit_app is given a login with a password derived from DATABASE_URL. DATABASE_URL itself is used only for migrations, provisioning and the queue.',
+    sensitive: true,
+    parse: parsers.url(['postgres:', 'postgresql:']),
+  }),
   REDIS_URL: optional({
     description:
       'Redis URL for the BullMQ queues (production path). Unset: BullMQ runs on its PostgreSQL backend in the same database.',
@@ -167,6 +173,56 @@ export const CONFIG_SCHEMA = {
     default: '10',
     sensitive: false,
     parse: parsers.positiveInt,
+  }),
+  TRUST_PROXY: withDefault({
+    description:
+      'Express "trust proxy" setting: which proxies may set X-Forwarded-For/-Proto (client IP for rate limits, Secure cookies behind TLS). E.g. loopback, 10.0.0.0/8, or a hop count.',
+    default: 'loopback',
+    sensitive: false,
+    parse: (raw) => raw,
+  }),
+  SESSION_IDLE_MINUTES: withDefault({
+    description: 'A portal session ends after this many minutes without a request.',
+    default: '30',
+    sensitive: false,
+    parse: parsers.positiveInt,
+  }),
+  SESSION_MAX_HOURS: withDefault({
+    description: 'A portal session ends this many hours after sign-in, whatever the activity.',
+    default: '12',
+    sensitive: false,
+    parse: parsers.positiveInt,
+  }),
+  SIGN_IN_LOCKOUT_THRESHOLD: withDefault({
+    description: 'Consecutive failed sign-ins after which an account is locked.',
+    default: '5',
+    sensitive: false,
+    parse: parsers.positiveInt,
+  }),
+  SIGN_IN_LOCKOUT_MINUTES: withDefault({
+    description: 'How long a locked account stays locked.',
+    default: '15',
+    sensitive: false,
+    parse: parsers.positiveInt,
+  }),
+  SIGN_IN_RATE_PER_MINUTE: withDefault({
+    description: 'Sign-in attempts accepted per client IP per minute (then 429).',
+    default: '10',
+    sensitive: false,
+    parse: parsers.positiveInt,
+  }),
+  API_KEY_RATE_PER_MINUTE: withDefault({
+    description: 'Requests accepted per API key per minute, per process (then 429).',
+    default: '600',
+    sensitive: false,
+    parse: parsers.positiveInt,
+  }),
+  DEMO_TENANT: withDefault({
+    description:
+      'On the embedded default, create a demo tenant on first start and print its one-time admin password and application key.',
+    default: 'true',
+    sensitive: false,
+    parse: parsers.bool,
   }),
 } as const;
 

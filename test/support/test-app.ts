@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { AppModule } from 'src/app.module';
 import { AppConfig } from 'src/config/app-config';
 import { loadConfig } from 'src/config/config';
+import { appDatabaseUrl } from 'src/database/app-role';
 import { configureHttpApp } from 'src/http-app';
 import { QueueBackendKind, selectQueueBackend } from 'src/queue/queue-backend';
 import { createTestDatabase, TestDatabase } from 'test/support/test-database';
@@ -62,7 +63,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     imports: [
       AppModule.forRoot({
         config,
-        database: { url: database.url },
+        database: { url: database.url, appUrl: appDatabaseUrl(database.url) },
         queue,
         http: true,
         runWorkers: options.runWorkers ?? true,
