@@ -109,14 +109,13 @@ export class CreateTenantsAndAccess1795557552127 implements MigrationInterface {
         "tenant_id" uuid NOT NULL,
         "user_id" uuid NOT NULL,
         "token_hash" bytea NOT NULL,
-        "csrf_hash" bytea NOT NULL,
         "created_at" timestamptz NOT NULL DEFAULT now(),
         "last_seen_at" timestamptz NOT NULL DEFAULT now(),
         "expires_at" timestamptz NOT NULL,
         "revoked_at" timestamptz,
         CONSTRAINT "sessions_pkey" PRIMARY KEY ("id"),
         CONSTRAINT "sessions_token_hash_key" UNIQUE ("token_hash"),
-        CONSTRAINT "sessions_hashes_check" CHECK (octet_length("token_hash") = 32 AND octet_length("csrf_hash") = 32),
+        CONSTRAINT "sessions_token_hash_check" CHECK (octet_length("token_hash") = 32),
         CONSTRAINT "sessions_user_fk" FOREIGN KEY ("user_id", "tenant_id")
           REFERENCES "users"("id", "tenant_id") ON DELETE RESTRICT
       )`);
@@ -223,13 +222,13 @@ export class CreateTenantsAndAccess1795557552127 implements MigrationInterface {
         $$`);
     await q(`
       CREATE FUNCTION auth_find_session(p_token_hash bytea)
-        RETURNS TABLE (tenant_id uuid, session_id uuid, user_id uuid, csrf_hash bytea,
+        RETURNS TABLE (tenant_id uuid, session_id uuid, user_id uuid,
                        expires_at timestamptz, last_seen_at timestamptz, revoked_at timestamptz,
                        email text, role text, password_must_change boolean,
                        disabled_at timestamptz, auditor_access_until timestamptz)
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public
         AS $$
-          SELECT s.tenant_id, s.id, s.user_id, s.csrf_hash, s.expires_at, s.last_seen_at,
+          SELECT s.tenant_id, s.id, s.user_id, s.expires_at, s.last_seen_at,
                  s.revoked_at, u.email, u.role, u.password_must_change, u.disabled_at,
                  (SELECT max(g.valid_until) FROM auditor_grants g
                    WHERE g.tenant_id = u.tenant_id AND g.user_id = u.id

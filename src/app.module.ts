@@ -4,12 +4,17 @@ import type { DestinationStream } from 'pino';
 import { httpLoggerOptions } from 'src/common/logging';
 import { AppConfig } from 'src/config/app-config';
 import { DatabaseEndpoint } from 'src/database/database-endpoint';
+import { ApplicationsModule } from 'src/applications/applications.module';
+import { AuthEventsModule } from 'src/auth-events/auth-events.module';
+import { AuthModule } from 'src/auth/auth.module';
 import { DatabaseModule } from 'src/database/database.module';
 import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
 import { MetricsModule } from 'src/metrics/metrics.module';
 import { QueueBackend } from 'src/queue/queue-backend';
 import { QueueModule } from 'src/queue/queue.module';
+import { TenantsModule } from 'src/tenants/tenants.module';
+import { UsersModule } from 'src/users/users.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -49,7 +54,11 @@ export class AppModule {
         DatabaseModule.forRoot(options.database),
         QueueModule.forRoot(options.queue),
         JobsModule.forRoot({ runWorkers: options.runWorkers }),
-        ...(options.http ? [HealthModule, MetricsModule] : []),
+        AuthEventsModule,
+        UsersModule,
+        ApplicationsModule,
+        TenantsModule,
+        ...(options.http ? [AuthModule, HealthModule, MetricsModule] : []),
         ...(options.imports ?? []),
       ],
     };

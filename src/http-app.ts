@@ -27,7 +27,7 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new DomainErrorFilter());
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   app.disable('x-powered-by');
 
   const document = SwaggerModule.createDocument(
@@ -39,8 +39,16 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       )
       .setVersion('0.1.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Application API key' })
+      .addCookieAuth('audit_session', { type: 'apiKey', in: 'cookie', name: 'audit_session' })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/** "2" means a hop count, "true"/"false" the booleans; anything else is a list of addresses. */
+function trustProxy(value: string): boolean | number | string {
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
 }

@@ -12,15 +12,13 @@ import {
 import { UserEntity } from 'src/users/user.entity';
 
 /**
- * A portal sign-in. The cookie carries a random token; only its SHA-256 is stored, as is the
- * CSRF token's, so a copy of this table cannot be replayed as a session.
+ * A portal sign-in. The cookie carries a random token and only its SHA-256 is stored, so a copy
+ * of this table cannot be replayed as a session. The CSRF token is derived from the cookie's
+ * token (src/auth/session-tokens.ts), so it needs no column.
  */
 @Entity('sessions')
 @Unique('sessions_token_hash_key', ['tokenHash'])
-@Check(
-  'sessions_hashes_check',
-  `octet_length("token_hash") = 32 AND octet_length("csrf_hash") = 32`,
-)
+@Check('sessions_token_hash_check', `octet_length("token_hash") = 32`)
 @Index('sessions_user_idx', ['tenantId', 'userId'])
 export class SessionEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -45,9 +43,6 @@ export class SessionEntity {
 
   @Column({ name: 'token_hash', type: 'bytea' })
   tokenHash!: Buffer;
-
-  @Column({ name: 'csrf_hash', type: 'bytea' })
-  csrfHash!: Buffer;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

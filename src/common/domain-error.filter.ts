@@ -73,6 +73,10 @@ export class DomainErrorFilter implements ExceptionFilter {
     const { status, body } = this.toResponse(exception);
     if (request?.id !== undefined) body.error.requestId = String(request.id);
     if (response.headersSent) return;
+    const retryAfter = body.error.details?.retryAfterSeconds;
+    if (status === 429 && typeof retryAfter === 'number') {
+      response.setHeader('Retry-After', String(retryAfter));
+    }
     response.status(status).json(body);
   }
 

@@ -6,9 +6,11 @@ import {
   HealthCheckService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { Public } from 'src/auth/access';
 import { QueueHealthIndicator } from 'src/health/queue.health';
 
 @ApiTags('operations')
+@Public()
 @Controller()
 export class HealthController {
   constructor(

@@ -1,8 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Public } from 'src/auth/access';
 import { MetricsService } from 'src/metrics/metrics.service';
 
 @ApiTags('operations')
+// Public like /health: scrape it on the internal network; no tenant data is in it.
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

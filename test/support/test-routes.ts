@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
+import { Public } from 'src/auth/access';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Min, ValidateNested } from 'class-validator';
 import { NotFoundError } from 'src/common/domain-error';
@@ -24,6 +25,7 @@ export class EchoDto {
 }
 
 /** Routes that exist only in tests, to drive the shared HTTP pipeline through each branch. */
+@Public()
 @Controller('test')
 class TestRoutesController {
   @Post('echo')

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CreateApplicationDto, IssueKeyDto } from 'src/applications/applications.dto';
+import { ApplicationsService } from 'src/applications/applications.service';
+import { Access, CurrentPrincipal } from 'src/auth/access';
+import { actorOf, Principal } from 'src/auth/principal';
+import { IdParam } from 'src/common/id-param';
+
+@ApiTags('administration')
+@ApiCookieAuth()
+@ApiBearerAuth()
+@Controller('v1')
+@Access({ roles: ['admin'] })
+export class ApplicationsController {
+  constructor(private readonly applications: ApplicationsService) {}
+
+  @Get('applications')
+  @ApiOperation({ summary: "List the tenant's applications" })
+  list(@CurrentPrincipal() p: Principal) {
+    return this.applications.listApplications(p.tenantId);
+  }
+
+  @Post('applications')
+  @ApiOperation({ summary: 'Register an application; its first API key is in the response, once' })
+  create(@CurrentPrincipal() p: Principal, @Body() body: CreateApplicationDto, @Ip() ip: string) {
+    return this.applications.createApplication(p.tenantId, body, actorOf(p, ip));
+  }
+
+  @Get('applications/:applicationId/keys')
+  @ApiOperation({ summary: "An application's keys (prefix, scopes, status, last use; no secrets)" })
+  keys(@CurrentPrincipal() p: Principal, @IdParam('applicationId') applicationId: string) {
+    return this.applications.listKeys(p.tenantId, applicationId);
+  }
+
+  @Post('applications/:applicationId/keys')
+  @ApiOperation({ summary: 'Issue another key (e.g. for rotation); shown once' })
+  issue(
+    @CurrentPrincipal() p: Principal,
+    @IdParam('applicationId') applicationId: string,
+    @Body() body: IssueKeyDto,
+    @Ip() ip: string,
+  ) {
+    return this.applications.issueKey(p.tenantId, applicationId, body, actorOf(p, ip));
+  }
+
+  @Post('api-keys/:keyId/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a key; it is refused from the next request on' })
+  revoke(@CurrentPrincipal() p: Principal, @IdParam('keyId') keyId: string, @Ip() ip: string) {
+    return this.applications.revokeKey(p.tenantId, keyId, actorOf(p, ip));
+  }
+}

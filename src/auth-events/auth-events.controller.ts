@@ -1,0 +1,35 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsNumberString, IsOptional, Max, Min } from 'class-validator';
+import { AuthEventsService } from 'src/auth-events/auth-events.service';
+import { Access, CurrentPrincipal } from 'src/auth/access';
+import { Principal } from 'src/auth/principal';
+
+export class ListAuthEventsQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  /** Keyset cursor: the `next` value of the previous page. */
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  before?: string;
+}
+
+@ApiTags('administration')
+@ApiCookieAuth()
+@Controller('v1/auth-events')
+export class AuthEventsController {
+  constructor(private readonly events: AuthEventsService) {}
+
+  @Get()
+  @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
+  @ApiOperation({ summary: 'The access-control trail of the tenant, newest first' })
+  list(@CurrentPrincipal() p: Principal, @Query() query: ListAuthEventsQuery) {
+    return this.events.list(p.tenantId, query.limit ?? 100, query.before);
+  }
+}

@@ -1,0 +1,33 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Request } from 'express';
+import { Scope } from 'src/applications/scopes';
+import { Principal } from 'src/auth/principal';
+import { Role } from 'src/users/roles';
+
+export const ACCESS_RULE = 'audit:access-rule';
+
+/**
+ * Who may call a route. Every route carries exactly one rule (the access guard refuses to start
+ * otherwise), so a forgotten decorator can never leave a route open.
+ */
+export type AccessRule =
+  | { public: true }
+  | {
+      public?: false;
+      /** People with one of these roles (through a portal session). */
+      roles?: readonly Role[];
+      /** Applications whose key holds this scope ('any': every valid key). */
+      scope?: Scope | 'any';
+      /** Also reachable by a person who must change their password first. */
+      duringPasswordChange?: boolean;
+    };
+
+export const Access = (rule: AccessRule) => SetMetadata(ACCESS_RULE, rule);
+/** Anyone, signed in or not (health, sign-in). */
+export const Public = () => Access({ public: true });
+
+/** The authenticated caller, set by the access guard. */
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): Principal =>
+    ctx.switchToHttp().getRequest<Request>().user as Principal,
+);

@@ -1,0 +1,106 @@
+import { Body, Controller, Get, HttpCode, Ip, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { SCOPES } from 'src/applications/scopes';
+import { Access, CurrentPrincipal, Public } from 'src/auth/access';
+import { ChangePasswordDto, SignInDto } from 'src/auth/auth.dto';
+import { AuthService } from 'src/auth/auth.service';
+import { Principal, UserPrincipal } from 'src/auth/principal';
+import { csrfTokenFor, readCookie, SESSION_COOKIE } from 'src/auth/session-tokens';
+import { ROLES } from 'src/users/roles';
+
+const EVERY_PERSON = { roles: ROLES, duringPasswordChange: true } as const;
+
+@ApiTags('authentication')
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('sign-in')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Portal sign-in: sets an HttpOnly session cookie and returns the CSRF token',
+  })
+  async signIn(
+    @Body() body: SignInDto,
+    @Ip() ip: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const signedIn = await this.auth.signIn(body, ip);
+    res.cookie(SESSION_COOKIE, signedIn.sessionToken, {
+      httpOnly: true,
+      sameSite: 'strict',
+      // Secure whenever the client reached us over TLS (directly or through a trusted proxy).
+      secure: req.secure,
+      path: '/',
+      expires: signedIn.expiresAt,
+    });
+    return {
+      ...describe(signedIn.principal),
+      csrfToken: signedIn.csrfToken,
+      expiresAt: signedIn.expiresAt.toISOString(),
+    };
+  }
+
+  @Get('session')
+  @Access({ ...EVERY_PERSON, scope: 'any' })
+  @ApiCookieAuth()
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Who is calling: the person (with the CSRF token) or the application key',
+  })
+  session(@CurrentPrincipal() p: Principal, @Req() req: Request) {
+    if (p.kind === 'application') {
+      return {
+        kind: p.kind,
+        tenantId: p.tenantId,
+        applicationId: p.applicationId,
+        keyPrefix: `iak_${p.keyPrefix}`,
+        scopes: p.scopes.filter((s) => (SCOPES as readonly string[]).includes(s)),
+      };
+    }
+    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    return { ...describe(p), csrfToken: token ? csrfTokenFor(token) : null };
+  }
+
+  @Post('sign-out')
+  @Access(EVERY_PERSON)
+  @HttpCode(204)
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'End this session' })
+  async signOut(
+    @CurrentPrincipal() p: UserPrincipal,
+    @Ip() ip: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    await this.auth.signOut(p, ip);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+
+  @Post('password')
+  @Access(EVERY_PERSON)
+  @HttpCode(204)
+  @ApiCookieAuth()
+  @ApiOperation({ summary: "Replace one's own password; other sessions end" })
+  async changePassword(
+    @CurrentPrincipal() p: UserPrincipal,
+    @Body() body: ChangePasswordDto,
+    @Ip() ip: string,
+  ) {
+    await this.auth.changePassword(p, body.currentPassword, body.newPassword, ip);
+  }
+}
+
+function describe(p: UserPrincipal) {
+  return {
+    kind: p.kind,
+    tenantId: p.tenantId,
+    userId: p.userId,
+    email: p.email,
+    role: p.role,
+    passwordChangeRequired: p.passwordMustChange,
+    auditorAccessUntil: p.auditorAccessUntil?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { Strategy } from 'passport-custom';
+import { ApplicationsService } from 'src/applications/applications.service';
+import { ForbiddenError, InvalidApiKeyError } from 'src/auth/auth.errors';
+import { AuthService } from 'src/auth/auth.service';
+import { ApplicationPrincipal, UserPrincipal } from 'src/auth/principal';
+import { RateLimits } from 'src/auth/rate-limits';
+import { CSRF_HEADER, csrfTokenMatches, readCookie, SESSION_COOKIE } from 'src/auth/session-tokens';
+
+// Both strategies are passport-custom rather than passport-http-bearer / passport-local: those
+// also accept the secret from the query string (access_token=, password=), which ends up in
+// access logs and browser history. Here a key is read from the Authorization header only.
+
+/** Applications: `Authorization: Bearer iak_...`. No header: not this strategy's request. */
+@Injectable()
+export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
+  constructor(
+    private readonly applications: ApplicationsService,
+    private readonly limits: RateLimits,
+  ) {
+    super();
+  }
+
+  async validate(req: Request): Promise<ApplicationPrincipal | null> {
+    const header = req.headers.authorization;
+    if (header === undefined) return null;
+    const match = /^Bearer ([^\s]+)$/.exec(header);
+    if (!match) throw new InvalidApiKeyError('the Authorization header must be "Bearer <key>"');
+    const principal = await this.applications.authenticate(match[1]);
+    this.limits.apiKeyRequest(principal.keyId);
+    return principal;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** People: the session cookie, plus the CSRF header on anything that changes state. */
+@Injectable()
+export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
+  constructor(private readonly auth: AuthService) {
+    super();
+  }
+
+  async validate(req: Request): Promise<UserPrincipal | null> {
+    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (token === undefined) return null;
+    const principal = await this.auth.resolveSession(token);
+    if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(token, req.header(CSRF_HEADER))) {
+      throw new ForbiddenError(
+        'csrf_token_invalid',
+        `a state-changing request from the portal needs the ${CSRF_HEADER} header of this session`,
+      );
+    }
+    return principal;
+  }
+}

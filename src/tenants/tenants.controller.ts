@@ -1,0 +1,20 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal } from 'src/auth/access';
+import { Principal } from 'src/auth/principal';
+import { TenantsService } from 'src/tenants/tenants.service';
+
+@ApiTags('administration')
+@ApiCookieAuth()
+@ApiBearerAuth()
+@Controller('v1/tenant')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Get()
+  @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
+  @ApiOperation({ summary: "The caller's own tenant (creating tenants is a CLI operation)" })
+  get(@CurrentPrincipal() p: Principal) {
+    return this.tenants.get(p.tenantId);
+  }
+}

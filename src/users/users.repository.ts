@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { AuditorGrantEntity } from 'src/users/auditor-grant.entity';
+import { Role } from 'src/users/roles';
+import { UserEntity } from 'src/users/user.entity';
+import { TenantDatabase } from 'src/database/tenant-database';
+import { IsNull } from 'typeorm';
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly db: TenantDatabase) {}
+
+  insert(
+    tenantId: string,
+    user: { email: string; role: Role; passwordHash: string; passwordMustChange: boolean },
+  ): Promise<UserEntity> {
+    return this.db.run(tenantId, (m) => m.save(m.create(UserEntity, { ...user, tenantId })));
+  }
+
+  findById(tenantId: string, id: string): Promise<UserEntity | null> {
+    return this.db.run(tenantId, (m) => m.findOneBy(UserEntity, { tenantId, id }));
+  }
+
+  findByEmail(tenantId: string, email: string): Promise<UserEntity | null> {
+    return this.db.run(tenantId, (m) => m.findOneBy(UserEntity, { tenantId, email }));
+  }
+
+  list(tenantId: string): Promise<UserEntity[]> {
+    return this.db.run(tenantId, (m) =>
+      m.find(UserEntity, { where: { tenantId }, order: { createdAt: 'ASC' } }),
+    );
+  }
+
+  /**
+   * Counts a failed sign-in; at the threshold the account locks and the count starts again.
+   * One statement, so concurrent failures cannot undercount. Returns whether this one locked it.
+   */
+  async recordFailedSignIn(
+    tenantId: string,
+    id: string,
+    threshold: number,
+    lockMinutes: number,
+  ): Promise<boolean> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ locked: boolean }[]>(
+        `UPDATE users SET
+            failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $3 THEN 0 ELSE failed_sign_ins + 1 END,
+            locked_until = CASE WHEN failed_sign_ins + 1 >= $3
+                                THEN now() + make_interval(mins => $4) ELSE locked_until END
+          WHERE tenant_id = $1 AND id = $2
+          RETURNING failed_sign_ins = 0 AS locked`,
+        [tenantId, id, threshold, lockMinutes],
+      ),
+    );
+    // TypeORM returns [rows, affected] for UPDATE ... RETURNING on postgres.
+    const result = (Array.isArray(rows[0]) ? rows[0] : rows) as { locked: boolean }[];
+    return result[0]?.locked ?? false;
+  }
+
+  async recordSuccessfulSignIn(tenantId: string, id: string): Promise<void> {
+    await this.db.run(tenantId, (m) =>
+      m.update(UserEntity, { tenantId, id }, { failedSignIns: 0, lockedUntil: null }),
+    );
+  }
+
+  async setPassword(
+    tenantId: string,
+    id: string,
+    passwordHash: string,
+    mustChange: boolean,
+  ): Promise<void> {
+    await this.db.run(tenantId, (m) =>
+      m.update(UserEntity, { tenantId, id }, { passwordHash, passwordMustChange: mustChange }),
+    );
+  }
+
+  async disable(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.db.run(tenantId, (m) =>
+      m.update(UserEntity, { tenantId, id, disabledAt: IsNull() }, { disabledAt: () => 'now()' }),
+    );
+    return Boolean(result.affected);
+  }
+
+  /** When the user's auditor access ends: the latest unrevoked, started grant; null if none. */
+  async auditorAccessUntil(tenantId: string, userId: string): Promise<Date | null> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ until: Date | null }[]>(
+        `SELECT max(valid_until) AS until FROM auditor_grants
+          WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND valid_from <= now()`,
+        [tenantId, userId],
+      ),
+    );
+    return rows[0]?.until ?? null;
+  }
+
+  insertGrant(
+    tenantId: string,
+    grant: Pick<AuditorGrantEntity, 'userId' | 'validUntil' | 'reason' | 'grantedBy'>,
+  ): Promise<AuditorGrantEntity> {
+    return this.db.run(tenantId, (m) =>
+      m.save(m.create(AuditorGrantEntity, { ...grant, tenantId })),
+    );
+  }
+
+  listGrants(tenantId: string): Promise<AuditorGrantEntity[]> {
+    return this.db.run(tenantId, (m) =>
+      m.find(AuditorGrantEntity, { where: { tenantId }, order: { createdAt: 'DESC' } }),
+    );
+  }
+
+  findGrant(tenantId: string, id: string): Promise<AuditorGrantEntity | null> {
+    return this.db.run(tenantId, (m) => m.findOneBy(AuditorGrantEntity, { tenantId, id }));
+  }
+
+  async revokeGrant(tenantId: string, id: string, by: string | null): Promise<boolean> {
+    const result = await this.db.run(tenantId, (m) =>
+      m.update(
+        AuditorGrantEntity,
+        { tenantId, id, revokedAt: IsNull() },
+        { revokedAt: () => 'now()', revokedBy: by },
+      ),
+    );
+    return Boolean(result.affected);
+  }
+}

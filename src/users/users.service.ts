@@ -1,0 +1,277 @@
+import { Injectable } from '@nestjs/common';
+import { AuthEventsService } from 'src/auth-events/auth-events.service';
+import { PasswordPolicyError } from 'src/auth/auth.errors';
+import { Actor } from 'src/auth/principal';
+import { ValidationFailedError } from 'src/common/domain-error';
+import { TenantDatabase } from 'src/database/tenant-database';
+import { AuditorGrantEntity } from 'src/users/auditor-grant.entity';
+import {
+  generatePassword,
+  hashPassword,
+  passwordProblem,
+  spendVerifyTime,
+  verifyPassword,
+} from 'src/users/passwords';
+import { Role } from 'src/users/roles';
+import { UserEntity } from 'src/users/user.entity';
+import {
+  AuditorGrantNotFoundError,
+  CannotDisableSelfError,
+  EmailTakenError,
+  NotAnAuditorError,
+  UserNotFoundError,
+  WrongPasswordError,
+} from 'src/users/users.errors';
+import { UsersRepository } from 'src/users/users.repository';
+
+export interface UserView {
+  id: string;
+  email: string;
+  role: Role;
+  passwordMustChange: boolean;
+  lockedUntil: string | null;
+  disabledAt: string | null;
+  createdAt: string;
+}
+
+export interface AuditorGrantView {
+  id: string;
+  userId: string;
+  validFrom: string;
+  validUntil: string;
+  reason: string | null;
+  status: 'active' | 'expired' | 'revoked' | 'pending';
+  revokedAt: string | null;
+}
+
+export type SignInCheck =
+  | { ok: true; user: UserEntity }
+  | {
+      ok: false;
+      reason: 'unknown_user' | 'disabled' | 'locked' | 'wrong_password';
+      user?: UserEntity;
+      lockedNow?: boolean;
+    };
+
+/** A user as returned once, at creation, with the password they must replace at first sign-in. */
+export interface CreatedUser {
+  user: UserView;
+  oneTimePassword: string;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly events: AuthEventsService,
+    private readonly db: TenantDatabase,
+  ) {}
+
+  /**
+   * People never get a password chosen by someone else for keeps: the service generates a
+   * one-time password, shown once, and the first sign-in must replace it.
+   */
+  async createUser(
+    tenantId: string,
+    request: { email: string; role: Role },
+    actor: Actor,
+  ): Promise<CreatedUser> {
+    const email = normaliseEmail(request.email);
+    const oneTimePassword = generatePassword();
+    const passwordHash = await hashPassword(oneTimePassword);
+    return this.db.run(tenantId, async () => {
+      if (await this.users.findByEmail(tenantId, email)) throw new EmailTakenError(email);
+      const user = await this.users.insert(tenantId, {
+        email,
+        role: request.role,
+        passwordHash,
+        passwordMustChange: true,
+      });
+      await this.events.record(tenantId, {
+        type: 'user.created',
+        actorUserId: actor.userId,
+        subjectId: user.id,
+        ip: actor.ip ?? null,
+        details: { email, role: user.role },
+      });
+      return { user: userView(user), oneTimePassword };
+    });
+  }
+
+  async list(tenantId: string): Promise<UserView[]> {
+    return (await this.users.list(tenantId)).map(userView);
+  }
+
+  async get(tenantId: string, id: string): Promise<UserView> {
+    const user = await this.users.findById(tenantId, id);
+    if (!user) throw new UserNotFoundError(id);
+    return userView(user);
+  }
+
+  /** Disabling ends the user's sessions at their next request (the session check reads it). */
+  async disable(tenantId: string, id: string, actor: Actor): Promise<UserView> {
+    if (actor.userId === id) throw new CannotDisableSelfError();
+    return this.db.run(tenantId, async () => {
+      const user = await this.users.findById(tenantId, id);
+      if (!user) throw new UserNotFoundError(id);
+      if (await this.users.disable(tenantId, id)) {
+        await this.events.record(tenantId, {
+          type: 'user.disabled',
+          actorUserId: actor.userId,
+          subjectId: id,
+          ip: actor.ip ?? null,
+          details: { email: user.email },
+        });
+      }
+      return userView((await this.users.findById(tenantId, id)) ?? user);
+    });
+  }
+
+  /**
+   * Checks a sign-in and counts failures toward the lockout. Returns the outcome rather than
+   * throwing, so the failure count commits even though the caller then refuses the sign-in.
+   */
+  async checkSignIn(
+    tenantId: string,
+    email: string,
+    password: string,
+    lockout: { threshold: number; minutes: number },
+  ): Promise<SignInCheck> {
+    const user = await this.users.findByEmail(tenantId, normaliseEmail(email));
+    if (!user) {
+      await spendVerifyTime(password);
+      return { ok: false, reason: 'unknown_user' };
+    }
+    const matches = await verifyPassword(user.passwordHash, password);
+    if (user.disabledAt) return { ok: false, reason: 'disabled', user };
+    if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
+      return { ok: false, reason: 'locked', user };
+    }
+    if (!matches) {
+      const lockedNow = await this.users.recordFailedSignIn(
+        tenantId,
+        user.id,
+        lockout.threshold,
+        lockout.minutes,
+      );
+      return { ok: false, reason: 'wrong_password', user, lockedNow };
+    }
+    if (user.failedSignIns > 0 || user.lockedUntil) {
+      await this.users.recordSuccessfulSignIn(tenantId, user.id);
+    }
+    return { ok: true, user };
+  }
+
+  /** A person replaces their password: the current one is required, the new one checked. */
+  async changePassword(
+    tenantId: string,
+    userId: string,
+    current: string,
+    next: string,
+  ): Promise<void> {
+    const user = await this.users.findById(tenantId, userId);
+    if (!user) throw new UserNotFoundError(userId);
+    if (!(await verifyPassword(user.passwordHash, current))) throw new WrongPasswordError();
+    if (current === next) throw new PasswordPolicyError('it must differ from the current one');
+    const problem = passwordProblem(next, { email: user.email });
+    if (problem) throw new PasswordPolicyError(problem);
+    await this.users.setPassword(tenantId, user.id, await hashPassword(next), false);
+  }
+
+  async grantAuditor(
+    tenantId: string,
+    request: { userId?: string; email?: string; validUntil: string; reason?: string },
+    actor: Actor,
+  ): Promise<AuditorGrantView> {
+    const validUntil = new Date(request.validUntil);
+    if (Number.isNaN(validUntil.getTime()) || validUntil.getTime() <= Date.now()) {
+      throw new ValidationFailedError([
+        { field: 'validUntil', problems: ['validUntil must be a date in the future'] },
+      ]);
+    }
+    return this.db.run(tenantId, async () => {
+      const user = request.userId
+        ? await this.users.findById(tenantId, request.userId)
+        : await this.users.findByEmail(tenantId, normaliseEmail(request.email ?? ''));
+      if (!user) throw new UserNotFoundError(request.userId ?? request.email ?? '');
+      if (user.role !== 'auditor') throw new NotAnAuditorError(user.email);
+      const grant = await this.users.insertGrant(tenantId, {
+        userId: user.id,
+        validUntil,
+        reason: request.reason ?? null,
+        grantedBy: actor.userId,
+      });
+      await this.events.record(tenantId, {
+        type: 'auditor_grant.created',
+        actorUserId: actor.userId,
+        subjectId: grant.id,
+        ip: actor.ip ?? null,
+        details: { userId: user.id, email: user.email, validUntil: validUntil.toISOString() },
+      });
+      return grantView(grant);
+    });
+  }
+
+  auditorAccessUntil(tenantId: string, userId: string): Promise<Date | null> {
+    return this.users.auditorAccessUntil(tenantId, userId);
+  }
+
+  async listGrants(tenantId: string): Promise<AuditorGrantView[]> {
+    return (await this.users.listGrants(tenantId)).map(grantView);
+  }
+
+  async revokeGrant(tenantId: string, id: string, actor: Actor): Promise<AuditorGrantView> {
+    return this.db.run(tenantId, async () => {
+      if (!(await this.users.findGrant(tenantId, id))) throw new AuditorGrantNotFoundError(id);
+      if (await this.users.revokeGrant(tenantId, id, actor.userId)) {
+        await this.events.record(tenantId, {
+          type: 'auditor_grant.revoked',
+          actorUserId: actor.userId,
+          subjectId: id,
+          ip: actor.ip ?? null,
+        });
+      }
+      const grant = await this.users.findGrant(tenantId, id);
+      if (!grant) throw new AuditorGrantNotFoundError(id);
+      return grantView(grant);
+    });
+  }
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function userView(user: UserEntity): UserView {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    passwordMustChange: user.passwordMustChange,
+    lockedUntil:
+      user.lockedUntil && user.lockedUntil.getTime() > Date.now()
+        ? user.lockedUntil.toISOString()
+        : null,
+    disabledAt: user.disabledAt?.toISOString() ?? null,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+function grantView(grant: AuditorGrantEntity): AuditorGrantView {
+  const now = Date.now();
+  return {
+    id: grant.id,
+    userId: grant.userId,
+    validFrom: grant.validFrom.toISOString(),
+    validUntil: grant.validUntil.toISOString(),
+    reason: grant.reason,
+    status: grant.revokedAt
+      ? 'revoked'
+      : grant.validUntil.getTime() <= now
+        ? 'expired'
+        : grant.validFrom.getTime() > now
+          ? 'pending'
+          : 'active',
+    revokedAt: grant.revokedAt?.toISOString() ?? null,
+  };
+}
