@@ -18,8 +18,11 @@ export type AccessRule =
       roles?: readonly Role[];
       /** Applications whose key holds this scope ('any': every valid key). */
       scope?: Scope | 'any';
-      /** Also reachable by a person who must change their password first. */
-      duringPasswordChange?: boolean;
+      /**
+       * A person's own-account routes (session, password, sign-out): also open to someone who
+       * must change their password first, and to an auditor whose grant has ended.
+       */
+      selfService?: boolean;
     };
 
 export const Access = (rule: AccessRule) => SetMetadata(ACCESS_RULE, rule);

@@ -9,7 +9,7 @@ import { Principal, UserPrincipal } from 'src/auth/principal';
 import { csrfTokenFor, readCookie, SESSION_COOKIE } from 'src/auth/session-tokens';
 import { ROLES } from 'src/users/roles';
 
-const EVERY_PERSON = { roles: ROLES, duringPasswordChange: true } as const;
+const EVERY_PERSON = { roles: ROLES, selfService: true } as const;
 
 @ApiTags('authentication')
 @Controller('v1/auth')

@@ -59,7 +59,7 @@ describe('authorize', () => {
       'password_change_required',
     );
     expect(
-      code({ roles: ['admin'], duringPasswordChange: true }, user({ passwordMustChange: true })),
+      code({ roles: ['admin'], selfService: true }, user({ passwordMustChange: true })),
     ).toBeUndefined();
   });
 

@@ -23,7 +23,7 @@ export function authorize(rule: AccessRule, principal: Principal, now: Date): vo
     }
     return;
   }
-  if (principal.role === 'auditor') {
+  if (principal.role === 'auditor' && !rule.selfService) {
     const until = principal.auditorAccessUntil;
     if (!until || until.getTime() <= now.getTime()) {
       throw new ForbiddenError(
@@ -40,7 +40,7 @@ export function authorize(rule: AccessRule, principal: Principal, now: Date): vo
         : 'this route is for applications with an API key',
     );
   }
-  if (principal.passwordMustChange && !rule.duringPasswordChange) {
+  if (principal.passwordMustChange && !rule.selfService) {
     throw new ForbiddenError(
       'password_change_required',
       'choose your own password first (POST /v1/auth/password)',

@@ -1,0 +1,176 @@
+import { Client } from 'pg';
+import { ApplicationsService } from 'src/applications/applications.service';
+import { TenantDatabase } from 'src/database/tenant-database';
+import { TenantsService } from 'src/tenants/tenants.service';
+import { UsersService } from 'src/users/users.service';
+import { signIn, unique } from 'test/support/auth-fixtures';
+import { createTestApp, TestApp } from 'test/support/test-app';
+
+// Row-level security on its own, with the application's WHERE tenant_id = ... taken away: the
+// database must still hide every other tenant's rows from the role the service runs as.
+
+const TENANT_TABLES = [
+  'tenants',
+  'users',
+  'auditor_grants',
+  'applications',
+  'api_keys',
+  'sessions',
+  'auth_events',
+];
+
+describe('tenant isolation in PostgreSQL', () => {
+  let t: TestApp;
+  let db: TenantDatabase;
+  let owner: Client;
+  let a: string;
+  let b: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ runWorkers: false });
+    db = t.app.get(TenantDatabase);
+    const tenants = t.app.get(TenantsService);
+    const apps = t.app.get(ApplicationsService);
+    const users = t.app.get(UsersService);
+    for (const name of ['Alpha Bank', 'Beta Clinic']) {
+      const made = await tenants.create({ name: unique(name), adminEmail: 'admin@example.org' });
+      await apps.createApplication(
+        made.tenant.id,
+        { name: 'app', scopes: ['generate'] },
+        { userId: null },
+      );
+      const auditor = await users.createUser(
+        made.tenant.id,
+        { email: 'auditor@example.org', role: 'auditor' },
+        { userId: null },
+      );
+      await users.grantAuditor(
+        made.tenant.id,
+        { userId: auditor.user.id, validUntil: new Date(Date.now() + 3_600_000).toISOString() },
+        { userId: null },
+      );
+      const signedIn = await signIn(
+        t,
+        made.tenant.slug,
+        'admin@example.org',
+        made.admin.oneTimePassword,
+      );
+      expect(signedIn.status).toBe(200);
+    }
+    owner = new Client({ connectionString: t.database.url });
+    await owner.connect();
+    const ids = await owner.query<{ id: string }>('SELECT id FROM tenants ORDER BY created_at');
+    [a, b] = ids.rows.map((r) => r.id);
+  });
+  afterAll(async () => {
+    await owner.end();
+    await t.close();
+  });
+
+  it('runs as a role that is neither superuser, BYPASSRLS nor owner of any tenant table', async () => {
+    const [role] = await db.run(a, (m) =>
+      m.query<{ user: string; rolsuper: boolean; rolbypassrls: boolean }[]>(
+        `SELECT current_user AS user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`,
+      ),
+    );
+    expect(role).toEqual({ user: 'audit_app', rolsuper: false, rolbypassrls: false });
+    const owned = await owner.query(
+      `SELECT relname FROM pg_class WHERE relname = ANY($1) AND pg_get_userbyid(relowner) = 'audit_app'`,
+      [TENANT_TABLES],
+    );
+    expect(owned.rows).toEqual([]);
+    const rls = await owner.query<{ relname: string; relrowsecurity: boolean }>(
+      `SELECT relname, relrowsecurity FROM pg_class WHERE relname = ANY($1) ORDER BY relname`,
+      [TENANT_TABLES],
+    );
+    expect(rls.rows.map((r) => [r.relname, r.relrowsecurity])).toEqual(
+      [...TENANT_TABLES].sort().map((n) => [n, true]),
+    );
+  });
+
+  it.each(TENANT_TABLES)(
+    '%s: a query with no tenant filter sees only the current tenant',
+    async (table) => {
+      const total = await owner.query<{ n: number }>(
+        `SELECT count(DISTINCT ${table === 'tenants' ? 'id' : 'tenant_id'})::int AS n FROM ${table}`,
+      );
+      expect(total.rows[0].n).toBe(2); // the data is there: both tenants have rows
+      const seen = await db.run(a, (m) =>
+        m.query<{ tenant: string }[]>(
+          `SELECT DISTINCT ${table === 'tenants' ? 'id' : 'tenant_id'}::text AS tenant FROM ${table}`,
+        ),
+      );
+      expect(seen.map((r) => r.tenant)).toEqual([a]);
+    },
+  );
+
+  it('shows nothing at all when no tenant is set', async () => {
+    for (const table of TENANT_TABLES) {
+      const rows = await db.withoutTenant<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM ${table}`,
+        [],
+      );
+      expect([table, rows[0].n]).toEqual([table, 0]);
+    }
+  });
+
+  it("refuses to write a row into another tenant, even with the other tenant's id", async () => {
+    await expect(
+      db.run(a, (m) =>
+        m.query(`INSERT INTO applications (tenant_id, name) VALUES ($1, 'smuggled')`, [b]),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    await expect(
+      db.run(a, (m) =>
+        m.query(`UPDATE applications SET name = 'renamed' WHERE tenant_id = $1`, [b]),
+      ),
+    ).resolves.toEqual([[], 0]);
+    const names = await owner.query(`SELECT name FROM applications WHERE tenant_id = $1`, [b]);
+    expect(names.rows).toEqual([{ name: 'app' }]);
+  });
+
+  it('cannot point a row at another tenant’s object (composite foreign keys)', async () => {
+    const bApp = await owner.query<{ id: string }>(
+      `SELECT id FROM applications WHERE tenant_id = $1`,
+      [b],
+    );
+    await expect(
+      db.run(a, (m) =>
+        m.query(
+          `INSERT INTO api_keys (tenant_id, application_id, prefix, key_hash, scopes)
+           VALUES ($1, $2, 'abcdefabcdef', decode(repeat('00', 32), 'hex'), ARRAY['generate'])`,
+          [a, bApp.rows[0].id],
+        ),
+      ),
+    ).rejects.toThrow(/api_keys_application_fk/);
+  });
+
+  it('keeps auth_events append-only, for the service role and for the owner', async () => {
+    await expect(
+      db.run(a, (m) => m.query(`UPDATE auth_events SET type = 'sign_out'`)),
+    ).rejects.toThrow(/permission denied/);
+    await expect(db.run(a, (m) => m.query(`DELETE FROM auth_events`))).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(owner.query(`UPDATE auth_events SET ip = '1.2.3.4'`)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(owner.query(`DELETE FROM auth_events`)).rejects.toThrow(/append-only/);
+    await expect(owner.query(`TRUNCATE auth_events`)).rejects.toThrow(/append-only/);
+  });
+
+  it('refuses column updates the service never needs (least privilege)', async () => {
+    await expect(
+      db.run(a, (m) => m.query(`UPDATE api_keys SET key_hash = decode(repeat('11', 32), 'hex')`)),
+    ).rejects.toThrow(/permission denied/);
+    await expect(db.run(a, (m) => m.query(`UPDATE users SET tenant_id = $1`, [b]))).rejects.toThrow(
+      /permission denied/,
+    );
+  });
+
+  it('will not run one tenant inside another tenant’s transaction', async () => {
+    await expect(db.run(a, () => db.run(b, async () => 1))).rejects.toThrow(
+      /inside a transaction of tenant/,
+    );
+  });
+});
