@@ -169,7 +169,7 @@ describe('tenant isolation in PostgreSQL', () => {
   });
 
   it('will not run one tenant inside another tenant’s transaction', async () => {
-    await expect(db.run(a, () => db.run(b, async () => 1))).rejects.toThrow(
+    await expect(db.run(a, () => db.run(b, () => Promise.resolve(1)))).rejects.toThrow(
       /inside a transaction of tenant/,
     );
   });
