@@ -11,6 +11,8 @@ import { DatabaseEndpoint, openDatabaseEndpoint } from 'src/database/database-en
 import { assertDatabaseReachable } from 'src/database/database.errors';
 import { configureHttpApp } from 'src/http-app';
 import { selectQueueBackend } from 'src/queue/queue-backend';
+import { demoBanner } from 'src/tenants/demo-banner';
+import { TenantsService } from 'src/tenants/tenants.service';
 
 export type ProcessRole = 'api' | 'worker';
 
@@ -49,9 +51,12 @@ export async function startProcess(role: ProcessRole): Promise<void> {
         bodyParser: false,
         abortOnError: false,
       });
-      configureHttpApp(http, config);
-      await http.listen(config.PORT, config.HOST);
       app = http;
+      configureHttpApp(http, config);
+      await http.init();
+      // Before listening, so the credentials are out before anyone can be told the service is up.
+      if (database.embedded && config.DEMO_TENANT) await createDemoTenant(http, config, log);
+      await http.listen(config.PORT, config.HOST);
     } else {
       app = await NestFactory.createApplicationContext(module, {
         logger: new BootNestLogger(log),
@@ -125,6 +130,30 @@ function installShutdown(
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** First start of the embedded default: a tenant to try, its credentials printed once. */
+async function createDemoTenant(
+  app: INestApplicationContext,
+  config: AppConfig,
+  log: Logger,
+): Promise<void> {
+  const demo = await app.get(TenantsService).createDemoIfAbsent();
+  if (!demo) return;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+  process.stdout.write(
+    demoBanner({
+      organisation: demo.tenant.slug,
+      adminEmail: demo.admin.user.email,
+      oneTimePassword: demo.admin.oneTimePassword,
+      apiKey: demo.key.key,
+      baseUrl: `http://${host}:${config.PORT}`,
+    }),
+  );
+  log.info(
+    { tenantId: demo.tenant.id, keyPrefix: demo.key.prefix },
+    'demo tenant created; its one-time credentials were printed once, above',
+  );
 }
 
 function exitAfterFlush(log: Logger, code: number): void {

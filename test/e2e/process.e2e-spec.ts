@@ -97,6 +97,31 @@ describe('the service process', () => {
 
     it('serves the operational endpoints, keeps data across a restart, and stops cleanly', async () => {
       const first = await startEmbedded();
+      // First start: a demo tenant, its one-time credentials printed once and working.
+      const banner = /One-time password (\S+)[\s\S]*Application key\s+(iak_\S+)/.exec(
+        first.started.output(),
+      );
+      expect(banner).not.toBeNull();
+      const [, password, key] = banner ?? [];
+      const base = `http://127.0.0.1:${first.port}`;
+      const signIn = await fetch(`${base}/v1/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ organisation: 'demo', email: 'admin@demo.example', password }),
+      });
+      expect(signIn.status).toBe(200);
+      const session = await fetch(`${base}/v1/auth/session`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(session.status).toBe(200);
+      const logLines = first.started
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
+      expect(logLines.join('\n')).toContain('demo tenant created');
+      expect(logLines.join('\n')).not.toContain(password);
+      expect(logLines.join('\n')).not.toContain(key);
+
       for (const path of ['/health', '/ready', '/docs-json', '/metrics']) {
         expect((await fetch(`http://127.0.0.1:${first.port}${path}`)).status).toBe(200);
       }
@@ -119,6 +144,8 @@ describe('the service process', () => {
       await expect(probe.connect()).rejects.toThrow();
 
       const second = await startEmbedded();
+      expect(second.started.output()).not.toContain('One-time password');
+      expect(second.started.output()).not.toContain(password);
       const again = new Client({ connectionString: embeddedUrl(second.dbPort) });
       await again.connect();
       const found = await again.query('SELECT payload FROM jobs WHERE id = $1', [
