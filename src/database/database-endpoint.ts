@@ -1,6 +1,7 @@
+import { Client } from 'pg';
 import { AppConfigValues } from 'src/config/config';
 import { appDatabaseUrl } from 'src/database/app-role';
-import { EmbeddedPostgres } from 'src/database/embedded-postgres';
+import { EmbeddedPostgres, readCredentials } from 'src/database/embedded-postgres';
 
 export const EMBEDDED_DATABASE_NAME = 'audit';
 
@@ -38,4 +39,44 @@ export async function openDatabaseEndpoint(
     appUrl: appDatabaseUrl(embedded.url(), config.DATABASE_APP_URL),
     embedded,
   };
+}
+
+/**
+ * For tools run beside the service (the admin CLI): with the embedded default, the service's
+ * server may already be running on `DATA_DIR`, and a second postmaster cannot start on the same
+ * cluster. If that server answers with the cluster's credentials, use it, and leave `embedded`
+ * unset so the tool never stops a server it did not start; otherwise open as usual.
+ */
+export async function attachOrOpenDatabaseEndpoint(
+  config: Pick<
+    AppConfigValues,
+    'DATABASE_URL' | 'DATABASE_APP_URL' | 'DATA_DIR' | 'EMBEDDED_DB_PORT'
+  >,
+  onLog?: (line: string) => void,
+): Promise<DatabaseEndpoint> {
+  if (!config.DATABASE_URL) {
+    const url = await runningEmbeddedUrl(config.DATA_DIR, config.EMBEDDED_DB_PORT);
+    if (url) return { url, appUrl: appDatabaseUrl(url, config.DATABASE_APP_URL) };
+  }
+  return openDatabaseEndpoint(config, onLog);
+}
+
+async function runningEmbeddedUrl(dataDir: string, port: number): Promise<string | undefined> {
+  let credentials: { user: string; password: string };
+  try {
+    credentials = readCredentials(dataDir);
+  } catch {
+    return undefined; // no cluster yet (or an unreadable one): starting reports it properly
+  }
+  const { user, password } = credentials;
+  const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE_NAME}`;
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return url;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -196,7 +196,8 @@ function initCluster(dataDir: string, clusterDir: string, runAs: RunAs | undefin
   return credentials;
 }
 
-function readCredentials(dataDir: string): Credentials {
+/** The superuser credentials of the cluster in `dataDir`; throws when the file is missing or bad. */
+export function readCredentials(dataDir: string): Credentials {
   const file = join(dataDir, CREDENTIALS_FILE);
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Credentials>;
