@@ -85,19 +85,40 @@ export function httpLoggerOptions(
 export class BootNestLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
 
-  log(message: unknown, context?: string): void {
-    this.pino.debug({ context }, String(message));
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
   }
-  error(message: unknown, trace?: string, context?: string): void {
-    this.pino.error({ context, trace }, String(message));
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
   }
-  warn(message: unknown, context?: string): void {
-    this.pino.warn({ context }, String(message));
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
   }
-  debug(message: unknown, context?: string): void {
-    this.pino.debug({ context }, String(message));
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
   }
-  verbose(message: unknown, context?: string): void {
-    this.pino.trace({ context }, String(message));
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+
+  // Nest calls `(message, ...optional, context)`: a Logger with a context appends it last, so
+  // `logger.log({ fields }, 'text')` arrives as ({ fields }, 'text', 'Context'), and an error's
+  // stack comes before the context.
+  private write(level: 'debug' | 'error' | 'warn' | 'trace', message: unknown, params: unknown[]) {
+    const context = params.length > 0 ? params[params.length - 1] : undefined;
+    const extra = params.slice(0, -1);
+    const fields: Record<string, unknown> = { context };
+    let text = typeof message === 'string' ? message : undefined;
+    if (message !== null && typeof message === 'object' && !(message instanceof Error)) {
+      Object.assign(fields, message);
+    } else if (message instanceof Error) {
+      fields.err = message;
+    }
+    for (const param of extra) {
+      if (typeof param !== 'string') continue;
+      if (text === undefined) text = param;
+      else fields.trace = param;
+    }
+    this.pino[level](fields, text ?? String(message));
   }
 }
