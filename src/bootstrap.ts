@@ -147,6 +147,7 @@ async function createDemoTenant(
       adminEmail: demo.admin.user.email,
       oneTimePassword: demo.admin.oneTimePassword,
       apiKey: demo.key.key,
+      keyExpiresAt: demo.key.expiresAt?.slice(0, 10) ?? 'never',
       baseUrl: `http://${host}:${config.PORT}`,
     }),
   );

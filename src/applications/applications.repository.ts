@@ -4,6 +4,8 @@ import { ApiKeyEntity } from 'src/applications/api-key.entity';
 import { ApplicationEntity } from 'src/applications/application.entity';
 import { Scope } from 'src/applications/scopes';
 import { TenantDatabase } from 'src/database/tenant-database';
+import { isUniqueViolation } from 'src/database/unique-violation';
+import { ApplicationNameTakenError } from 'src/applications/applications.errors';
 
 /** What authentication needs to know about a key, found by its public prefix. */
 export interface KeyForAuthentication {
@@ -26,9 +28,16 @@ export class ApplicationsRepository {
     tenantId: string,
     app: { name: string; createdBy: string | null },
   ): Promise<ApplicationEntity> {
-    return this.db.run(tenantId, (m) =>
-      m.save(m.create(ApplicationEntity, { tenantId, name: app.name, createdBy: app.createdBy })),
-    );
+    return this.db
+      .run(tenantId, (m) =>
+        m.save(m.create(ApplicationEntity, { tenantId, name: app.name, createdBy: app.createdBy })),
+      )
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error, 'applications_tenant_name_key')) {
+          throw new ApplicationNameTakenError(app.name);
+        }
+        throw error;
+      });
   }
 
   findApplication(tenantId: string, id: string): Promise<ApplicationEntity | null> {

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsNumberString, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AuthEventsService } from 'src/auth-events/auth-events.service';
 import { Access, CurrentPrincipal } from 'src/auth/access';
 import { Principal } from 'src/auth/principal';
@@ -16,7 +16,7 @@ export class ListAuthEventsQuery {
 
   /** Keyset cursor: the `next` value of the previous page. */
   @IsOptional()
-  @IsNumberString({ no_symbols: true })
+  @Matches(/^[1-9]\d{0,17}$/, { message: 'before must be an event id (a positive whole number)' })
   before?: string;
 }
 

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { SCOPES } from 'src/applications/scopes';
 import { Access, CurrentPrincipal, Public } from 'src/auth/access';
 import { ChangePasswordDto, SignInDto } from 'src/auth/auth.dto';
+import { JsonBodyRequiredError } from 'src/auth/auth.errors';
 import { AuthService } from 'src/auth/auth.service';
 import { Principal, UserPrincipal } from 'src/auth/principal';
 import { csrfTokenFor, readCookie, SESSION_COOKIE } from 'src/auth/session-tokens';
@@ -28,6 +29,9 @@ export class AuthController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
+    // A cross-site HTML form can post urlencoded bodies without a preflight; JSON it cannot.
+    // Refusing anything else stops a page from signing a victim into the attacker's account.
+    if (!req.is('application/json')) throw new JsonBodyRequiredError();
     const signedIn = await this.auth.signIn(body, ip);
     res.cookie(SESSION_COOKIE, signedIn.sessionToken, {
       httpOnly: true,

@@ -51,3 +51,13 @@ export class PasswordPolicyError extends DomainError {
     super('validation_failed', 'password_rejected', `password rejected: ${problem}`);
   }
 }
+
+export class JsonBodyRequiredError extends DomainError {
+  constructor() {
+    super(
+      'malformed_request',
+      'json_body_required',
+      'sign-in takes a JSON body (application/json)',
+    );
+  }
+}

@@ -92,6 +92,7 @@ export class AuthService {
         'your auditor access has no current grant; ask an admin of this organisation for one',
       );
     }
+    await this.sessions.purgeEnded(tenantId, user.id);
     const sessionToken = newSessionToken();
     const expiresAt = new Date(Date.now() + this.config.SESSION_MAX_HOURS * 3_600_000);
     const session = await this.sessions.insert(tenantId, {
@@ -169,7 +170,11 @@ export class AuthService {
     next: string,
     ip: string,
   ): Promise<void> {
-    await this.users.changePassword(principal.tenantId, principal.userId, current, next);
+    this.limits.signInAttempt(`password:${principal.userId}`);
+    await this.users.changePassword(principal.tenantId, principal.userId, current, next, {
+      threshold: this.config.SIGN_IN_LOCKOUT_THRESHOLD,
+      minutes: this.config.SIGN_IN_LOCKOUT_MINUTES,
+    });
     await this.sessions.revokeOthers(principal.tenantId, principal.userId, principal.sessionId);
     await this.events.record(principal.tenantId, {
       type: 'password.changed',

@@ -52,6 +52,17 @@ export class SessionsRepository {
     };
   }
 
+  /** Ended sessions of a user, kept 30 days for the record, then deleted at their next sign-in. */
+  async purgeEnded(tenantId: string, userId: string): Promise<void> {
+    await this.db.run(tenantId, (m) =>
+      m.query(
+        `DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2
+            AND (expires_at < now() - interval '30 days' OR revoked_at < now() - interval '30 days')`,
+        [tenantId, userId],
+      ),
+    );
+  }
+
   async touch(tenantId: string, id: string): Promise<void> {
     await this.db.run(tenantId, (m) =>
       m.update(SessionEntity, { tenantId, id }, { lastSeenAt: () => 'now()' }),

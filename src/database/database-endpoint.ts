@@ -11,6 +11,8 @@ export interface DatabaseEndpoint {
   readonly url: string;
   /** The application role's connection: every query on tenant data (row-level security applies). */
   readonly appUrl: string;
+  /** True when appUrl is the derived audit_app login (which bootstrap may provision). */
+  readonly appUrlDerived: boolean;
   readonly embedded?: EmbeddedPostgres;
 }
 
@@ -26,6 +28,7 @@ export async function openDatabaseEndpoint(
     return {
       url: config.DATABASE_URL,
       appUrl: appDatabaseUrl(config.DATABASE_URL, config.DATABASE_APP_URL),
+      appUrlDerived: !config.DATABASE_APP_URL,
     };
   }
   const embedded = await EmbeddedPostgres.start({
@@ -37,6 +40,7 @@ export async function openDatabaseEndpoint(
   return {
     url: embedded.url(),
     appUrl: appDatabaseUrl(embedded.url(), config.DATABASE_APP_URL),
+    appUrlDerived: !config.DATABASE_APP_URL,
     embedded,
   };
 }
@@ -56,7 +60,13 @@ export async function attachOrOpenDatabaseEndpoint(
 ): Promise<DatabaseEndpoint> {
   if (!config.DATABASE_URL) {
     const url = await runningEmbeddedUrl(config.DATA_DIR, config.EMBEDDED_DB_PORT);
-    if (url) return { url, appUrl: appDatabaseUrl(url, config.DATABASE_APP_URL) };
+    if (url) {
+      return {
+        url,
+        appUrl: appDatabaseUrl(url, config.DATABASE_APP_URL),
+        appUrlDerived: !config.DATABASE_APP_URL,
+      };
+    }
   }
   return openDatabaseEndpoint(config, onLog);
 }

@@ -35,7 +35,9 @@ export class DatabaseModule {
           dataSourceFactory: async (options) => {
             if (!options) throw new Error('database options are missing');
             const applied = await migrateAsOwner(endpoint.url);
-            const role = await ensureAppRole(endpoint.url, endpoint.appUrl);
+            const role = await ensureAppRole(endpoint.url, endpoint.appUrl, {
+              provision: endpoint.appUrlDerived,
+            });
             const dataSource = new DataSource(options);
             try {
               await dataSource.initialize();

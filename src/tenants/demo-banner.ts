@@ -7,6 +7,7 @@ export function demoBanner(demo: {
   adminEmail: string;
   oneTimePassword: string;
   apiKey: string;
+  keyExpiresAt: string;
   baseUrl: string;
 }): string {
   const lines = [
@@ -14,7 +15,7 @@ export function demoBanner(demo: {
     '',
     `  Portal sign-in    organisation: ${demo.organisation}   email: ${demo.adminEmail}`,
     `  One-time password ${demo.oneTimePassword}   (you choose your own at first sign-in)`,
-    `  Application key   ${demo.apiKey}   (scopes: all)`,
+    `  Application key   ${demo.apiKey}   (scopes: all; expires ${demo.keyExpiresAt})`,
     '',
     `  Try it:  curl -H "Authorization: Bearer ${demo.apiKey}" ${demo.baseUrl}/v1/auth/session`,
   ];

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDatabase } from 'src/database/tenant-database';
+import { isUniqueViolation } from 'src/database/unique-violation';
+import { SlugTakenError } from 'src/tenants/tenants.errors';
 import { TenantEntity } from 'src/tenants/tenant.entity';
 
 @Injectable()
@@ -11,9 +13,12 @@ export class TenantsRepository {
     tenantId: string,
     tenant: { slug: string; name: string; isDemo: boolean },
   ): Promise<TenantEntity> {
-    return this.db.run(tenantId, (m) =>
-      m.save(m.create(TenantEntity, { ...tenant, id: tenantId })),
-    );
+    return this.db
+      .run(tenantId, (m) => m.save(m.create(TenantEntity, { ...tenant, id: tenantId })))
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error, 'tenants_slug_key')) throw new SlugTakenError(tenant.slug);
+        throw error;
+      });
   }
 
   findById(tenantId: string): Promise<TenantEntity | null> {

@@ -1,14 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsDateString,
-  IsEmail,
-  IsIn,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  ValidateIf,
-} from 'class-validator';
+import { IsDateString, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { ROLES, Role } from 'src/users/roles';
 
 export class CreateUserDto {
@@ -23,14 +14,16 @@ export class CreateUserDto {
 }
 
 export class CreateAuditorGrantDto {
+  // Exactly one of userId and email: each is checked whenever present, and the service refuses
+  // both or neither.
   @ApiPropertyOptional({ description: 'The auditor, by id (or give email).' })
-  @ValidateIf((o: CreateAuditorGrantDto) => o.email === undefined)
-  @IsUUID(undefined, { message: 'userId must be a UUID (or give email instead)' })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'userId must be a UUID' })
   userId?: string;
 
   @ApiPropertyOptional({ description: 'The auditor, by email (or give userId).' })
-  @ValidateIf((o: CreateAuditorGrantDto) => o.userId === undefined)
-  @IsEmail({}, { message: 'email must be an email address (or give userId instead)' })
+  @IsOptional()
+  @IsEmail({}, { message: 'email must be an email address' })
   email?: string;
 
   @ApiProperty({ description: 'When access ends (ISO 8601).', example: '2027-03-31T23:59:59Z' })

@@ -3,6 +3,8 @@ import { AuditorGrantEntity } from 'src/users/auditor-grant.entity';
 import { Role } from 'src/users/roles';
 import { UserEntity } from 'src/users/user.entity';
 import { TenantDatabase } from 'src/database/tenant-database';
+import { isUniqueViolation } from 'src/database/unique-violation';
+import { EmailTakenError } from 'src/users/users.errors';
 import { IsNull } from 'typeorm';
 
 @Injectable()
@@ -13,7 +15,13 @@ export class UsersRepository {
     tenantId: string,
     user: { email: string; role: Role; passwordHash: string; passwordMustChange: boolean },
   ): Promise<UserEntity> {
-    return this.db.run(tenantId, (m) => m.save(m.create(UserEntity, { ...user, tenantId })));
+    return this.db
+      .run(tenantId, (m) => m.save(m.create(UserEntity, { ...user, tenantId })))
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error, 'users_tenant_email_key'))
+          throw new EmailTakenError(user.email);
+        throw error;
+      });
   }
 
   findById(tenantId: string, id: string): Promise<UserEntity | null> {
@@ -31,32 +39,35 @@ export class UsersRepository {
   }
 
   /**
-   * Counts a failed sign-in; at the threshold the account locks and the count starts again.
-   * One statement, so concurrent failures cannot undercount. Returns whether this one locked it.
+   * Claims one password attempt before the (slow) check, counting it as a failure until the
+   * check succeeds. One statement, so parallel attempts are serialised by the row lock: no more
+   * than `threshold` of them are ever checked before the account locks. Returns null while the
+   * account is locked (nothing may be checked), else whether this attempt locked it.
    */
-  async recordFailedSignIn(
+  async claimPasswordAttempt(
     tenantId: string,
     id: string,
     threshold: number,
     lockMinutes: number,
-  ): Promise<boolean> {
+  ): Promise<{ lockedNow: boolean } | null> {
     const rows = await this.db.run(tenantId, (m) =>
-      m.query<{ locked: boolean }[]>(
+      m.query<[{ locked_now: boolean }[], number]>(
         `UPDATE users SET
             failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $3 THEN 0 ELSE failed_sign_ins + 1 END,
             locked_until = CASE WHEN failed_sign_ins + 1 >= $3
-                                THEN now() + make_interval(mins => $4) ELSE locked_until END
-          WHERE tenant_id = $1 AND id = $2
-          RETURNING failed_sign_ins = 0 AS locked`,
+                                THEN now() + make_interval(mins => $4) ELSE NULL END
+          WHERE tenant_id = $1 AND id = $2 AND (locked_until IS NULL OR locked_until <= now())
+          RETURNING locked_until IS NOT NULL AS locked_now`,
         [tenantId, id, threshold, lockMinutes],
       ),
     );
     // TypeORM returns [rows, affected] for UPDATE ... RETURNING on postgres.
-    const result = (Array.isArray(rows[0]) ? rows[0] : rows) as { locked: boolean }[];
-    return result[0]?.locked ?? false;
+    const returned = rows[0];
+    return returned.length ? { lockedNow: returned[0].locked_now } : null;
   }
 
-  async recordSuccessfulSignIn(tenantId: string, id: string): Promise<void> {
+  /** The attempt succeeded: it no longer counts, and a lock it set is lifted. */
+  async clearPasswordAttempts(tenantId: string, id: string): Promise<void> {
     await this.db.run(tenantId, (m) =>
       m.update(UserEntity, { tenantId, id }, { failedSignIns: 0, lockedUntil: null }),
     );

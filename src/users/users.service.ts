@@ -142,23 +142,24 @@ export class UsersService {
       await spendVerifyTime(password);
       return { ok: false, reason: 'unknown_user' };
     }
-    const matches = await verifyPassword(user.passwordHash, password);
-    if (user.disabledAt) return { ok: false, reason: 'disabled', user };
-    if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
+    if (user.disabledAt) {
+      await spendVerifyTime(password);
+      return { ok: false, reason: 'disabled', user };
+    }
+    const claim = await this.users.claimPasswordAttempt(
+      tenantId,
+      user.id,
+      lockout.threshold,
+      lockout.minutes,
+    );
+    if (!claim) {
+      await spendVerifyTime(password);
       return { ok: false, reason: 'locked', user };
     }
-    if (!matches) {
-      const lockedNow = await this.users.recordFailedSignIn(
-        tenantId,
-        user.id,
-        lockout.threshold,
-        lockout.minutes,
-      );
-      return { ok: false, reason: 'wrong_password', user, lockedNow };
+    if (!(await verifyPassword(user.passwordHash, password))) {
+      return { ok: false, reason: 'wrong_password', user, lockedNow: claim.lockedNow };
     }
-    if (user.failedSignIns > 0 || user.lockedUntil) {
-      await this.users.recordSuccessfulSignIn(tenantId, user.id);
-    }
+    await this.users.clearPasswordAttempts(tenantId, user.id);
     return { ok: true, user };
   }
 
@@ -168,10 +169,21 @@ export class UsersService {
     userId: string,
     current: string,
     next: string,
+    lockout: { threshold: number; minutes: number },
   ): Promise<void> {
     const user = await this.users.findById(tenantId, userId);
     if (!user) throw new UserNotFoundError(userId);
+    // A stolen session must not become a way to guess the password: wrong attempts here count
+    // toward the same lockout as sign-in.
+    const claim = await this.users.claimPasswordAttempt(
+      tenantId,
+      user.id,
+      lockout.threshold,
+      lockout.minutes,
+    );
+    if (!claim) throw new WrongPasswordError();
     if (!(await verifyPassword(user.passwordHash, current))) throw new WrongPasswordError();
+    await this.users.clearPasswordAttempts(tenantId, user.id);
     if (current === next) throw new PasswordPolicyError('it must differ from the current one');
     const problem = passwordProblem(next, { email: user.email });
     if (problem) throw new PasswordPolicyError(problem);
@@ -183,6 +195,11 @@ export class UsersService {
     request: { userId?: string; email?: string; validUntil: string; reason?: string },
     actor: Actor,
   ): Promise<AuditorGrantView> {
+    if ((request.userId === undefined) === (request.email === undefined)) {
+      throw new ValidationFailedError([
+        { field: 'userId', problems: ['give exactly one of userId and email'] },
+      ]);
+    }
     const validUntil = new Date(request.validUntil);
     if (Number.isNaN(validUntil.getTime()) || validUntil.getTime() <= Date.now()) {
       throw new ValidationFailedError([

@@ -266,6 +266,25 @@ describe('authorization matrix', () => {
     });
   });
 
+  it("leaves tenant B's objects as they were after all of A's attempts", async () => {
+    const admin = await signInAgain(t, b.slug, b.people.admin);
+    const user = (await call(t, 'get', `/v1/users/${b.spare.userId}`, admin)).body as {
+      disabledAt: string | null;
+    };
+    expect(user.disabledAt).toBeNull();
+    const grants = (await call(t, 'get', '/v1/auditor-grants', admin)).body as {
+      id: string;
+      status: string;
+    }[];
+    expect(grants.find((g) => g.id === b.spare.grantId)?.status).toBe('active');
+    const keys = (await call(t, 'get', `/v1/applications/${b.applicationId}/keys`, admin)).body as {
+      id: string;
+      status: string;
+    }[];
+    expect(keys.find((k) => k.id === b.spare.keyId)?.status).toBe('active');
+    expect(keys).toHaveLength(2); // the application's first key and the spare: none added by A
+  });
+
   it('never writes a secret it handed out to the log', () => {
     const log = t.logText();
     expect(log.length).toBeGreaterThan(1000);

@@ -8,6 +8,7 @@ import { createTestApp, TestApp } from 'test/support/test-app';
 import { waitFor } from 'test/support/wait';
 
 const operator = { userId: null };
+const future = () => new Date(Date.now() + 86_400_000).toISOString();
 const code = (res: request.Response) => (res.body as { error?: { code: string } }).error?.code;
 
 describe('authentication and access, request by request', () => {
@@ -328,6 +329,123 @@ describe('authentication and access, request by request', () => {
     expect(code(await call(t, 'get', '/v1/users/not-a-uuid', w.people.admin))).toBe('malformed_id');
     const after = await owner.query<{ n: number }>('SELECT count(*)::int AS n FROM applications');
     expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('ends a session after idling too long, and at its absolute end', async () => {
+    const admin = w.people.admin;
+    const fresh = async () => {
+      const res = await signIn(t, w.slug, admin.email, admin.password);
+      const cookie = (res.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
+      secrets.push(cookie.split('=')[1], (res.body as { csrfToken: string }).csrfToken);
+      return { ...admin, cookie, csrf: (res.body as { csrfToken: string }).csrfToken };
+    };
+    const idle = await fresh();
+    expect((await call(t, 'get', '/v1/tenant', idle)).status).toBe(200);
+    await owner.query(
+      `UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE revoked_at IS NULL AND user_id = $1 AND created_at = (SELECT max(created_at) FROM sessions WHERE user_id = $1)`,
+      [admin.userId],
+    );
+    const idled = await call(t, 'get', '/v1/tenant', idle);
+    expect([idled.status, (idled.body as { error: { message: string } }).error.message]).toEqual([
+      401,
+      'session ended: idle for too long; sign in again',
+    ]);
+    const old = await fresh();
+    await owner.query(
+      `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND created_at = (SELECT max(created_at) FROM sessions WHERE user_id = $1)`,
+      [admin.userId],
+    );
+    const ended = await call(t, 'get', '/v1/tenant', old);
+    expect((ended.body as { error: { message: string } }).error.message).toMatch(/expired/);
+    const out = await fresh();
+    expect((await call(t, 'post', '/v1/auth/sign-out', out)).status).toBe(204);
+    expect(code(await call(t, 'get', '/v1/tenant', out))).toBe('session_ended');
+  });
+
+  it('checks no more than the threshold of parallel guesses, and a right one cannot lift the lock', async () => {
+    const users = t.app.get(UsersService);
+    const made = await users.createUser(
+      w.tenantId,
+      { email: `${unique('burst')}@example.org`, role: 'compliance_officer' },
+      operator,
+    );
+    secrets.push(made.oneTimePassword);
+    const attempts = [
+      ...Array.from({ length: 11 }, () => 'wrong password, long enough'),
+      made.oneTimePassword,
+    ];
+    const answers = await Promise.all(attempts.map((p) => signIn(t, w.slug, made.user.email, p)));
+    const checked = await owner.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM auth_events
+        WHERE subject_id = $1 AND type = 'sign_in.failed' AND details->>'reason' = 'wrong_password'`,
+      [made.user.id],
+    );
+    // Threshold 3: at most 3 attempts reach the password check; if the right one is among them
+    // it signs in, and then at most 3 wrong ones were checked in all.
+    const succeeded = answers.filter((r) => r.status === 200).length;
+    expect(checked.rows[0].n + succeeded).toBeLessThanOrEqual(3);
+    expect(answers.filter((r) => r.status === 401).length).toBe(12 - succeeded);
+  });
+
+  it('counts wrong current passwords at a password change toward the lockout', async () => {
+    const users = t.app.get(UsersService);
+    const made = await users.createUser(
+      w.tenantId,
+      { email: `${unique('chg')}@example.org`, role: 'compliance_officer' },
+      operator,
+    );
+    secrets.push(made.oneTimePassword);
+    const person = await activate(
+      t,
+      w.slug,
+      { userId: made.user.id, email: made.user.email, role: 'compliance_officer' },
+      made.oneTimePassword,
+    );
+    secrets.push(person.password, person.csrf, person.cookie.split('=')[1]);
+    for (let i = 0; i < 3; i++) {
+      const res = await call(t, 'post', '/v1/auth/password', person, {
+        currentPassword: 'guess number ' + i,
+        newPassword: 'whatever it is, long',
+      });
+      expect(code(res)).toBe('wrong_password');
+    }
+    const locked = await signIn(t, w.slug, person.email, person.password);
+    expect(code(locked)).toBe('invalid_credentials');
+  });
+
+  it('takes sign-in as JSON only (no cross-site form posts)', async () => {
+    const res = await request(t.app.getHttpServer()).post('/v1/auth/sign-in').type('form').send({
+      organisation: w.slug,
+      email: w.people.admin.email,
+      password: w.people.admin.password,
+    });
+    expect([res.status, code(res)]).toEqual([400, 'json_body_required']);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('answers races and malformed values with 4xx, never 500', async () => {
+    const admin = w.people.admin;
+    const name = unique('race');
+    const statuses = (
+      await Promise.all(
+        Array.from({ length: 4 }, () =>
+          call(t, 'post', '/v1/applications', admin, { name, scopes: ['generate'] }),
+        ),
+      )
+    ).map((r) => r.status);
+    expect(statuses.sort()).toEqual([201, 409, 409, 409]);
+    for (const key of await Promise.all(
+      [
+        { userId: 'not-a-uuid', email: 'x' },
+        { userId: null, email: 5 },
+        { validUntil: future() },
+        { userId: w.spare.auditorId, email: 'a@b.example', validUntil: future() },
+      ].map((body) => call(t, 'post', '/v1/auditor-grants', admin, body)),
+    )) {
+      expect([key.status, code(key)]).toEqual([422, 'validation_failed']);
+    }
+    const before = await call(t, 'get', '/v1/auth-events?before=99999999999999999999999', admin);
+    expect([before.status, code(before)]).toEqual([422, 'validation_failed']);
   });
 
   it('keeps every secret out of the logs', () => {

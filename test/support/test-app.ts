@@ -63,7 +63,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     imports: [
       AppModule.forRoot({
         config,
-        database: { url: database.url, appUrl: appDatabaseUrl(database.url) },
+        database: {
+          url: database.url,
+          appUrl: appDatabaseUrl(database.url, config.DATABASE_APP_URL),
+          appUrlDerived: !config.DATABASE_APP_URL,
+        },
         queue,
         http: true,
         runWorkers: options.runWorkers ?? true,
