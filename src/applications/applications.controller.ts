@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CreateApplicationDto, IssueKeyDto } from 'src/applications/applications.dto';
 import { ApplicationsService } from 'src/applications/applications.service';
 import { Access, CurrentPrincipal } from 'src/auth/access';
@@ -8,7 +8,6 @@ import { IdParam } from 'src/common/id-param';
 
 @ApiTags('administration')
 @ApiCookieAuth()
-@ApiBearerAuth()
 @Controller('v1')
 @Access({ roles: ['admin'] })
 export class ApplicationsController {

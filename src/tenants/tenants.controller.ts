@@ -1,12 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/auth/access';
 import { Principal } from 'src/auth/principal';
 import { TenantsService } from 'src/tenants/tenants.service';
 
 @ApiTags('administration')
 @ApiCookieAuth()
-@ApiBearerAuth()
 @Controller('v1/tenant')
 export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
