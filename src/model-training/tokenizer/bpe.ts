@@ -1,7 +1,7 @@
 /**
  * Our own byte-pair-encoding tokenizer: pieces are words (with a leading-space marker), single
  * digits, single punctuation marks and paragraph breaks; BPE merges characters inside a piece.
- * No [UNK] for ordinary text (printable ASCII, and every character seen twice in training, are in
+ * No [UNK] for ordinary text (printable ASCII, and every character seen 50 times in training, are in
  * the alphabet), which
  * keeps perplexities honest (a word-level vocabulary left 11.6% of held-out tokens unknown).
  */
@@ -15,6 +15,7 @@ export const MASK = 4;
 export const EOC = 5;
 
 const SPACE = '\u2581';
+const MIN_CHAR_COUNT = 50;
 export const PARAGRAPH = '\n\n';
 
 const PIECE = /\n\s*\n| ?[A-Za-z]+| ?\d| ?[^\sA-Za-z\d]/g;
@@ -76,6 +77,9 @@ export class Tokenizer {
   private encodePiece(piece: string): number[] {
     const cached = this.cache.get(piece);
     if (cached) return cached;
+    const whole = this.ids.get(piece);
+    // The paragraph break is one token, never the two newlines it is made of.
+    if (whole !== undefined && piece === PARAGRAPH) return [whole];
     let symbols = [...piece];
     for (;;) {
       let best = -1;
@@ -119,10 +123,11 @@ export function trainBpe(
   for (const [piece, n] of pieceCounts) {
     for (const ch of piece) charCounts.set(ch, (charCounts.get(ch) ?? 0) + n);
   }
-  // Printable ASCII and the space marker always; other characters once seen twice.
+  // Printable ASCII and the space marker always; other characters only when common enough to
+  // earn a token (a few non-English licence texts would otherwise spend hundreds on CJK).
   const base = new Set<string>([SPACE]);
   for (let c = 0x21; c <= 0x7e; c++) base.add(String.fromCharCode(c));
-  for (const [ch, n] of charCounts) if (n >= 2) base.add(ch);
+  for (const [ch, n] of charCounts) if (n >= MIN_CHAR_COUNT) base.add(ch);
   const alphabet = [...base].sort();
   const vocab: string[] = [...SPECIAL_TOKENS, ...alphabet];
   if (!vocab.includes(PARAGRAPH)) vocab.push(PARAGRAPH);
