@@ -93,7 +93,7 @@ export function backbone(params: Params, config: ModelConfig, ids: tf.Tensor2D):
   const d = config.dModel;
   const H = config.heads;
   const hd = d / H;
-  const oneHot = tf.oneHot(tf.reshape<tf.Tensor1D>(ids, [B * T]), config.vocabSize);
+  const oneHot = tf.oneHot(tf.reshape<tf.Rank.R1>(ids, [B * T]), config.vocabSize);
   let x = matMul(tf.cast(oneHot, 'float32') as tf.Tensor2D, params.tokenEmbedding as tf.Tensor2D);
   const positions = params.positionEmbedding.slice([0, 0], [T, d]);
   x = tf.add(tf.reshape(x, [B, T, d]), positions).reshape([B * T, d]);
@@ -109,7 +109,7 @@ export function backbone(params: Params, config: ModelConfig, ids: tf.Tensor2D):
     const v = heads(p('wv'));
     const scores = tf.add(tf.div(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), Math.sqrt(hd)), mask);
     const attended = tf.matMul(tf.softmax(scores), v);
-    const merged = tf.reshape<tf.Tensor2D>(tf.transpose(attended, [0, 2, 1, 3]), [B * T, d]);
+    const merged = tf.reshape<tf.Rank.R2>(tf.transpose(attended, [0, 2, 1, 3]), [B * T, d]);
     x = tf.add(x, matMul(merged, p('wo')));
     const f = rmsNorm(x, p('ffnNorm'));
     const hidden = matMul(f, p('w1'));
