@@ -1,0 +1,80 @@
+import { resolve, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { CONCEPTS } from 'src/model-training/concepts/labeller';
+import { heldOutPerplexity } from 'src/model-training/eval/model-eval';
+import { ModelConfig } from 'src/model-training/model/model';
+import { tfReady } from 'src/model-training/model/tf';
+import { CONFIGS, TrainingConfig } from 'src/model-training/train/configs';
+import { buildStream } from 'src/model-training/train/data';
+import { prepare } from 'src/model-training/train/prepare';
+import { train } from 'src/model-training/train/trainer';
+
+/**
+ * `npm run model:train -- [--config smoke|full] [--backbone-only] [--minutes N] [--run DIR]`
+ * Trains (or resumes) a run in build/runs/<config>[-backbone]/, checkpointing as it goes, then
+ * reports held-out perplexity.
+ */
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const config: TrainingConfig = CONFIGS[(arg('config') ?? 'smoke') as TrainingConfig['name']];
+  if (!config) throw new Error('--config must be smoke or full');
+  const conceptLayer = !process.argv.includes('--backbone-only');
+  const buildDir = resolve('build');
+  const runDir = resolve(
+    arg('run') ?? join(buildDir, 'runs', `${config.name}${conceptLayer ? '' : '-backbone'}`),
+  );
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  await tfReady();
+  const data = prepare(buildDir, config.vocabSize, config.maxChunks, log);
+  const n = CONCEPTS.length;
+  const model: ModelConfig = {
+    ...config.model,
+    vocabSize: data.tokenizer.size,
+    knownConcepts: n,
+    unknownConcepts: config.model.unknownPerKnown * n,
+  };
+  const stream = buildStream(data.train);
+  log(
+    `${config.name}: ${stream.tokens.length} training tokens, ${n} known and ${model.unknownConcepts} unknown concepts, ${config.steps} steps`,
+  );
+  const minutes = arg('minutes');
+  const { params, state } = train({
+    config,
+    model,
+    conceptLayer,
+    stream,
+    runDir,
+    ...(minutes ? { minutes: Number(minutes) } : {}),
+    onProgress: (line) => process.stderr.write(`\r${line}`),
+  });
+  process.stderr.write('\n');
+  const perplexity = heldOutPerplexity(
+    params,
+    model,
+    data.test,
+    config.name === 'smoke' ? 100 : 600,
+  );
+  const summary = {
+    config: config.name,
+    conceptLayer,
+    step: state.step,
+    tokens: state.tokens,
+    minutes: state.elapsedMs / 60000,
+    losses: state.losses,
+    heldOutPerplexity: perplexity,
+    model,
+  };
+  writeFileSync(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
