@@ -10,7 +10,8 @@ import { prepare } from 'src/model-training/train/prepare';
 import { train } from 'src/model-training/train/trainer';
 
 /**
- * `npm run model:train -- [--config smoke|full] [--backbone-only] [--minutes N] [--run DIR]`
+ * `npm run model:train -- [--config smoke|full] [--backbone-only] [--minutes N] [--stop-at-step S]
+ * [--run DIR]`
  * Trains (or resumes) a run in build/runs/<config>[-backbone]/, checkpointing as it goes, then
  * reports held-out perplexity.
  */
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     `${config.name}: ${stream.tokens.length} training tokens, ${n} known and ${model.unknownConcepts} unknown concepts, ${config.steps} steps`,
   );
   const minutes = arg('minutes');
+  const stopAt = arg('stop-at-step');
   const { params, state } = train({
     config,
     model,
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     stream,
     runDir,
     ...(minutes ? { minutes: Number(minutes) } : {}),
+    ...(stopAt ? { stopAtStep: Number(stopAt) } : {}),
     onProgress: (line) => process.stderr.write(`\r${line}`),
   });
   process.stderr.write('\n');

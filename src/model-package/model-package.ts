@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, normalize, sep } from 'node:path';
+
+/**
+ * The model package contract shared by the training pipeline (which writes it) and the runtime
+ * (which loads it): `model-store/<name>/<version>/` with a manifest naming the SHA-256 of every
+ * file. Loading checks every hash and the shapes the manifest declares, and refuses a package
+ * with a missing or altered file, naming it.
+ */
+export const REQUIRED_FILES = [
+  'model.onnx',
+  'tokenizer.json',
+  'concepts.json',
+  'effects.bin',
+  'MODEL_CARD.md',
+] as const;
+
+export interface PackageShapes {
+  vocabSize: number;
+  contextLength: number;
+  dModel: number;
+  knownConcepts: number;
+  unknownConcepts: number;
+  knownTopK: number;
+  unknownTopK: number;
+}
+
+export interface PackageManifest {
+  name: string;
+  version: string;
+  format: 1;
+  /** Relative path → SHA-256 (hex) of every other file in the package. */
+  files: Record<string, string>;
+  shapes: PackageShapes;
+  /** effects.bin: G_known [n, V] then G_unknown [m, V], float32 little-endian. */
+  effects: { knownOffset: number; unknownOffset: number };
+  training: Record<string, unknown>;
+  sources: Record<string, unknown>[];
+  canaries: Record<string, unknown>[];
+  evaluation: Record<string, unknown>;
+}
+
+export class ModelPackageError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`model package: ${file}: ${message}`);
+  }
+}
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Reads and checks a package folder; throws ModelPackageError naming the first bad file. */
+export function readModelPackage(dir: string): { dir: string; manifest: PackageManifest } {
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new ModelPackageError('manifest.json', 'missing');
+  let manifest: PackageManifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as PackageManifest;
+  } catch (error) {
+    throw new ModelPackageError('manifest.json', `not JSON (${(error as Error).message})`);
+  }
+  if (manifest.format !== 1) throw new ModelPackageError('manifest.json', 'unknown format');
+  for (const file of REQUIRED_FILES) {
+    if (!manifest.files?.[file]) throw new ModelPackageError(file, 'not listed in the manifest');
+  }
+  for (const [file, expected] of Object.entries(manifest.files)) {
+    const path = normalize(join(dir, file));
+    if (!path.startsWith(normalize(dir) + sep)) {
+      throw new ModelPackageError(file, 'points outside the package');
+    }
+    if (!existsSync(path)) throw new ModelPackageError(file, 'missing');
+    const actual = sha256File(path);
+    if (actual !== expected) {
+      throw new ModelPackageError(file, `SHA-256 is ${actual}, the manifest says ${expected}`);
+    }
+  }
+  const s = manifest.shapes;
+  const effectsBytes = readFileSync(join(dir, 'effects.bin')).byteLength;
+  const expectedBytes = (s.knownConcepts + s.unknownConcepts) * s.vocabSize * 4;
+  if (effectsBytes !== expectedBytes) {
+    throw new ModelPackageError('effects.bin', `${effectsBytes} bytes, expected ${expectedBytes}`);
+  }
+  const concepts = JSON.parse(readFileSync(join(dir, 'concepts.json'), 'utf8')) as {
+    known: unknown[];
+    unknown: unknown[];
+  };
+  if (concepts.known.length !== s.knownConcepts || concepts.unknown.length !== s.unknownConcepts) {
+    throw new ModelPackageError('concepts.json', 'concept counts differ from the manifest shapes');
+  }
+  const tokenizer = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as {
+    vocab: unknown[];
+  };
+  if (tokenizer.vocab.length !== s.vocabSize) {
+    throw new ModelPackageError('tokenizer.json', 'vocabulary size differs from the manifest');
+  }
+  return { dir, manifest };
+}

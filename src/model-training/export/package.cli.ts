@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CONCEPTS } from 'src/model-training/concepts/labeller';
+import { modelCard } from 'src/model-training/export/model-card';
+import { writeModelPackage } from 'src/model-training/export/write-package';
+import { initParams, ModelConfig } from 'src/model-training/model/model';
+import { tf, tfReady } from 'src/model-training/model/tf';
+import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
+import { loadTensors } from 'src/model-training/train/checkpoint';
+import { readModelPackage } from 'src/model-package/model-package';
+
+/**
+ * `npm run model:package -- [--config smoke|full] [--run DIR] [--out model-store] [--version V]`:
+ * turns a training run into a model package, then reads it back through the same checks the
+ * runtime applies.
+ */
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+interface Summary {
+  config: string;
+  step: number;
+  tokens: number;
+  minutes: number;
+  heldOutPerplexity: number;
+  losses: Record<string, number>;
+  model: ModelConfig;
+}
+
+async function main(): Promise<void> {
+  await tfReady();
+  const config = arg('config') ?? 'smoke';
+  const runDir = resolve(arg('run') ?? join('build', 'runs', config));
+  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary;
+  const model = summary.model;
+  const params = initParams(model);
+  const saved = loadTensors(runDir, 'params');
+  for (const [k, p] of Object.entries(params)) p.assign(tf.tensor(saved[k].data, saved[k].shape));
+  const tokenizer = new Tokenizer(
+    JSON.parse(
+      readFileSync(resolve('build', `tokenizer-${model.vocabSize}.json`), 'utf8'),
+    ) as TokenizerData,
+  );
+  const corpus = JSON.parse(readFileSync(resolve('build', 'corpus', 'manifest.json'), 'utf8')) as {
+    sources: Record<string, unknown>[];
+    canaries: Record<string, unknown>[];
+  };
+  const name = `audit-lm-${config}`;
+  const version = arg('version') ?? '0.1.0';
+  const dir = resolve(arg('out') ?? 'model-store', name, version);
+  writeModelPackage({
+    dir,
+    name,
+    version,
+    params,
+    model,
+    tokenizer,
+    concepts: CONCEPTS,
+    training: {
+      configuration: config,
+      steps: summary.step,
+      tokens: summary.tokens,
+      minutes: Math.round(summary.minutes * 10) / 10,
+      finalLosses: summary.losses,
+      seed: model.seed,
+    },
+    corpus,
+    evaluation: { heldOutPerplexity: summary.heldOutPerplexity },
+    modelCard,
+  });
+  const { manifest } = readModelPackage(dir);
+  process.stderr.write(`wrote ${dir} (${Object.keys(manifest.files).length} files, verified)\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
