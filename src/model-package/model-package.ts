@@ -13,6 +13,8 @@ export const REQUIRED_FILES = [
   'tokenizer.json',
   'concepts.json',
   'effects.bin',
+  'training-index.jsonl',
+  'source-concepts.json',
   'MODEL_CARD.md',
 ] as const;
 

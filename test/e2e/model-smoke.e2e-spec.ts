@@ -21,7 +21,7 @@ const node = (script: string, args: string[]) =>
   execFileSync(process.execPath, ['-r', '@swc-node/register', script, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 170_000,
+    timeout: 290_000,
   }).toString();
 
 describe('the smoke model, trained and packaged', () => {
@@ -48,7 +48,7 @@ describe('the smoke model, trained and packaged', () => {
       '--out',
       store,
     ]);
-  }, 180_000);
+  }, 300_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('trains every step and learns something (held-out perplexity well under the vocabulary size)', () => {
@@ -59,8 +59,27 @@ describe('the smoke model, trained and packaged', () => {
   it('writes a package whose manifest hashes match, and refuses a tampered file by name', () => {
     const { manifest } = readModelPackage(packageDir);
     expect(Object.keys(manifest.files).sort()).toEqual(
-      ['MODEL_CARD.md', 'concepts.json', 'effects.bin', 'model.onnx', 'tokenizer.json'].sort(),
+      [
+        'MODEL_CARD.md',
+        'concepts.json',
+        'effects.bin',
+        'model.onnx',
+        'source-concepts.json',
+        'tokenizer.json',
+        'training-index.jsonl',
+      ].sort(),
     );
+    // Every training chunk is indexed with its provenance; the source shares of a concept add up.
+    const index = readFileSync(join(packageDir, 'training-index.jsonl'), 'utf8').trim().split('\n');
+    const first = JSON.parse(index[0]) as { chunk: string; sha256: string; known: unknown[] };
+    expect(first.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const shares = JSON.parse(readFileSync(join(packageDir, 'source-concepts.json'), 'utf8')) as {
+      sources: string[];
+      unknown: number[][];
+    };
+    expect(shares.sources).toEqual(['factbook', 'sotu', 'spdx', 'wordnet']);
+    const column = shares.unknown.reduce((sum, row) => sum + row[0], 0);
+    expect(column === 0 || Math.abs(column - 1) < 1e-3).toBe(true);
     expect(manifest.canaries).toHaveLength(4);
     expect(manifest.sources).toHaveLength(4);
     const copy = join(work, 'tampered');

@@ -7,6 +7,9 @@ import { initParams, ModelConfig } from 'src/model-training/model/model';
 import { tf, tfReady } from 'src/model-training/model/tf';
 import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
 import { loadTensors } from 'src/model-training/train/checkpoint';
+import { CONFIGS, TrainingConfig } from 'src/model-training/train/configs';
+import { prepare } from 'src/model-training/train/prepare';
+import { buildTrainingIndex } from 'src/model-training/export/training-index';
 import { readModelPackage } from 'src/model-package/model-package';
 
 /**
@@ -47,6 +50,16 @@ async function main(): Promise<void> {
     sources: Record<string, unknown>[];
     canaries: Record<string, unknown>[];
   };
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const trainingConfig = CONFIGS[config as TrainingConfig['name']];
+  const data = prepare(resolve('build'), model.vocabSize, trainingConfig.maxChunks, log);
+  const index = buildTrainingIndex(
+    params,
+    model,
+    data.trainChunks.map((meta, i) => ({ meta, ids: data.train[i].ids })),
+    (done, total) => process.stderr.write(`\rindexing training chunks ${done}/${total}`),
+  );
+  process.stderr.write('\n');
   const name = `audit-lm-${config}`;
   const version = arg('version') ?? '0.1.0';
   const dir = resolve(arg('out') ?? 'model-store', name, version);
@@ -68,6 +81,7 @@ async function main(): Promise<void> {
     },
     corpus,
     evaluation: { heldOutPerplexity: summary.heldOutPerplexity },
+    index,
     modelCard,
   });
   const { manifest } = readModelPackage(dir);

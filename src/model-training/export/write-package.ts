@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConceptDef } from 'src/model-training/concepts/labeller';
 import { exportOnnx } from 'src/model-training/export/onnx-export';
+import { exemplars, TrainingIndex } from 'src/model-training/export/training-index';
 import { ModelConfig, Params } from 'src/model-training/model/model';
 import { tf } from 'src/model-training/model/tf';
 import { Tokenizer } from 'src/model-training/tokenizer/bpe';
@@ -18,6 +19,7 @@ export interface PackageInput {
   training: Record<string, unknown>;
   corpus: { sources: Record<string, unknown>[]; canaries: Record<string, unknown>[] };
   evaluation: Record<string, unknown>;
+  index: TrainingIndex;
   modelCard: (manifest: Omit<PackageManifest, 'files'>) => string;
 }
 
@@ -48,6 +50,7 @@ export function writeModelPackage(input: PackageInput): PackageManifest {
       .sort((a, b) => b.value - a.value)
       .slice(0, 10)
       .map((t) => tokenizer.tokenText(t.id));
+  const unknownExemplars = exemplars(input.index, model.unknownConcepts);
   const concepts = {
     known: input.concepts.map((c, i) => ({
       id: c.id,
@@ -57,8 +60,17 @@ export function writeModelPackage(input: PackageInput): PackageManifest {
       description: c.description,
       topTokens: topTokens(effects.known[i]),
     })),
-    unknown: effects.unknown.map((row, id) => ({ id, topTokens: topTokens(row) })),
+    unknown: effects.unknown.map((row, id) => ({
+      id,
+      topTokens: topTokens(row),
+      exemplarChunks: unknownExemplars[id],
+    })),
   };
+  writeFileSync(
+    join(dir, 'training-index.jsonl'),
+    input.index.signatures.map((s) => JSON.stringify(s)).join('\n') + '\n',
+  );
+  writeFileSync(join(dir, 'source-concepts.json'), JSON.stringify(input.index.sourceByConcept));
   writeFileSync(join(dir, 'concepts.json'), JSON.stringify(concepts, null, 1));
   const body: Omit<PackageManifest, 'files'> = {
     name: input.name,
@@ -81,10 +93,15 @@ export function writeModelPackage(input: PackageInput): PackageManifest {
   };
   writeFileSync(join(dir, 'MODEL_CARD.md'), input.modelCard(body));
   const files = Object.fromEntries(
-    ['model.onnx', 'tokenizer.json', 'concepts.json', 'effects.bin', 'MODEL_CARD.md'].map((f) => [
-      f,
-      sha256File(join(dir, f)),
-    ]),
+    [
+      'model.onnx',
+      'tokenizer.json',
+      'concepts.json',
+      'effects.bin',
+      'training-index.jsonl',
+      'source-concepts.json',
+      'MODEL_CARD.md',
+    ].map((f) => [f, sha256File(join(dir, f))]),
   );
   const manifest: PackageManifest = { ...body, files };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

@@ -15,6 +15,8 @@ export interface Prepared {
   tokenizer: Tokenizer;
   train: LabelledChunk[];
   test: LabelledChunk[];
+  /** The corpus records of `train`, index for index. */
+  trainChunks: CorpusChunk[];
   chunks: CorpusChunk[];
 }
 
@@ -67,6 +69,7 @@ export function prepare(
     tokenizer,
     chunks,
     train: labelled.filter((l) => l.split === 'train').map((l) => l.chunk),
+    trainChunks: chunks.filter((c) => c.split === 'train'),
     test: labelled.filter((l) => l.split === 'test').map((l) => l.chunk),
   };
 }
