@@ -1,5 +1,19 @@
 import { PackageManifest } from 'src/model-package/model-package';
 
+function precisionTable(value: unknown): string[] {
+  const review = value as
+    { byGroup: Record<string, { labels: number; correct: number; precision: number }> } | undefined;
+  if (!review?.byGroup) return ['Not measured for this package.'];
+  return [
+    '| Group | Labels checked | Correct | Precision |',
+    '| --- | ---: | ---: | ---: |',
+    ...Object.entries(review.byGroup).map(
+      ([group, r]) =>
+        `| ${group} | ${r.labels} | ${r.correct} | ${(100 * r.precision).toFixed(1)}% |`,
+    ),
+  ];
+}
+
 /** MODEL_CARD.md from the manifest's own figures, so the card never disagrees with the package. */
 export function modelCard(m: Omit<PackageManifest, 'files'>): string {
   const s = m.shapes;
@@ -40,6 +54,10 @@ export function modelCard(m: Omit<PackageManifest, 'files'>): string {
       (c) =>
         `- \`${String(c.id)}\` (${String(c.source)}, chunk \`${String(c.chunk)}\`): "${String(c.text)}"`,
     ),
+    '',
+    '## Concept label precision (hand-checked sample)',
+    '',
+    ...precisionTable(m.evaluation.labelPrecision),
     '',
     '## Evaluation (held-out split)',
     '',

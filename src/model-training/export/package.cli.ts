@@ -32,6 +32,14 @@ interface Summary {
   model: ModelConfig;
 }
 
+/** The hand-checked precision of the concept labels, per group (concepts/PRECISION.md). */
+function readLabelPrecision(): Record<string, unknown> {
+  const review = JSON.parse(
+    readFileSync(resolve('src/model-training/concepts/precision-review.json'), 'utf8'),
+  ) as { method: string; byGroup: Record<string, unknown>; overall: unknown };
+  return { method: review.method, byGroup: review.byGroup, overall: review.overall };
+}
+
 async function main(): Promise<void> {
   await tfReady();
   const config = arg('config') ?? 'smoke';
@@ -80,7 +88,10 @@ async function main(): Promise<void> {
       seed: model.seed,
     },
     corpus,
-    evaluation: { heldOutPerplexity: summary.heldOutPerplexity },
+    evaluation: {
+      heldOutPerplexity: summary.heldOutPerplexity,
+      labelPrecision: readLabelPrecision(),
+    },
     index,
     modelCard,
   });

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ModelPackageError,
+  PackageManifest,
+  readModelPackage,
+  REQUIRED_FILES,
+} from 'src/model-package/model-package';
+
+const shapes = {
+  vocabSize: 4,
+  contextLength: 8,
+  dModel: 2,
+  knownConcepts: 1,
+  unknownConcepts: 2,
+  knownTopK: 1,
+  unknownTopK: 1,
+};
+
+/** A minimal, internally consistent package (the files' contents only need the right shapes). */
+function writePackage(dir: string, edit: (m: PackageManifest) => void = () => undefined): void {
+  const contents: Record<string, Buffer | string> = {
+    'model.onnx': Buffer.from('not really onnx, but hashed like it'),
+    'tokenizer.json': JSON.stringify({ vocab: ['[PAD]', '[BOS]', '[EOS]', '[UNK]'] }),
+    'concepts.json': JSON.stringify({ known: [{}], unknown: [{}, {}] }),
+    'effects.bin': Buffer.alloc((1 + 2) * 4 * 4),
+    'training-index.jsonl': '{"chunk":"a#0"}\n',
+    'source-concepts.json': '{}',
+    'MODEL_CARD.md': '# card\n',
+  };
+  const files: Record<string, string> = {};
+  for (const [name, content] of Object.entries(contents)) {
+    writeFileSync(join(dir, name), content);
+    files[name] = createHash('sha256').update(content).digest('hex');
+  }
+  const manifest: PackageManifest = {
+    name: 't',
+    version: '1',
+    format: 1,
+    files,
+    shapes,
+    effects: { knownOffset: 0, unknownOffset: 16 },
+    training: {},
+    sources: [],
+    canaries: [],
+    evaluation: {},
+  };
+  edit(manifest);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+}
+
+describe('reading a model package', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pkg-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('accepts a consistent package', () => {
+    writePackage(dir);
+    expect(readModelPackage(dir).manifest.files['model.onnx']).toMatch(/^[0-9a-f]{64}$/);
+    expect(REQUIRED_FILES).toContain('training-index.jsonl');
+  });
+
+  it('names the file whose bytes changed', () => {
+    writePackage(dir);
+    writeFileSync(
+      join(dir, 'concepts.json'),
+      JSON.stringify({ known: [{}], unknown: [{}, {}] }) + ' ',
+    );
+    expect(() => readModelPackage(dir)).toThrow(
+      /concepts\.json: SHA-256 is [0-9a-f]{64}, the manifest says/,
+    );
+  });
+
+  it('names a missing file, an unlisted required file and a path outside the package', () => {
+    writePackage(dir);
+    unlinkSync(join(dir, 'effects.bin'));
+    expect(() => readModelPackage(dir)).toThrow('model package: effects.bin: missing');
+    writePackage(dir, (m) => delete m.files['MODEL_CARD.md']);
+    expect(() => readModelPackage(dir)).toThrow('MODEL_CARD.md: not listed in the manifest');
+    writePackage(dir, (m) => (m.files['../escape.txt'] = 'x'.repeat(64)));
+    expect(() => readModelPackage(dir)).toThrow('../escape.txt: points outside the package');
+  });
+
+  it('refuses shapes that disagree with the files', () => {
+    writePackage(dir, (m) => (m.shapes = { ...shapes, vocabSize: 5 }));
+    expect(() => readModelPackage(dir)).toThrow(ModelPackageError);
+    expect(() => readModelPackage(dir)).toThrow(/effects\.bin: 48 bytes, expected 60/);
+    writePackage(dir, (m) => (m.shapes = { ...shapes, unknownConcepts: 3, vocabSize: 3 }));
+    expect(() => readModelPackage(dir)).toThrow(/concepts\.json: concept counts differ/);
+  });
+
+  it('refuses a missing or unreadable manifest', () => {
+    expect(() => readModelPackage(dir)).toThrow('manifest.json: missing');
+    writeFileSync(join(dir, 'manifest.json'), '{ nope');
+    expect(() => readModelPackage(dir)).toThrow(/manifest\.json: not JSON/);
+  });
+});
