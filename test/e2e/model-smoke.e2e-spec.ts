@@ -10,7 +10,7 @@ import { ModelPackageError, readModelPackage } from 'src/model-package/model-pac
 import { forward, initParams, ModelConfig } from 'src/model-training/model/model';
 import { tf, tfReady } from 'src/model-training/model/tf';
 import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
-import { loadTensors } from 'src/model-training/train/checkpoint';
+import { loadParams } from 'src/model-training/train/checkpoint';
 
 // The smoke configuration end to end, as CI runs it: corpus, tokenizer, labels, training,
 // package; then the package is checked the way the runtime will check it, and the exported
@@ -94,8 +94,7 @@ describe('the smoke model, trained and packaged', () => {
   it('runs in onnxruntime exactly as the trained tfjs model, on real text', async () => {
     const model = summary.model;
     const params = initParams(model);
-    const saved = loadTensors(runDir, 'params');
-    for (const [k, p] of Object.entries(params)) p.assign(tf.tensor(saved[k].data, saved[k].shape));
+    loadParams(runDir, params);
     const tokenizer = new Tokenizer(
       JSON.parse(readFileSync(join(packageDir, 'tokenizer.json'), 'utf8')) as TokenizerData,
     );

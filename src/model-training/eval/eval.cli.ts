@@ -1,12 +1,13 @@
+import { cliArg } from 'src/model-training/cli-args';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { evaluateModel, heldOutSequences } from 'src/model-training/eval/evaluate';
 import { KneserNey } from 'src/model-training/eval/kneser-ney';
 import { heldOutPerplexity } from 'src/model-training/eval/model-eval';
 import { initParams, ModelConfig, Params } from 'src/model-training/model/model';
-import { tf, tfReady } from 'src/model-training/model/tf';
+import { tfReady } from 'src/model-training/model/tf';
 import { BOS } from 'src/model-training/tokenizer/bpe';
-import { loadTensors } from 'src/model-training/train/checkpoint';
+import { loadParams } from 'src/model-training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'src/model-training/train/configs';
 import { prepare } from 'src/model-training/train/prepare';
 
@@ -14,11 +15,6 @@ import { prepare } from 'src/model-training/train/prepare';
  * `npm run model:eval -- [--config smoke|full] [--run DIR] [--backbone-run DIR] [--json]`: the
  * figures of issue 4 on the held-out split, for the run's latest checkpoint.
  */
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
-
 function loadRun(dir: string): {
   params: Params;
   model: ModelConfig;
@@ -33,17 +29,16 @@ function loadRun(dir: string): {
     tokens: number;
   };
   const params = initParams(summary.model);
-  const saved = loadTensors(dir, 'params');
-  for (const [k, p] of Object.entries(params)) p.assign(tf.tensor(saved[k].data, saved[k].shape));
+  loadParams(dir, params);
   return { params, model: summary.model, step: state.step, tokens: state.tokens };
 }
 
 async function main(): Promise<void> {
   await tfReady();
-  const config: TrainingConfig = CONFIGS[(arg('config') ?? 'full') as TrainingConfig['name']];
-  const runDir = resolve(arg('run') ?? join('build', 'runs', config.name));
+  const config: TrainingConfig = CONFIGS[(cliArg('config') ?? 'full') as TrainingConfig['name']];
+  const runDir = resolve(cliArg('run') ?? join('build', 'runs', config.name));
   const backboneDir = resolve(
-    arg('backbone-run') ?? join('build', 'runs', `${config.name}-backbone`),
+    cliArg('backbone-run') ?? join('build', 'runs', `${config.name}-backbone`),
   );
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const data = prepare(resolve('build'), config.vocabSize, config.maxChunks, log);

@@ -1,12 +1,13 @@
+import { cliArg } from 'src/model-training/cli-args';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONCEPTS } from 'src/model-training/concepts/labeller';
 import { modelCard } from 'src/model-training/export/model-card';
 import { writeModelPackage } from 'src/model-training/export/write-package';
 import { initParams, ModelConfig } from 'src/model-training/model/model';
-import { tf, tfReady } from 'src/model-training/model/tf';
+import { tfReady } from 'src/model-training/model/tf';
 import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
-import { loadTensors } from 'src/model-training/train/checkpoint';
+import { loadParams } from 'src/model-training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'src/model-training/train/configs';
 import { prepare } from 'src/model-training/train/prepare';
 import { buildTrainingIndex } from 'src/model-training/export/training-index';
@@ -17,11 +18,6 @@ import { readModelPackage } from 'src/model-package/model-package';
  * turns a training run into a model package, then reads it back through the same checks the
  * runtime applies.
  */
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
-
 interface Summary {
   config: string;
   step: number;
@@ -42,13 +38,12 @@ function readLabelPrecision(): Record<string, unknown> {
 
 async function main(): Promise<void> {
   await tfReady();
-  const config = arg('config') ?? 'smoke';
-  const runDir = resolve(arg('run') ?? join('build', 'runs', config));
+  const config = cliArg('config') ?? 'smoke';
+  const runDir = resolve(cliArg('run') ?? join('build', 'runs', config));
   const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary;
   const model = summary.model;
   const params = initParams(model);
-  const saved = loadTensors(runDir, 'params');
-  for (const [k, p] of Object.entries(params)) p.assign(tf.tensor(saved[k].data, saved[k].shape));
+  loadParams(runDir, params);
   const tokenizer = new Tokenizer(
     JSON.parse(
       readFileSync(resolve('build', `tokenizer-${model.vocabSize}.json`), 'utf8'),
@@ -69,8 +64,8 @@ async function main(): Promise<void> {
   );
   process.stderr.write('\n');
   const name = `audit-lm-${config}`;
-  const version = arg('version') ?? '0.1.0';
-  const dir = resolve(arg('out') ?? 'model-store', name, version);
+  const version = cliArg('version') ?? '0.1.0';
+  const dir = resolve(cliArg('out') ?? 'model-store', name, version);
   writeModelPackage({
     dir,
     name,

@@ -1,3 +1,4 @@
+import { cliArg } from 'src/model-training/cli-args';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CorpusChunk } from 'src/model-training/corpus/build-corpus';
@@ -8,11 +9,6 @@ import { Tokenizer, trainBpe, UNK } from 'src/model-training/tokenizer/bpe';
  * learns the BPE vocabulary from the corpus's training split and reports how it fits the held-out
  * split (tokens per word, unknown rate).
  */
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-
 export function readChunks(corpusDir: string): CorpusChunk[] {
   return readFileSync(resolve(corpusDir, 'chunks.jsonl'), 'utf8')
     .split('\n')
@@ -21,9 +17,9 @@ export function readChunks(corpusDir: string): CorpusChunk[] {
 }
 
 function main(): void {
-  const vocabSize = Number(arg('vocab', '4096'));
-  const chunks = readChunks(arg('corpus', 'build/corpus'));
-  const out = resolve(arg('out', 'build/tokenizer.json'));
+  const vocabSize = Number(cliArg('vocab') ?? '4096');
+  const chunks = readChunks(cliArg('corpus') ?? 'build/corpus');
+  const out = resolve(cliArg('out') ?? 'build/tokenizer.json');
   const started = Date.now();
   const data = trainBpe(
     chunks.filter((c) => c.split === 'train').map((c) => c.text),

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Params } from 'src/model-training/model/model';
 import { tf } from 'src/model-training/model/tf';
 
 interface Entry {
@@ -52,4 +53,12 @@ export function loadTensors(
 
 export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, 'state.json')) && existsSync(join(dir, 'params.bin'));
+}
+
+/** Puts a checkpoint's parameters into freshly initialised variables of the same model. */
+export function loadParams(dir: string, params: Params): void {
+  const saved = loadTensors(dir, 'params');
+  for (const [name, p] of Object.entries(params)) {
+    p.assign(tf.tensor(saved[name].data, saved[name].shape));
+  }
 }

@@ -1,3 +1,4 @@
+import { cliArg } from 'src/model-training/cli-args';
 import { resolve, join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { CONCEPTS } from 'src/model-training/concepts/labeller';
@@ -15,18 +16,13 @@ import { train } from 'src/model-training/train/trainer';
  * Trains (or resumes) a run in build/runs/<config>[-backbone]/, checkpointing as it goes, then
  * reports held-out perplexity.
  */
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
-
 async function main(): Promise<void> {
-  const config: TrainingConfig = CONFIGS[(arg('config') ?? 'smoke') as TrainingConfig['name']];
+  const config: TrainingConfig = CONFIGS[(cliArg('config') ?? 'smoke') as TrainingConfig['name']];
   if (!config) throw new Error('--config must be smoke or full');
   const conceptLayer = !process.argv.includes('--backbone-only');
   const buildDir = resolve('build');
   const runDir = resolve(
-    arg('run') ?? join(buildDir, 'runs', `${config.name}${conceptLayer ? '' : '-backbone'}`),
+    cliArg('run') ?? join(buildDir, 'runs', `${config.name}${conceptLayer ? '' : '-backbone'}`),
   );
   const log = (line: string) => process.stderr.write(`${line}\n`);
   await tfReady();
@@ -42,8 +38,8 @@ async function main(): Promise<void> {
   log(
     `${config.name}: ${stream.tokens.length} training tokens, ${n} known and ${model.unknownConcepts} unknown concepts, ${config.steps} steps`,
   );
-  const minutes = arg('minutes');
-  const stopAt = arg('stop-at-step');
+  const minutes = cliArg('minutes');
+  const stopAt = cliArg('stop-at-step');
   const { params, state } = train({
     config,
     model,

@@ -2,7 +2,12 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initParams, ModelConfig, Params } from 'src/model-training/model/model';
 import { tf } from 'src/model-training/model/tf';
-import { hasCheckpoint, loadTensors, saveTensors } from 'src/model-training/train/checkpoint';
+import {
+  hasCheckpoint,
+  loadParams,
+  loadTensors,
+  saveTensors,
+} from 'src/model-training/train/checkpoint';
 import { teacherForcingAt, TrainingConfig } from 'src/model-training/train/configs';
 import { sampleBatch, TokenStream } from 'src/model-training/train/data';
 import { objective } from 'src/model-training/train/objective';
@@ -131,8 +136,7 @@ function save(dir: string, params: Params, optimizer: AdamW, state: TrainingStat
 }
 
 function restore(dir: string, params: Params, optimizer: AdamW): TrainingState {
-  const saved = loadTensors(dir, 'params');
-  for (const [k, p] of Object.entries(params)) p.assign(tf.tensor(saved[k].data, saved[k].shape));
+  loadParams(dir, params);
   const moments = loadTensors(dir, 'adam');
   for (const k of Object.keys(params)) {
     optimizer.m[k].assign(tf.tensor(moments[`m.${k}`].data, moments[`m.${k}`].shape));
