@@ -118,6 +118,21 @@ describe('lexicon helpers', () => {
 });
 
 describe('curated false hits', () => {
+  it('reads the precision review misses as no concept (PRECISION.md)', () => {
+    expect(keys('IN NO EVENT SHALL THE AUTHORS BE LIABLE FOR ANY CLAIM.')).not.toContain(
+      'tone.obligation',
+    );
+    expect(keys('We have to-day a larger army.')).not.toContain('tone.obligation');
+    expect(keys('The applicant must file the form.')).toEqual(['tone.obligation']);
+    expect(keys('The outbreak of an intifada shook the region.')).toEqual([]);
+    expect(keys('A cholera outbreak spread.')).toEqual(['health.disease', 'health.public_health']);
+    expect(keys('LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION.')).not.toContain(
+      'finance.business',
+    );
+    expect(keys('The corporation made large profits.')).toEqual(['finance.business']);
+    expect(keys('We are wont to call them peasants.')).not.toContain('topic.arts');
+  });
+
   it('matches profanity as whole words only', () => {
     expect(keys('The welfare of the people is the first duty of government.')).not.toContain(
       'safety.profanity',
@@ -503,6 +518,18 @@ describe('api', () => {
     expect(Object.keys(a.evidence).map(Number)).toEqual(a.conceptIds);
     const bank = CONCEPTS.find((c) => c.key === 'finance.banking')!;
     expect(a.evidence[bank.id]).toEqual(['central bank']);
+  });
+
+  it('places each onset just after the evidence that satisfied the rule', () => {
+    const text = 'The central bank met. It was a wonderful, superb and wonderful year.';
+    const a = labeller.label(text);
+    expect(Object.keys(a.onset).map(Number)).toEqual(a.conceptIds);
+    const bank = CONCEPTS.find((c) => c.key === 'finance.banking')!;
+    expect(a.onset[bank.id]).toBe(text.indexOf('central bank') + 'central bank'.length);
+    // Two distinct strong positive words are needed: the second one, not the first, sets the onset.
+    const positive = CONCEPTS.find((c) => c.key === 'tone.positive')!;
+    expect(a.conceptIds).toContain(positive.id);
+    expect(a.onset[positive.id]).toBe(text.indexOf('superb') + 'superb'.length);
   });
 
   it('counts concepts per chunk with labelStats', () => {

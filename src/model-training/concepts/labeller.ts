@@ -19,6 +19,11 @@ export interface LabelResult {
   conceptIds: number[];
   /** For each fired concept, the triggers that fired it (lower-case phrases, or text as written). */
   evidence: Record<number, string[]>;
+  /**
+   * For each fired concept, the character offset in the text where its rule became satisfied (the
+   * end of the evidence that completed it): a reader of the text knows the concept from there on.
+   */
+  onset: Record<number, number>;
 }
 
 export interface Labeller {
@@ -32,6 +37,9 @@ interface Token {
   readonly text: string;
   /** First word of a sentence, a heading or a "Field:" value (where capitals are no sign of a name). */
   readonly sentenceStart: boolean;
+  /** Character offsets in the text, end exclusive. */
+  readonly start: number;
+  readonly end: number;
 }
 
 const ADDRESS_LIKE =
@@ -52,6 +60,8 @@ export function tokenize(text: string): Token[] {
       lower: m[0].toLowerCase(),
       text: m[0],
       sentenceStart: i < 0 || SENTENCE_ENDS.has(text[i]),
+      start: m.index,
+      end: m.index + m[0].length,
     };
   });
 }
@@ -320,6 +330,23 @@ function outermost(hits: readonly Occurrence[]): Occurrence[] {
   );
 }
 
+interface Evidence {
+  readonly phrase: string;
+  /** Character offset just after the evidence. */
+  readonly end: number;
+}
+
+/** Where, reading left to right, the evidence first meets the rule's hit and distinct counts. */
+function satisfiedAt(found: readonly Evidence[], minHits: number, minDistinct: number): number {
+  const inOrder = [...found].sort((a, b) => a.end - b.end);
+  const seen = new Set<string>();
+  for (let i = 0; i < inOrder.length; i += 1) {
+    seen.add(inOrder[i].phrase);
+    if (i + 1 >= minHits && seen.size >= minDistinct) return inOrder[i].end;
+  }
+  return inOrder[inOrder.length - 1].end;
+}
+
 class RuleLabeller implements Labeller {
   private readonly lowerIndex = new PhraseIndex<TriggerRef>();
   private readonly casedIndex = new PhraseIndex<TriggerRef>();
@@ -376,13 +403,14 @@ class RuleLabeller implements Labeller {
     const near: PhraseHit[] = [];
     this.nearIndex.find(lower, (hit) => near.push(hit));
 
-    const result: LabelResult = { conceptIds: [], evidence: {} };
+    const result: LabelResult = { conceptIds: [], evidence: {}, onset: {} };
     this.concepts.forEach((c, i) => {
-      const evidence = this.evidenceFor(c, hits.get(i) ?? [], masks.get(i) ?? [], near, text);
-      if (evidence.count >= c.minHits && evidence.distinct.length >= c.minDistinct) {
-        result.conceptIds.push(c.def.id);
-        result.evidence[c.def.id] = evidence.distinct.slice(0, 8);
-      }
+      const found = this.evidenceFor(c, hits.get(i) ?? [], masks.get(i) ?? [], near, text, tokens);
+      const distinct = [...new Set(found.map((f) => f.phrase))];
+      if (found.length < c.minHits || distinct.length < c.minDistinct) return;
+      result.conceptIds.push(c.def.id);
+      result.evidence[c.def.id] = distinct.slice(0, 8);
+      result.onset[c.def.id] = satisfiedAt(found, c.minHits, c.minDistinct);
     });
     return result;
   }
@@ -393,18 +421,23 @@ class RuleLabeller implements Labeller {
     masks: readonly PhraseHit[],
     near: readonly PhraseHit[],
     text: string,
-  ): { count: number; distinct: string[] } {
+    tokens: readonly Token[],
+  ): Evidence[] {
     const kept = outermost(hits).filter(
       (h) =>
         !masks.some((m) => m.start <= h.start && m.end >= h.end) &&
         (h.context < 0 || this.hasContext(c, h, near)),
     );
-    const found = kept.sort((a, b) => a.start - b.start).map((h) => h.phrase);
+    const found: Evidence[] = kept
+      .sort((a, b) => a.start - b.start)
+      .map((h) => ({ phrase: h.phrase, end: tokens[h.end - 1].end }));
     for (const pattern of c.patterns) {
       pattern.lastIndex = 0;
-      for (const m of text.matchAll(pattern)) found.push(m[0]);
+      for (const m of text.matchAll(pattern)) {
+        found.push({ phrase: m[0], end: m.index + m[0].length });
+      }
     }
-    return { count: found.length, distinct: [...new Set(found)] };
+    return found;
   }
 
   private hasContext(c: CompiledConcept, h: Occurrence, near: readonly PhraseHit[]): boolean {

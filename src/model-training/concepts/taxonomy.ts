@@ -568,7 +568,6 @@ export const CONCEPTS: readonly ConceptDef[] = [
         'public health',
         'epidemic(s)',
         'pandemic(s)',
-        'outbreak(s)',
         'infectious disease(s)',
         'contagious',
         'quarantine(s)',
@@ -584,7 +583,31 @@ export const CONCEPTS: readonly ConceptDef[] = [
         'vaccination campaign(s)',
       ],
       cased: ['CDC'],
-      notIn: ['outbreak of war', 'outbreak of hostilities', 'outbreak of the war'],
+      // "The outbreak of an intifada" is no epidemic: an outbreak counts next to a disease word.
+      contextual: [
+        {
+          phrases: ['outbreak(s)'],
+          near: [
+            'disease(s)',
+            'cholera',
+            'influenza',
+            'flu',
+            'virus',
+            'viral',
+            'ebola',
+            'measles',
+            'infection(s)',
+            'plague',
+            'fever',
+            'polio',
+            'typhoid',
+            'malaria',
+            'covid',
+            'epidemic',
+          ],
+          window: 6,
+        },
+      ],
     },
   ),
   concept(12, 'health.injury', 'Injury', 'Physical injuries and wounds.', {
@@ -1032,6 +1055,8 @@ export const CONCEPTS: readonly ConceptDef[] = [
         'profit(s)',
         'businesses',
       ],
+      // The licence disclaimer "loss of use, data, or profits" is boilerplate, not business.
+      notIn: ['data or profits', 'lost profits', 'loss of profits'],
     },
   ),
   concept(
@@ -2453,7 +2478,16 @@ export const CONCEPTS: readonly ConceptDef[] = [
         'are required',
         'it is essential',
       ],
-      notIn: ['shall mean', 'shall include'],
+      // Licence disclaimers ("IN NO EVENT SHALL the authors be liable") deny a duty, and "we have
+      // to-day" is the old spelling of today.
+      notIn: [
+        'shall mean',
+        'shall include',
+        'in no event shall',
+        'shall not be liable',
+        'have to day',
+        'has to day',
+      ],
     },
   ),
   concept(
@@ -3292,6 +3326,8 @@ export const CONCEPTS: readonly ConceptDef[] = [
         'cultural heritage',
       ],
       wordnet: [{ topicDomains: ['music.n.01', 'art.n.02', 'literature.n.01'], minShare: 0.85 }],
+      // WordNet files the archaic "wont to" (accustomed) under literature.
+      exclude: ['wont to'],
     },
   ),
   concept(117, 'topic.animals', 'Animals', 'Animals: mammals, birds, fish, insects and so on.', {

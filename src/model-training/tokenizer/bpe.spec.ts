@@ -58,6 +58,17 @@ describe('BPE tokenizer', () => {
     expect(tokenizer.decode([BOS, ...tokenizer.encode(' the'), PAD])).toBe(' the');
   });
 
+  it('gives each token the character offset just after it, through spaces, paragraphs and [UNK]', () => {
+    const text = 'In 1947, the deficit \u00e6 fell.\n\nNext \ud835\udc00!';
+    const { ids, ends } = tokenizer.encodeWithEnds(text);
+    expect(ids).toEqual(tokenizer.encode(text));
+    const covered = ids.map((_, i) => text.slice(i === 0 ? 0 : ends[i - 1], ends[i]));
+    const expected = ids.map((id, i) => (id === UNK ? text[ends[i] - 1] : tokenizer.tokenText(id)));
+    expect(covered).toEqual(expected);
+    expect(ends[ends.length - 1]).toBe(text.length);
+    expect(ids.filter((id) => id === UNK)).toHaveLength(3);
+  });
+
   it('trains deterministically', () => {
     expect(trainBpe([...TEXTS].reverse(), 120)).toEqual(data);
   });

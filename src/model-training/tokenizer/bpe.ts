@@ -61,6 +61,29 @@ export class Tokenizer {
     return pretokenize(text).flatMap((piece) => this.encodePiece(piece));
   }
 
+  /** `encode`, with the character offset in `text` just after each token. */
+  encodeWithEnds(text: string): { ids: number[]; ends: number[] } {
+    const ids: number[] = [];
+    const ends: number[] = [];
+    for (const m of text.matchAll(PIECE)) {
+      const pieceEnd = m.index + m[0].length;
+      if (m[0].startsWith('\n')) {
+        ids.push(...this.encodePiece(PARAGRAPH));
+        ends.push(pieceEnd);
+        continue;
+      }
+      let at = m.index;
+      for (const id of this.encodePiece(m[0].startsWith(' ') ? SPACE + m[0].slice(1) : m[0])) {
+        // A token's text is as long as what it covers (▁ stands for one space); an [UNK] covers
+        // one UTF-16 unit, since pieces of anything but letters and digits are one unit long.
+        at += id === UNK ? 1 : this.data.vocab[id].length;
+        ids.push(id);
+        ends.push(Math.min(at, pieceEnd));
+      }
+    }
+    return { ids, ends };
+  }
+
   decode(ids: readonly number[]): string {
     return ids
       .map((id) => this.data.vocab[id] ?? '[UNK]')
