@@ -12,7 +12,7 @@ import { CONFIGS, TrainingConfig } from 'src/model-training/train/configs';
 import { prepare } from 'src/model-training/train/prepare';
 
 /**
- * `npm run model:eval -- [--config smoke|full] [--run DIR] [--backbone-run DIR] [--json]`: the
+ * `npm run model:eval -- [--config smoke|full] [--run DIR] [--backbone-run DIR] [--every K] [--json]`: the
  * figures of issue 4 on the held-out split, for the run's latest checkpoint.
  */
 function loadRun(dir: string): {
@@ -41,7 +41,11 @@ async function main(): Promise<void> {
     cliArg('backbone-run') ?? join('build', 'runs', `${config.name}-backbone`),
   );
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const data = prepare(resolve('build'), config.vocabSize, config.maxChunks, log);
+  const prepared = prepare(resolve('build'), config.vocabSize, config.maxChunks, log);
+  // `--every K`: score every K-th held-out chunk only, for a quick look at a run in progress.
+  const every = Number(cliArg('every') ?? 1);
+  if (!Number.isInteger(every) || every < 1) throw new Error('--every must be a positive integer');
+  const data = { ...prepared, test: prepared.test.filter((_, i) => i % every === 0) };
   const run = loadRun(runDir);
   log(`evaluating ${runDir} at step ${run.step} on ${data.test.length} held-out chunks`);
   const model = evaluateModel(run.params, run.model, data.test);

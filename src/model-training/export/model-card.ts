@@ -14,6 +14,36 @@ function precisionTable(value: unknown): string[] {
   ];
 }
 
+/** The issue's quality goals against the package's figures, in words, met or not. */
+function goals(evaluation: Record<string, unknown>): string[] {
+  const n = (key: string) => (typeof evaluation[key] === 'number' ? evaluation[key] : undefined);
+  const rows: [string, number | undefined, (x: number) => boolean, string][] = [
+    ['interpretability tax', n('interpretabilityTax'), (x) => x <= 1.15, '≤ 1.15'],
+    [
+      'perplexity against the bigram',
+      n('perplexity'),
+      (x) => x < (n('bigramPerplexity') ?? 0),
+      'below the bigram',
+    ],
+    [
+      'perplexity against the trigram',
+      n('perplexity'),
+      (x) => x < (n('trigramPerplexity') ?? 0),
+      'below the trigram',
+    ],
+    ['concept AUROC', n('conceptAuroc'), (x) => x >= 0.85, '≥ 0.85'],
+    ['concept share', n('conceptShare'), (x) => x >= 0.7, '≥ 0.7'],
+    ['completeness error', n('completenessMaxError'), (x) => x < 1e-4, '< 1e-4'],
+  ];
+  return rows
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value, ok, goal]) => {
+      const v = value as number;
+      const shown = Math.abs(v) < 1e-3 ? v.toExponential(1) : v.toPrecision(4);
+      return `- ${name}: ${shown} (goal ${goal}) — ${ok(v) ? 'met' : '**not met**'}`;
+    });
+}
+
 /** MODEL_CARD.md from the manifest's own figures, so the card never disagrees with the package. */
 export function modelCard(m: Omit<PackageManifest, 'files'>): string {
   const s = m.shapes;
@@ -31,6 +61,14 @@ export function modelCard(m: Omit<PackageManifest, 'files'>): string {
     `- ${s.knownConcepts} known concepts (sigmoid, top-${s.knownTopK}); ${s.unknownConcepts} unknown concepts (top-${s.unknownTopK}, on a detached h).`,
     '',
     '## Training',
+    '',
+    'Next-token cross-entropy of h on every token (the served logits are h · E_tokᵀ); on a seeded',
+    '25% of tokens, also next-token loss through the concepts alone (known + unknown, ε switched',
+    'off, no rescaling) and through the ground-truth named concepts alone (training only their',
+    'embeddings); soft-OR BCE of the named concepts per chunk and BCE per position against causal',
+    "labels (a concept is on from the token that completes its rule's evidence); reconstruction",
+    'of h − known by the unknown part; a capped known/unknown covariance penalty; teacher forcing',
+    'of the known part, easing from 1 to 0.5; 10% of input tokens replaced by [MASK].',
     '',
     '```json',
     JSON.stringify(m.training, null, 2),
@@ -64,6 +102,10 @@ export function modelCard(m: Omit<PackageManifest, 'files'>): string {
     '```json',
     JSON.stringify(m.evaluation, null, 2),
     '```',
+    '',
+    '## Goals',
+    '',
+    ...goals(m.evaluation),
     '',
     '## Limitations',
     '',

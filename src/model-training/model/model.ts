@@ -1,5 +1,7 @@
 import { matMul, stopGradient, tf, topkMask } from 'src/model-training/model/tf';
 
+const KNOWN_PRIOR_LOGIT = -4;
+
 export interface ModelConfig {
   vocabSize: number;
   contextLength: number;
@@ -40,7 +42,8 @@ export function initParams(config: ModelConfig): Params {
     positionEmbedding: normal([T, d], std),
     finalNorm: ones([d]),
     knownWeight: normal([d, n], std),
-    knownBias: zeros([n]),
+    // Concepts are rare: start every detector at p ≈ 0.02 rather than 0.5 (prior initialisation).
+    knownBias: tf.variable(tf.fill([n], KNOWN_PRIOR_LOGIT)),
     knownEmbedding: normal([n, d], std),
     unknownWeight: normal([d, m], std),
     unknownBias: zeros([m]),

@@ -6,39 +6,51 @@ export interface LabelledChunk {
   document: string;
   ids: number[];
   labels: number[];
+  /**
+   * Parallel to `labels`: the index of the token at which the label's evidence is complete. From
+   * that position on, a reader of the chunk knows the concept (the causal, per-token label).
+   */
+  onsets: number[];
 }
 
 /**
  * The training stream: the chunks of each document in order, each closed by [EOC], documents
- * opened by [BOS]. Every token remembers which chunk it came from, so chunk-level concept labels
- * apply to exactly the positions of their chunk.
+ * opened by [BOS]. Every token remembers its chunk and its place in it, so a chunk's labels apply
+ * to exactly its positions, each from its onset on.
  */
 export interface TokenStream {
   tokens: Int32Array;
-  /** Per token: index into `chunkLabels`. */
+  /** Per token: index into `chunks`. */
   chunkOf: Int32Array;
-  chunkLabels: number[][];
+  /** Per token: its index within the chunk ([BOS] is −1, [EOC] the chunk's length). */
+  placeOf: Int32Array;
+  chunks: { labels: number[]; onsets: number[] }[];
 }
 
 export function buildStream(chunks: LabelledChunk[]): TokenStream {
   const tokens: number[] = [];
   const chunkOf: number[] = [];
-  const chunkLabels: number[][] = [];
+  const placeOf: number[] = [];
   let document = '';
-  for (const chunk of chunks) {
-    const index = chunkLabels.length;
-    chunkLabels.push(chunk.labels);
+  chunks.forEach((chunk, index) => {
     if (chunk.document !== document) {
       tokens.push(BOS);
       chunkOf.push(index);
+      placeOf.push(-1);
       document = chunk.document;
     }
-    for (const id of [...chunk.ids, EOC]) {
+    [...chunk.ids, EOC].forEach((id, place) => {
       tokens.push(id);
       chunkOf.push(index);
-    }
-  }
-  return { tokens: Int32Array.from(tokens), chunkOf: Int32Array.from(chunkOf), chunkLabels };
+      placeOf.push(place);
+    });
+  });
+  return {
+    tokens: Int32Array.from(tokens),
+    chunkOf: Int32Array.from(chunkOf),
+    placeOf: Int32Array.from(placeOf),
+    chunks: chunks.map((c) => ({ labels: c.labels, onsets: c.onsets })),
+  };
 }
 
 export interface Batch {
@@ -46,9 +58,14 @@ export interface Batch {
   inputs: Int32Array;
   /** [B, T] next-token targets (never masked). */
   targets: Int32Array;
+  /**
+   * [B·T × n] causal known-concept labels of each position: 1 where the position's chunk carries
+   * the concept and its evidence has been read (at or before this input token).
+   */
+  positionLabels: Float32Array;
   /** [B·T] segment index per position: one segment per (window, chunk) pair. */
   segmentOf: Int32Array;
-  /** [segments × n] multi-hot labels of each segment's chunk. */
+  /** [segments × n] multi-hot: the concepts whose evidence appears in the segment's positions. */
   segmentLabels: Float32Array;
   segments: number;
   batchSize: number;
@@ -67,10 +84,12 @@ export function sampleBatch(
   random: Random,
   maskRate = 0.1,
 ): Batch {
+  const n = knownConcepts;
   const inputs = new Int32Array(batchSize * length);
   const targets = new Int32Array(batchSize * length);
+  const positionLabels = new Float32Array(batchSize * length * n);
   const segmentOf = new Int32Array(batchSize * length);
-  const segmentChunks: number[] = [];
+  const segmentRows: number[][] = [];
   for (let b = 0; b < batchSize; b++) {
     const start = random.int(stream.tokens.length - length - 1);
     let lastChunk = -1;
@@ -79,26 +98,43 @@ export function sampleBatch(
       const token = stream.tokens[start + t];
       inputs[i] = t > 0 && random.next() < maskRate ? MASK : token;
       targets[i] = stream.tokens[start + t + 1];
-      // The label belongs to the chunk of the token being predicted.
-      const chunk = stream.chunkOf[start + t + 1];
+      // The position reads its input token: the labels are its chunk's, from their onsets on.
+      const chunk = stream.chunkOf[start + t];
       if (chunk !== lastChunk) {
-        segmentChunks.push(chunk);
+        segmentRows.push([]);
         lastChunk = chunk;
       }
-      segmentOf[i] = segmentChunks.length - 1;
+      segmentOf[i] = segmentRows.length - 1;
+      segmentRows[segmentRows.length - 1].push(i);
+      const place = stream.placeOf[start + t];
+      const { labels, onsets } = stream.chunks[chunk];
+      labels.forEach((c, k) => {
+        if (place >= onsets[k]) positionLabels[i * n + c] = 1;
+      });
     }
   }
-  const segmentLabels = new Float32Array(segmentChunks.length * knownConcepts);
-  segmentChunks.forEach((chunk, s) => {
-    for (const c of stream.chunkLabels[chunk]) segmentLabels[s * knownConcepts + c] = 1;
+  const segmentLabels = new Float32Array(segmentRows.length * n);
+  segmentRows.forEach((rows, s) => {
+    for (const i of rows) {
+      for (let c = 0; c < n; c++) {
+        if (positionLabels[i * n + c] === 1) segmentLabels[s * n + c] = 1;
+      }
+    }
   });
   return {
     inputs,
     targets,
+    positionLabels,
     segmentOf,
     segmentLabels,
-    segments: segmentChunks.length,
+    segments: segmentRows.length,
     batchSize,
     length,
   };
+}
+
+/** The token index at which a character offset's text has been read, or the last token. */
+export function tokenAt(ends: readonly number[], offset: number): number {
+  const i = ends.findIndex((end) => end >= offset);
+  return i < 0 ? ends.length - 1 : i;
 }

@@ -8,6 +8,8 @@ export interface OptimizerSettings {
   totalSteps: number;
   weightDecay: number;
   clipNorm: number;
+  /** Matrices kept out of weight decay (the concept embeddings: decay would shrink their effects). */
+  decayExempt?: readonly string[];
 }
 
 /** Linear warm-up, then cosine decay to the minimum. */
@@ -68,7 +70,8 @@ export class AdamW {
           tf.add(tf.sqrt(tf.div(this.v[name], c2)), 1e-8),
         );
         // Decay matrices only: gains, biases and the tiny norm vectors stay as they are.
-        const decay = p.rank === 2 ? tf.mul(p, this.settings.weightDecay) : tf.zerosLike(p);
+        const decays = p.rank === 2 && !this.settings.decayExempt?.includes(name);
+        const decay = decays ? tf.mul(p, this.settings.weightDecay) : tf.zerosLike(p);
         p.assign(tf.sub(p, tf.mul(tf.add(update, decay), lr)));
       }
     });

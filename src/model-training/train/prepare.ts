@@ -9,7 +9,7 @@ import {
 import { writeCorpus } from 'src/model-training/corpus/corpus.cli';
 import { Tokenizer, TokenizerData, trainBpe } from 'src/model-training/tokenizer/bpe';
 import { readChunks } from 'src/model-training/tokenizer/tokenizer.cli';
-import { LabelledChunk } from 'src/model-training/train/data';
+import { LabelledChunk, tokenAt } from 'src/model-training/train/data';
 
 export interface Prepared {
   tokenizer: Tokenizer;
@@ -54,14 +54,19 @@ export function prepare(
   }
   const started = Date.now();
   const labeller = createLabeller();
-  const labelled = chunks.map((c) => ({
-    split: c.split,
-    chunk: {
-      document: c.document,
-      ids: tokenizer.encode(c.text),
-      labels: labeller.label(c.text).conceptIds,
-    },
-  }));
+  const labelled = chunks.map((c) => {
+    const { ids, ends } = tokenizer.encodeWithEnds(c.text);
+    const { conceptIds, onset } = labeller.label(c.text);
+    return {
+      split: c.split,
+      chunk: {
+        document: c.document,
+        ids,
+        labels: conceptIds,
+        onsets: conceptIds.map((id) => tokenAt(ends, onset[id])),
+      },
+    };
+  });
   log(
     `tokenized and labelled ${chunks.length} chunks with ${CONCEPTS.length} concepts in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );

@@ -5,7 +5,7 @@ import { ModelConfig } from 'src/model-training/model/model';
 import { tfReady } from 'src/model-training/model/tf';
 import { BOS, EOC, MASK } from 'src/model-training/tokenizer/bpe';
 import { CONFIGS, teacherForcingAt, TrainingConfig } from 'src/model-training/train/configs';
-import { buildStream, LabelledChunk, sampleBatch } from 'src/model-training/train/data';
+import { buildStream, LabelledChunk, sampleBatch, tokenAt } from 'src/model-training/train/data';
 import { learningRateAt } from 'src/model-training/train/optimizer';
 import { Random } from 'src/model-training/train/random';
 import { train } from 'src/model-training/train/trainer';
@@ -16,7 +16,8 @@ for (let d = 0; d < 6; d++) {
     chunks.push({
       document: `doc${d}`,
       ids: Array.from({ length: 12 }, (_, i) => 10 + ((d * 7 + c * 3 + i) % 40)),
-      labels: [(d + c) % 4],
+      labels: [(d + c) % 4, 3 - ((d + c) % 4)].filter((l, i, all) => all.indexOf(l) === i),
+      onsets: [0, 5],
     });
   }
 }
@@ -30,19 +31,53 @@ describe('training data', () => {
     expect(stream.tokens.filter((t) => t === BOS)).toHaveLength(6);
     expect(stream.chunkOf[1]).toBe(0);
     expect(stream.chunkOf[14]).toBe(1);
+    expect([stream.placeOf[0], stream.placeOf[1], stream.placeOf[13]]).toEqual([-1, 0, 12]);
   });
 
-  it('labels each position with the chunk of the token it predicts, and never masks targets', () => {
+  it('labels each position causally with its own chunk, from the onset of each label', () => {
     const batch = sampleBatch(stream, 4, 16, 4, new Random(3), 0.3);
     let masked = 0;
+    let checked = 0;
     for (let i = 0; i < batch.targets.length; i++) {
       expect(batch.targets[i]).not.toBe(MASK);
       if (batch.inputs[i] === MASK) masked++;
-      const labels = batch.segmentLabels.slice(batch.segmentOf[i] * 4, batch.segmentOf[i] * 4 + 4);
-      expect(labels.reduce((a, b) => a + b, 0)).toBe(1);
+      const row = Array.from(batch.positionLabels.slice(i * 4, i * 4 + 4));
+      const segment = Array.from(
+        batch.segmentLabels.slice(batch.segmentOf[i] * 4, batch.segmentOf[i] * 4 + 4),
+      );
+      // A segment carries a concept exactly when one of its positions does.
+      row.forEach((on, c) => expect(segment[c]).toBeGreaterThanOrEqual(on));
+      const token = batch.inputs[i] === MASK ? undefined : batch.inputs[i];
+      if (token === undefined || token === BOS || token === EOC) continue;
+      // Recover the chunk and place from the token pattern: ids are 10 + (d·7 + c·3 + place) mod 40.
+      const matches: number[][] = [];
+      for (let d = 0; d < 6; d++) {
+        for (let c = 0; c < 5; c++) {
+          for (let place = 0; place < 12; place++) {
+            if (10 + ((d * 7 + c * 3 + place) % 40) === token) matches.push([d, c, place]);
+          }
+        }
+      }
+      const expected = matches.map(([d, c, place]) => {
+        const on = [0, 0, 0, 0];
+        on[(d + c) % 4] = 1;
+        if (place >= 5) on[3 - ((d + c) % 4)] = 1;
+        return on.join('');
+      });
+      // The token alone may fit several chunks: the row must be one of their label patterns.
+      expect(expected).toContain(row.join(''));
+      checked++;
     }
+    expect(checked).toBeGreaterThan(30);
     expect(masked).toBeGreaterThan(4);
     expect(masked).toBeLessThan(40);
+  });
+
+  it('puts a label on from the token whose end reaches its evidence', () => {
+    expect(tokenAt([3, 8, 12, 20], 0)).toBe(0);
+    expect(tokenAt([3, 8, 12, 20], 8)).toBe(1);
+    expect(tokenAt([3, 8, 12, 20], 9)).toBe(2);
+    expect(tokenAt([3, 8, 12, 20], 99)).toBe(3);
   });
 });
 

@@ -115,7 +115,7 @@ function progressLine(
   const l = s.losses;
   const fmt = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(3));
   const bar = '#'.repeat(Math.round((20 * s.step) / steps)).padEnd(20, '.');
-  return `[${bar}] step ${s.step}/${steps} loss ${fmt(l.total)} (lm ${fmt(l.lm)} concept ${fmt(l.concept)} recon ${fmt(l.reconstruction)} indep ${fmt(l.independence)}) ${Math.round(rate)} tok/s ETA ${formatDuration(eta)} (session ${formatDuration(sessionMs / 1000)})`;
+  return `[${bar}] step ${s.step}/${steps} loss ${fmt(l.total)} (lm ${fmt(l.lm)} via concepts ${fmt(l.conceptPath)} via known ${fmt(l.knownPath)} concept ${fmt(l.concept)} position ${fmt(l.position)} recon ${fmt(l.reconstruction)} indep ${fmt(l.independence)}) ${Math.round(rate)} tok/s ETA ${formatDuration(eta)} (session ${formatDuration(sessionMs / 1000)})`;
 }
 
 function formatDuration(seconds: number): string {
