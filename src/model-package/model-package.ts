@@ -56,13 +56,26 @@ export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+export interface ModelPackage {
+  dir: string;
+  manifest: PackageManifest;
+  /** SHA-256 of manifest.json itself: one hash that pins every file. */
+  manifestSha256: string;
+  /**
+   * Every listed file's bytes, read once and checked against the manifest: a loader uses these,
+   * never the path again, so a file swapped after the check is never the one that runs.
+   */
+  contents: ReadonlyMap<string, Buffer>;
+}
+
 /** Reads and checks a package folder; throws ModelPackageError naming the first bad file. */
-export function readModelPackage(dir: string): { dir: string; manifest: PackageManifest } {
+export function readModelPackage(dir: string): ModelPackage {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new ModelPackageError('manifest.json', 'missing');
+  const manifestBytes = readFileSync(manifestPath);
   let manifest: PackageManifest;
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as PackageManifest;
+    manifest = JSON.parse(manifestBytes.toString('utf8')) as PackageManifest;
   } catch (error) {
     throw new ModelPackageError('manifest.json', `not JSON (${(error as Error).message})`);
   }
@@ -70,35 +83,44 @@ export function readModelPackage(dir: string): { dir: string; manifest: PackageM
   for (const file of REQUIRED_FILES) {
     if (!manifest.files?.[file]) throw new ModelPackageError(file, 'not listed in the manifest');
   }
+  const contents = new Map<string, Buffer>();
   for (const [file, expected] of Object.entries(manifest.files)) {
     const path = normalize(join(dir, file));
     if (!path.startsWith(normalize(dir) + sep)) {
       throw new ModelPackageError(file, 'points outside the package');
     }
     if (!existsSync(path)) throw new ModelPackageError(file, 'missing');
-    const actual = sha256File(path);
+    const bytes = readFileSync(path);
+    const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== expected) {
       throw new ModelPackageError(file, `SHA-256 is ${actual}, the manifest says ${expected}`);
     }
+    contents.set(file, bytes);
   }
+  const text = (file: string) => (contents.get(file) ?? Buffer.alloc(0)).toString('utf8');
   const s = manifest.shapes;
-  const effectsBytes = readFileSync(join(dir, 'effects.bin')).byteLength;
+  const effectsBytes = contents.get('effects.bin')?.byteLength ?? 0;
   const expectedBytes = (s.knownConcepts + s.unknownConcepts) * s.vocabSize * 4;
   if (effectsBytes !== expectedBytes) {
     throw new ModelPackageError('effects.bin', `${effectsBytes} bytes, expected ${expectedBytes}`);
   }
-  const concepts = JSON.parse(readFileSync(join(dir, 'concepts.json'), 'utf8')) as {
+  const concepts = JSON.parse(text('concepts.json')) as {
     known: unknown[];
     unknown: unknown[];
   };
   if (concepts.known.length !== s.knownConcepts || concepts.unknown.length !== s.unknownConcepts) {
     throw new ModelPackageError('concepts.json', 'concept counts differ from the manifest shapes');
   }
-  const tokenizer = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as {
+  const tokenizer = JSON.parse(text('tokenizer.json')) as {
     vocab: unknown[];
   };
   if (tokenizer.vocab.length !== s.vocabSize) {
     throw new ModelPackageError('tokenizer.json', 'vocabulary size differs from the manifest');
   }
-  return { dir, manifest };
+  return {
+    dir,
+    manifest,
+    manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
+    contents,
+  };
 }

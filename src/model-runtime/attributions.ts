@@ -1,0 +1,204 @@
+import { ForwardOutputs } from 'src/model-runtime/forward';
+import { LoadedModel } from 'src/model-runtime/loaded-model';
+import {
+  ConceptAttribution,
+  ConceptShare,
+  ContextEffect,
+  TrainingDataAttribution,
+} from 'src/model-runtime/generation.types';
+
+const TOP_CONCEPTS = 10;
+const TOP_CHUNKS = 5;
+
+export const TRAINING_DATA_INTERPRETATION =
+  "Similarity between this text's concept use and each training chunk's concept signature, in " +
+  "the model's own concept space. It shows which training data the concepts at work are most " +
+  'like; it is not a measure of causal influence.';
+
+/** log Σ exp(row − penalty), the normaliser of a (penalised) logit row. */
+export function logSumExp(row: Float32Array, penalty?: Float32Array): number {
+  let max = -Infinity;
+  for (let v = 0; v < row.length; v++) max = Math.max(max, row[v] - (penalty?.[v] ?? 0));
+  let sum = 0;
+  for (let v = 0; v < row.length; v++) sum += Math.exp(row[v] - (penalty?.[v] ?? 0) - max);
+  return max + Math.log(sum);
+}
+
+export function logitRow(out: ForwardOutputs, b: number, t: number, vocab: number): Float32Array {
+  const start = (b * out.length + t) * vocab;
+  return out.logits.subarray(start, start + vocab);
+}
+
+/**
+ * Steerling's chunk attribution: at each position, every contribution's share of the position's
+ * absolute mass (known + unknown + ε + the steering penalty), averaged over the chunk's
+ * positions; the mean signed logit contribution beside it.
+ */
+export function conceptAttribution(
+  model: LoadedModel,
+  out: ForwardOutputs,
+  positions: readonly number[],
+  penalties: readonly number[],
+): ConceptAttribution {
+  const n = model.shapes.knownConcepts;
+  const m = model.shapes.unknownConcepts;
+  const knownShare = new Float64Array(n);
+  const knownSum = new Float64Array(n);
+  const unknownShare = new Float64Array(m);
+  const unknownSum = new Float64Array(m);
+  let epsShare = 0;
+  let penaltySum = 0;
+  positions.forEach((t, i) => {
+    const k = out.knownContrib.subarray(t * n, (t + 1) * n);
+    const u = out.unknownContrib.subarray(t * m, (t + 1) * m);
+    const eps = out.epsContrib[t];
+    const penalty = penalties[i];
+    let mass = Math.abs(eps) + Math.abs(penalty);
+    for (const c of k) mass += Math.abs(c);
+    for (const c of u) mass += Math.abs(c);
+    if (mass === 0) return;
+    k.forEach((c, id) => {
+      knownShare[id] += Math.abs(c) / mass;
+      knownSum[id] += c;
+    });
+    u.forEach((c, id) => {
+      unknownShare[id] += Math.abs(c) / mass;
+      unknownSum[id] += c;
+    });
+    epsShare += Math.abs(eps) / mass;
+    penaltySum -= penalty;
+  });
+  const count = Math.max(1, positions.length);
+  const top = (share: Float64Array, sum: Float64Array, describe: (id: number) => object) =>
+    Array.from(share, (s, id) => ({ id, s }))
+      .filter((x) => x.s > 0)
+      .sort((a, b) => b.s - a.s || a.id - b.id)
+      .slice(0, TOP_CONCEPTS)
+      .map(({ id, s }): ConceptShare => ({
+        id,
+        ...describe(id),
+        contribution: sum[id] / count,
+        share: s / count,
+      }));
+  const total = (share: Float64Array) => share.reduce((a, b) => a + b, 0) / count;
+  return {
+    method: 'concept-decomposition',
+    methodVersion: 1,
+    known: top(knownShare, knownSum, (id) => {
+      const c = model.known[id];
+      return { key: c.key, name: c.name, group: c.group };
+    }),
+    unknown: top(unknownShare, unknownSum, (id) => ({
+      topTokens: model.unknown[id].topTokens.slice(0, 5),
+    })),
+    knownShare: total(knownShare),
+    unknownShare: total(unknownShare),
+    epsilonShare: epsShare / count,
+    steeringPenalty: penaltySum / count,
+  };
+}
+
+/**
+ * Leave-one-out context effects: `masked` holds one run per prompt token (that token replaced
+ * by [MASK]); each effect is the summed change of the chunk's target logits, and log-probs.
+ */
+export function contextEffects(
+  model: LoadedModel,
+  base: ForwardOutputs,
+  masked: ForwardOutputs,
+  promptTokens: readonly string[],
+  positions: readonly number[],
+  targets: readonly number[],
+  penalty: Float32Array | undefined,
+): ContextEffect[] {
+  const V = model.shapes.vocabSize;
+  const baseLogProb = positions.map(
+    (t, i) =>
+      base.targetLogit[t] -
+      (penalty?.[targets[i]] ?? 0) -
+      logSumExp(logitRow(base, 0, t, V), penalty),
+  );
+  return promptTokens.map((token, j) => {
+    let logit = 0;
+    let logProb = 0;
+    positions.forEach((t, i) => {
+      const at = j * masked.length + t;
+      logit += base.targetLogit[t] - masked.targetLogit[at];
+      const maskedLogProb =
+        masked.targetLogit[at] -
+        (penalty?.[targets[i]] ?? 0) -
+        logSumExp(logitRow(masked, j, t, V), penalty);
+      logProb += baseLogProb[i] - maskedLogProb;
+    });
+    return { position: j, token, logit, logProb };
+  });
+}
+
+/**
+ * Training data through concepts: the chunk's mean concept weights, mixed through the
+ * source-by-concept matrix (source shares), and compared by cosine with every training chunk's
+ * signature through the inverted index (top chunks).
+ */
+export function trainingDataAttribution(
+  model: LoadedModel,
+  out: ForwardOutputs,
+  positions: readonly number[],
+): TrainingDataAttribution {
+  const n = model.shapes.knownConcepts;
+  const m = model.shapes.unknownConcepts;
+  const weights = new Float64Array(n + m);
+  for (const t of positions) {
+    for (let c = 0; c < n; c++) weights[c] += out.knownW[t * n + c];
+    for (let c = 0; c < m; c++) weights[n + c] += out.unknownW[t * m + c];
+  }
+  const count = Math.max(1, positions.length);
+  for (let i = 0; i < weights.length; i++) weights[i] /= count;
+  const { index } = model;
+  const mix = new Float64Array(index.sources.length);
+  let mass = 0;
+  weights.forEach((w, slot) => {
+    if (w <= 0) return;
+    index.sourceShares[slot].forEach((share, s) => (mix[s] += w * share));
+    mass += w;
+  });
+  const mixTotal = mix.reduce((a, b) => a + b, 0);
+  const sources = Object.fromEntries(
+    index.sources.map((s, i) => [s, mixTotal > 0 && mass > 0 ? mix[i] / mixTotal : 0]),
+  );
+  const dots = new Map<number, number>();
+  let norm = 0;
+  weights.forEach((w, slot) => {
+    if (w <= 0) return;
+    norm += w * w;
+    for (const [chunk, cw] of index.postings[slot])
+      dots.set(chunk, (dots.get(chunk) ?? 0) + w * cw);
+  });
+  norm = Math.sqrt(norm);
+  const chunks = [...dots.entries()]
+    .map(([i, dot]) => ({
+      i,
+      score: norm > 0 && index.norms[i] > 0 ? dot / (norm * index.norms[i]) : 0,
+    }))
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .slice(0, TOP_CHUNKS)
+    .map(({ i, score }) => {
+      const s = index.signatures[i];
+      return {
+        chunk: s.chunk,
+        source: s.source,
+        document: s.document,
+        start: s.start,
+        end: s.end,
+        licence: s.licence,
+        sha256: s.sha256,
+        score,
+      };
+    });
+  return {
+    method: 'concept-signature-similarity',
+    methodVersion: 1,
+    interpretation: TRAINING_DATA_INTERPRETATION,
+    sources,
+    chunks,
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * What a generation produces: the text, and for every chunk of it the three attributions, each
+ * naming its method and version. The records issue signs this structure as it is.
+ */
+
+export interface ModelIdentity {
+  name: string;
+  version: string;
+  /** SHA-256 of manifest.json: it names the SHA-256 of every other file. */
+  manifestSha256: string;
+  files: Record<string, string>;
+}
+
+export interface DecodingSettings {
+  maxTokens: number;
+  /** 0 means greedy. */
+  temperature: number;
+  topP: number;
+  seed: number;
+  /** Where generation stopped: the token budget, the end-of-sequence token or the context length. */
+  stoppedBy: 'max_tokens' | 'end_of_sequence' | 'context_length';
+}
+
+export type SteeringMode = 'suppress' | 'amplify';
+
+export interface SteeringRequest {
+  /** A known concept's key, such as `health.medication`. */
+  concept: string;
+  mode: SteeringMode;
+  /** Amplify: the concept weight to force (default 1). */
+  weight?: number;
+  /** Suppress: strength s of the logit penalty s · ReLU(effect) (default 1; 0 turns it off). */
+  penalty?: number;
+}
+
+export interface AppliedSteering {
+  conceptId: number;
+  concept: string;
+  mode: SteeringMode;
+  /** The weight forced at the concept head at every position (0 for suppression). */
+  weight: number;
+  penalty: number;
+}
+
+export interface ConceptShare {
+  id: number;
+  /** Known concepts only. */
+  key?: string;
+  name?: string;
+  group?: string;
+  /** Unknown concepts only: the tokens the concept pushes up most. */
+  topTokens?: string[];
+  /** Mean logit contribution to the chunk's tokens. */
+  contribution: number;
+  /** Mean share of |contributions| per token (Steerling's chunk attribution). */
+  share: number;
+}
+
+export interface ConceptAttribution {
+  method: 'concept-decomposition';
+  methodVersion: 1;
+  known: ConceptShare[];
+  unknown: ConceptShare[];
+  knownShare: number;
+  unknownShare: number;
+  /** The unexplained (ε) share. */
+  epsilonShare: number;
+  /** Mean logit moved by the suppression penalty (0 without one). */
+  steeringPenalty: number;
+}
+
+export interface ContextEffect {
+  /** Index of the prompt token (0 = first prompt token). */
+  position: number;
+  token: string;
+  /** Sum over the chunk's tokens of logit(with the token) − logit(with it masked). */
+  logit: number;
+  /** The same in log-probability. */
+  logProb: number;
+}
+
+export interface ContextAttribution {
+  method: 'leave-one-out-mask';
+  methodVersion: 1;
+  effects: ContextEffect[];
+}
+
+export interface TrainingChunkMatch {
+  chunk: string;
+  source: string;
+  document: string;
+  start: number;
+  end: number;
+  licence: string;
+  sha256: string;
+  /** Cosine similarity of concept signatures, 0..1. */
+  score: number;
+}
+
+export interface TrainingDataAttribution {
+  method: 'concept-signature-similarity';
+  methodVersion: 1;
+  /** Always says it: this is similarity in the model's concept space, not causal influence. */
+  interpretation: string;
+  /** Source → share; sums to 1. */
+  sources: Record<string, number>;
+  chunks: TrainingChunkMatch[];
+}
+
+export interface TokenDecomposition {
+  /** Index in the generated text (0 = first generated token). */
+  index: number;
+  token: string;
+  id: number;
+  logit: number;
+  logProb: number;
+  knownTotal: number;
+  unknownTotal: number;
+  epsilon: number;
+  steeringPenalty: number;
+}
+
+export interface GeneratedChunk {
+  index: number;
+  text: string;
+  /** Token range in the generated text, end exclusive. */
+  start: number;
+  end: number;
+  concepts: ConceptAttribution;
+  context: ContextAttribution;
+  trainingData: TrainingDataAttribution;
+}
+
+export interface GenerationResult {
+  model: ModelIdentity;
+  prompt: string;
+  promptTokens: string[];
+  text: string;
+  decoding: DecodingSettings;
+  steering: AppliedSteering[];
+  tokens: TokenDecomposition[];
+  chunks: GeneratedChunk[];
+}
+
+export interface GenerationOptions {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  steering?: SteeringRequest[];
+  /** Chunking: a chunk ends at a sentence end or after this many tokens (default 16). */
+  chunkTokens?: number;
+  /** Attributions to compute (default all); plain generation skips them. */
+  attributions?: boolean;
+}

@@ -1,0 +1,147 @@
+import * as ort from 'onnxruntime-node';
+import { ModelPackage, PackageShapes } from 'src/model-package/model-package';
+import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
+
+export interface KnownConcept {
+  id: number;
+  key: string;
+  name: string;
+  group: string;
+  description: string;
+  topTokens: string[];
+}
+
+export interface UnknownConcept {
+  id: number;
+  topTokens: string[];
+  exemplarChunks: string[];
+}
+
+export interface ChunkSignature {
+  chunk: string;
+  source: string;
+  document: string;
+  start: number;
+  end: number;
+  licence: string;
+  sha256: string;
+  known: [number, number][];
+  unknown: [number, number][];
+}
+
+export interface TrainingIndex {
+  signatures: ChunkSignature[];
+  /** L2 norm of each signature (known and unknown entries together). */
+  norms: Float64Array;
+  /** Inverted index: concept slot (known id, or n + unknown id) → [signature, weight] pairs. */
+  postings: [number, number][][];
+  sources: string[];
+  /** [concept slot][source]: the share of the concept's weight carried by each source. */
+  sourceShares: number[][];
+}
+
+/** Everything the runtime needs from one package, in memory, checked, with its ORT session. */
+export interface LoadedModel {
+  pkg: ModelPackage;
+  shapes: PackageShapes;
+  tokenizer: Tokenizer;
+  known: KnownConcept[];
+  unknown: UnknownConcept[];
+  /** Row c: the change of every vocabulary logit per unit of known concept c's weight. */
+  knownEffects: Float32Array[];
+  unknownEffects: Float32Array[];
+  index: TrainingIndex;
+  session: ort.InferenceSession;
+}
+
+/**
+ * ORT on this machine: two intra-op threads without spinning (FACTS.md: fastest for batched runs
+ * on two shared cores), sequential execution, all graph optimisations.
+ */
+export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 2,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+};
+
+function rows(buffer: Buffer, offsetBytes: number, count: number, width: number): Float32Array[] {
+  // Copy out of the (possibly unaligned) Buffer into one aligned array, then view its rows.
+  const all = new Float32Array(count * width);
+  new Uint8Array(all.buffer).set(buffer.subarray(offsetBytes, offsetBytes + count * width * 4));
+  return Array.from({ length: count }, (_, i) => all.subarray(i * width, (i + 1) * width));
+}
+
+function buildIndex(jsonl: string, shares: SourceShares, n: number): TrainingIndex {
+  const signatures = jsonl
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as ChunkSignature);
+  const slots = n + (shares.unknown[0]?.length ?? 0);
+  const postings: [number, number][][] = Array.from({ length: slots }, () => []);
+  const norms = new Float64Array(signatures.length);
+  signatures.forEach((s, i) => {
+    let squared = 0;
+    for (const [id, w] of s.known) {
+      postings[id].push([i, w]);
+      squared += w * w;
+    }
+    for (const [id, w] of s.unknown) {
+      postings[n + id].push([i, w]);
+      squared += w * w;
+    }
+    norms[i] = Math.sqrt(squared);
+  });
+  const sourceShares = Array.from({ length: slots }, (_, slot) =>
+    shares.sources.map((_, s) =>
+      slot < n ? (shares.known[s]?.[slot] ?? 0) : (shares.unknown[s]?.[slot - n] ?? 0),
+    ),
+  );
+  return { signatures, norms, postings, sources: shares.sources, sourceShares };
+}
+
+interface SourceShares {
+  sources: string[];
+  known: number[][];
+  unknown: number[][];
+}
+
+/** Builds the in-memory model from a checked package (its bytes, never its paths again). */
+export async function loadModel(pkg: ModelPackage): Promise<LoadedModel> {
+  const bytes = (file: string) => {
+    const b = pkg.contents.get(file);
+    if (!b) throw new Error(`model package: ${file}: not loaded`);
+    return b;
+  };
+  const json = <T>(file: string) => JSON.parse(bytes(file).toString('utf8')) as T;
+  const shapes = pkg.manifest.shapes;
+  const concepts = json<{ known: KnownConcept[]; unknown: UnknownConcept[] }>('concepts.json');
+  const effects = bytes('effects.bin');
+  const session = await ort.InferenceSession.create(bytes('model.onnx'), SESSION_OPTIONS);
+  return {
+    pkg,
+    shapes,
+    tokenizer: new Tokenizer(json<TokenizerData>('tokenizer.json')),
+    known: concepts.known,
+    unknown: concepts.unknown,
+    knownEffects: rows(
+      effects,
+      pkg.manifest.effects.knownOffset,
+      shapes.knownConcepts,
+      shapes.vocabSize,
+    ),
+    unknownEffects: rows(
+      effects,
+      pkg.manifest.effects.unknownOffset,
+      shapes.unknownConcepts,
+      shapes.vocabSize,
+    ),
+    index: buildIndex(
+      bytes('training-index.jsonl').toString('utf8'),
+      json<SourceShares>('source-concepts.json'),
+      shapes.knownConcepts,
+    ),
+    session,
+  };
+}

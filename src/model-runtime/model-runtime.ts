@@ -1,0 +1,408 @@
+import { join } from 'node:path';
+import { FieldProblem, ValidationFailedError } from 'src/common/domain-error';
+import { readModelPackage } from 'src/model-package/model-package';
+import {
+  conceptAttribution,
+  contextEffects,
+  logitRow,
+  logSumExp,
+  trainingDataAttribution,
+} from 'src/model-runtime/attributions';
+import { ForwardOutputs, HeadSteering, noSteering, runForward } from 'src/model-runtime/forward';
+import {
+  AppliedSteering,
+  DecodingSettings,
+  GeneratedChunk,
+  GenerationOptions,
+  GenerationResult,
+  ModelIdentity,
+  SteeringRequest,
+  TokenDecomposition,
+} from 'src/model-runtime/generation.types';
+import { LoadedModel, loadModel } from 'src/model-runtime/loaded-model';
+import { pickToken, uniformAt } from 'src/model-runtime/sampling';
+import { BOS, EOC, EOS, MASK, PAD, UNK } from 'src/model-training/tokenizer/bpe';
+
+const MAX_PROMPT_CHARS = 4000;
+const DEFAULTS = { maxTokens: 32, temperature: 0.8, topP: 0.95, seed: 0, chunkTokens: 16 };
+/** Tokens that are never sampled: padding, document start, unknown, mask. */
+const NEVER_SAMPLED = [PAD, BOS, UNK, MASK];
+/** Tokens that end a generation: end of sequence, end of chunk. */
+const STOPS = new Set([EOS, EOC]);
+
+interface Settings {
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+  chunkTokens: number;
+  attributions: boolean;
+  steering: AppliedSteering[];
+}
+
+/**
+ * The model in process: loads one package (every file checked against its manifest), generates
+ * with seeded decoding and head-level steering, and explains every generated token three ways.
+ */
+export class ModelRuntime {
+  private constructor(readonly model: LoadedModel) {}
+
+  /** Opens `<storeDir>/<name>/<version>`; a missing or altered file fails with its name. */
+  static async open(storeDir: string, name: string, version: string): Promise<ModelRuntime> {
+    const pkg = readModelPackage(join(storeDir, name, version));
+    return new ModelRuntime(await loadModel(pkg));
+  }
+
+  get identity(): ModelIdentity {
+    const { manifest, manifestSha256 } = this.model.pkg;
+    return {
+      name: manifest.name,
+      version: manifest.version,
+      manifestSha256,
+      files: { ...manifest.files },
+    };
+  }
+
+  /** Concept keys the runtime can steer, for validation messages and clients. */
+  conceptKeys(): string[] {
+    return this.model.known.map((c) => c.key);
+  }
+
+  async generate(prompt: string, options: GenerationOptions = {}): Promise<GenerationResult> {
+    const { promptIds, settings } = this.validate(prompt, options);
+    const model = this.model;
+    const V = model.shapes.vocabSize;
+    const head = this.headSteering(settings.steering);
+    const penalty = this.penaltyVector(settings.steering);
+    const sequence = [BOS, ...promptIds];
+    const generated: number[] = [];
+    let stoppedBy: DecodingSettings['stoppedBy'] = 'max_tokens';
+    for (let step = 0; step < settings.maxTokens; step++) {
+      if (sequence.length > model.shapes.contextLength) {
+        stoppedBy = 'context_length';
+        break;
+      }
+      const out = await runForward(model, [sequence], [shifted(sequence)], head);
+      const row = Float32Array.from(logitRow(out, 0, sequence.length - 1, V));
+      if (penalty) for (let v = 0; v < V; v++) row[v] -= penalty[v];
+      for (const id of NEVER_SAMPLED) row[id] = -Infinity;
+      const next = pickToken(
+        row,
+        settings.temperature,
+        settings.topP,
+        uniformAt(settings.seed, step),
+      );
+      if (STOPS.has(next)) {
+        stoppedBy = 'end_of_sequence';
+        break;
+      }
+      sequence.push(next);
+      generated.push(next);
+    }
+    const decoding: DecodingSettings = {
+      maxTokens: settings.maxTokens,
+      temperature: settings.temperature,
+      topP: settings.topP,
+      seed: settings.seed,
+      stoppedBy,
+    };
+    const promptTokens = promptIds.map((id) => model.tokenizer.tokenText(id));
+    const base: GenerationResult = {
+      model: this.identity,
+      prompt,
+      promptTokens,
+      text: model.tokenizer.decode(generated),
+      decoding,
+      steering: settings.steering,
+      tokens: [],
+      chunks: [],
+    };
+    if (generated.length === 0 || !settings.attributions) return base;
+
+    // One pass over the final text explains every generated token (the causal mask makes it what
+    // the model saw at each step).
+    const input = sequence.slice(0, -1);
+    const targets = sequence.slice(1);
+    const full = await runForward(model, [input], [targets], head);
+    const first = promptIds.length; // position whose target is the first generated token
+    const positions = generated.map((_, i) => first + i);
+    const penalties = generated.map((id) => penalty?.[id] ?? 0);
+    base.tokens = generated.map((id, i) =>
+      this.decompose(full, positions[i], id, i, penalties[i], penalty),
+    );
+    const masked = await this.maskedRuns(input, targets, promptIds.length, head);
+    base.chunks = chunkRanges(generated, settings.chunkTokens, (id) =>
+      model.tokenizer.tokenText(id),
+    ).map(([start, end], index): GeneratedChunk => {
+      const at = positions.slice(start, end);
+      return {
+        index,
+        text: model.tokenizer.decode(generated.slice(start, end)),
+        start,
+        end,
+        concepts: conceptAttribution(model, full, at, penalties.slice(start, end)),
+        context: {
+          method: 'leave-one-out-mask',
+          methodVersion: 1,
+          effects: masked
+            ? contextEffects(
+                model,
+                full,
+                masked,
+                promptTokens,
+                at,
+                generated.slice(start, end),
+                penalty,
+              )
+            : [],
+        },
+        trainingData: trainingDataAttribution(model, full, at),
+      };
+    });
+    return base;
+  }
+
+  /** Leave-one-out over the prompt: one batched run, prompt token j masked in row j. */
+  async maskedRuns(
+    input: readonly number[],
+    targets: readonly number[],
+    promptLength: number,
+    head: HeadSteering,
+  ): Promise<ForwardOutputs | undefined> {
+    if (promptLength === 0) return undefined;
+    const rows = Array.from({ length: promptLength }, (_, j) => {
+      const row = [...input];
+      row[1 + j] = MASK; // position 0 is [BOS]
+      return row;
+    });
+    return runForward(
+      this.model,
+      rows,
+      rows.map(() => targets),
+      head,
+    );
+  }
+
+  private decompose(
+    out: ForwardOutputs,
+    t: number,
+    id: number,
+    index: number,
+    penaltyAtTarget: number,
+    penalty: Float32Array | undefined,
+  ): TokenDecomposition {
+    const { knownConcepts: n, unknownConcepts: m, vocabSize: V } = this.model.shapes;
+    let knownTotal = 0;
+    let unknownTotal = 0;
+    for (let c = 0; c < n; c++) knownTotal += out.knownContrib[t * n + c];
+    for (let c = 0; c < m; c++) unknownTotal += out.unknownContrib[t * m + c];
+    const logit = out.targetLogit[t] - penaltyAtTarget;
+    return {
+      index,
+      token: this.model.tokenizer.tokenText(id),
+      id,
+      logit,
+      logProb: logit - logSumExp(logitRow(out, 0, t, V), penalty),
+      knownTotal,
+      unknownTotal,
+      epsilon: out.epsContrib[t],
+      steeringPenalty: -penaltyAtTarget,
+    };
+  }
+
+  /** keep = 0 and value = the forced weight for every steered concept; keep = 1 elsewhere. */
+  headSteering(steering: readonly AppliedSteering[]): HeadSteering {
+    const head = noSteering(this.model);
+    for (const s of steering) {
+      head.knownKeep[s.conceptId] = 0;
+      head.knownValue[s.conceptId] = s.weight;
+    }
+    return head;
+  }
+
+  /** Σ s · ReLU(effect row) over suppressed concepts: Steerling's logit mask for unlearning. */
+  penaltyVector(steering: readonly AppliedSteering[]): Float32Array | undefined {
+    const suppressed = steering.filter((s) => s.mode === 'suppress' && s.penalty > 0);
+    if (suppressed.length === 0) return undefined;
+    const V = this.model.shapes.vocabSize;
+    const penalty = new Float32Array(V);
+    for (const s of suppressed) {
+      const effect = this.model.knownEffects[s.conceptId];
+      for (let v = 0; v < V; v++) penalty[v] += s.penalty * Math.max(0, effect[v]);
+    }
+    return penalty;
+  }
+
+  private validate(
+    prompt: unknown,
+    options: GenerationOptions,
+  ): { promptIds: number[]; settings: Settings } {
+    const problems: FieldProblem[] = [];
+    const fail = (field: string, problem: string) => problems.push({ field, problems: [problem] });
+    const T = this.model.shapes.contextLength;
+    let promptIds: number[] = [];
+    if (typeof prompt !== 'string' || prompt.trim().length === 0) {
+      fail('prompt', 'must be a non-empty string');
+    } else if (prompt.length > MAX_PROMPT_CHARS) {
+      fail('prompt', `must be at most ${MAX_PROMPT_CHARS} characters, got ${prompt.length}`);
+    } else {
+      promptIds = this.model.tokenizer.encode(prompt);
+      if (promptIds.length === 0) fail('prompt', 'has no tokens');
+      if (promptIds.length >= T) {
+        fail(
+          'prompt',
+          `is ${promptIds.length} tokens; the model reads at most ${T - 1} before it writes`,
+        );
+      }
+    }
+    const number = (
+      field: keyof typeof DEFAULTS,
+      check: (x: number) => boolean,
+      rule: string,
+      integer: boolean,
+    ): number => {
+      const value = options[field] ?? DEFAULTS[field];
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        (integer && !Number.isInteger(value)) ||
+        !check(value)
+      ) {
+        fail(field, `must be ${rule}, got ${JSON.stringify(value)}`);
+        return DEFAULTS[field];
+      }
+      return value;
+    };
+    const maxTokens = number(
+      'maxTokens',
+      (x) => x >= 1 && x <= T - 1,
+      `a whole number from 1 to ${T - 1}`,
+      true,
+    );
+    const temperature = number(
+      'temperature',
+      (x) => x >= 0 && x <= 5,
+      'a number from 0 (greedy) to 5',
+      false,
+    );
+    const topP = number('topP', (x) => x > 0 && x <= 1, 'a number above 0 and at most 1', false);
+    const seed = number(
+      'seed',
+      (x) => x >= 0 && x <= 0xffffffff,
+      'a whole number from 0 to 4294967295',
+      true,
+    );
+    const chunkTokens = number(
+      'chunkTokens',
+      (x) => x >= 1 && x <= T,
+      `a whole number from 1 to ${T}`,
+      true,
+    );
+    if (options.attributions !== undefined && typeof options.attributions !== 'boolean') {
+      fail('attributions', 'must be true or false');
+    }
+    const steering = this.validateSteering(options.steering, fail);
+    if (problems.length > 0) throw new ValidationFailedError(problems);
+    return {
+      promptIds,
+      settings: {
+        maxTokens,
+        temperature,
+        topP,
+        seed,
+        chunkTokens,
+        attributions: options.attributions ?? true,
+        steering,
+      },
+    };
+  }
+
+  private validateSteering(
+    value: unknown,
+    fail: (field: string, problem: string) => void,
+  ): AppliedSteering[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+      fail('steering', 'must be a list of { concept, mode }');
+      return [];
+    }
+    const seen = new Set<number>();
+    const applied: AppliedSteering[] = [];
+    (value as unknown[]).forEach((raw, i) => {
+      const field = `steering.${i}`;
+      const s = raw as Partial<SteeringRequest> | null;
+      if (typeof s !== 'object' || s === null) return fail(field, 'must be { concept, mode }');
+      const conceptId = this.model.known.findIndex((c) => c.key === s.concept);
+      if (conceptId < 0) {
+        return fail(
+          `${field}.concept`,
+          `must be a known concept key such as health.medication, got ${JSON.stringify(s.concept)}`,
+        );
+      }
+      if (seen.has(conceptId))
+        return fail(`${field}.concept`, `${String(s.concept)} is steered twice`);
+      seen.add(conceptId);
+      if (s.mode !== 'suppress' && s.mode !== 'amplify') {
+        return fail(`${field}.mode`, `must be suppress or amplify, got ${JSON.stringify(s.mode)}`);
+      }
+      if (s.mode === 'suppress' && s.weight !== undefined) {
+        return fail(`${field}.weight`, 'applies to amplify only (suppression forces 0)');
+      }
+      const weight = s.mode === 'amplify' ? (s.weight ?? 1) : 0;
+      const weightOk = typeof weight === 'number' && Number.isFinite(weight) && weight <= 10;
+      if (!weightOk || (s.mode === 'amplify' && weight <= 0)) {
+        return fail(
+          `${field}.weight`,
+          `must be a number above 0 and at most 10, got ${JSON.stringify(weight)}`,
+        );
+      }
+      const penalty = s.mode === 'suppress' ? (s.penalty ?? 1) : 0;
+      if (s.mode === 'amplify' && s.penalty !== undefined) {
+        return fail(`${field}.penalty`, 'applies to suppress only');
+      }
+      if (
+        typeof penalty !== 'number' ||
+        !Number.isFinite(penalty) ||
+        penalty < 0 ||
+        penalty > 100
+      ) {
+        return fail(
+          `${field}.penalty`,
+          `must be a number from 0 to 100, got ${JSON.stringify(penalty)}`,
+        );
+      }
+      applied.push({
+        conceptId,
+        concept: this.model.known[conceptId].key,
+        mode: s.mode,
+        weight,
+        penalty,
+      });
+    });
+    return applied;
+  }
+}
+
+/** Targets of a sequence read left to right: each token's successor, [PAD] after the last. */
+function shifted(sequence: readonly number[]): number[] {
+  return [...sequence.slice(1), PAD];
+}
+
+/** Cuts generated tokens into chunks: at a sentence end or paragraph break, or every N tokens. */
+export function chunkRanges(
+  ids: readonly number[],
+  maxTokens: number,
+  text: (id: number) => string,
+): [number, number][] {
+  const ranges: [number, number][] = [];
+  let start = 0;
+  ids.forEach((id, i) => {
+    const piece = text(id);
+    const sentenceEnd = /[.!?]$/.test(piece) || piece.includes('\n');
+    if (sentenceEnd || i + 1 - start >= maxTokens || i === ids.length - 1) {
+      ranges.push([start, i + 1]);
+      start = i + 1;
+    }
+  });
+  return ranges;
+}

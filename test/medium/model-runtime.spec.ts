@@ -1,0 +1,263 @@
+/**
+ * @jest-environment ./test/support/native-arrays-environment.ts
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ValidationFailedError } from 'src/common/domain-error';
+import { ModelPackageError } from 'src/model-package/model-package';
+import { logitRow } from 'src/model-runtime/attributions';
+import { noSteering, runForward } from 'src/model-runtime/forward';
+import { ModelRuntime } from 'src/model-runtime/model-runtime';
+import { BOS, MASK, PAD } from 'src/model-training/tokenizer/bpe';
+import { testModel } from 'test/support/test-model';
+
+// The runtime against the real exported model: every identity the attribution record relies on
+// (completeness, ablation, single pass = step by step, leave-one-out) is checked on real
+// generations, not on hand-made numbers.
+
+let runtime: ModelRuntime;
+const model = testModel();
+
+beforeAll(async () => {
+  runtime = await ModelRuntime.open(model.store, model.name, model.version);
+});
+
+const PROMPTS = [
+  'The Congress shall',
+  'The patient was given',
+  'Any licensee who redistributes the Work',
+  'The economy of the country',
+];
+
+function sequenceOf(promptIds: number[], generated: number[]): number[] {
+  return [BOS, ...promptIds, ...generated];
+}
+
+describe('generation', () => {
+  it('decomposes every generated token exactly into concept and ε contributions that equal its logit', async () => {
+    for (const [i, prompt] of PROMPTS.entries()) {
+      const result = await runtime.generate(prompt, { maxTokens: 24, seed: i + 1 });
+      expect(result.tokens.length).toBeGreaterThan(0);
+      const promptIds = runtime.model.tokenizer.encode(prompt);
+      const sequence = sequenceOf(
+        promptIds,
+        result.tokens.map((t) => t.id),
+      );
+      // The logit each token had when it was sampled, from a separate run over its prefix.
+      for (const token of result.tokens) {
+        const sum = token.knownTotal + token.unknownTotal + token.epsilon + token.steeringPenalty;
+        expect(Math.abs(sum - token.logit)).toBeLessThan(1e-4);
+        const prefix = sequence.slice(0, promptIds.length + 1 + token.index);
+        const out = await runForward(runtime.model, [prefix], [prefix], noSteering(runtime.model));
+        const row = logitRow(out, 0, prefix.length - 1, runtime.model.shapes.vocabSize);
+        expect(Math.abs(row[token.id] - token.logit)).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it('gives byte-identical results for the same seed, and another text for another seed', async () => {
+    const a = await runtime.generate(PROMPTS[0], { maxTokens: 20, seed: 42, temperature: 1 });
+    const b = await runtime.generate(PROMPTS[0], { maxTokens: 20, seed: 42, temperature: 1 });
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    const others = await Promise.all(
+      [1, 2, 3].map((seed) =>
+        runtime.generate(PROMPTS[0], { maxTokens: 20, seed, temperature: 1, attributions: false }),
+      ),
+    );
+    expect(others.some((o) => o.text !== a.text)).toBe(true);
+  });
+
+  it('explains the final text in one pass exactly as the model saw it step by step', async () => {
+    const prompt = PROMPTS[1];
+    const result = await runtime.generate(prompt, { maxTokens: 16, seed: 5 });
+    const promptIds = runtime.model.tokenizer.encode(prompt);
+    const generated = result.tokens.map((t) => t.id);
+    const sequence = sequenceOf(promptIds, generated);
+    const head = noSteering(runtime.model);
+    const full = await runForward(
+      runtime.model,
+      [sequence.slice(0, -1)],
+      [sequence.slice(1)],
+      head,
+    );
+    const { knownConcepts: n, unknownConcepts: m } = runtime.model.shapes;
+    for (let i = 0; i < generated.length; i++) {
+      const length = promptIds.length + 1 + i;
+      const prefix = sequence.slice(0, length);
+      const targets = sequence.slice(1, length + 1);
+      const step = await runForward(runtime.model, [prefix], [targets], head);
+      const t = length - 1;
+      for (let c = 0; c < n; c++) {
+        expect(Math.abs(step.knownContrib[t * n + c] - full.knownContrib[t * n + c])).toBeLessThan(
+          1e-5,
+        );
+      }
+      for (let c = 0; c < m; c++) {
+        expect(
+          Math.abs(step.unknownContrib[t * m + c] - full.unknownContrib[t * m + c]),
+        ).toBeLessThan(1e-5);
+      }
+      expect(Math.abs(step.epsContrib[t] - full.epsContrib[t])).toBeLessThan(1e-5);
+    }
+  });
+
+  it('cuts the output into chunks that cover it once, each with the three attributions', async () => {
+    const result = await runtime.generate(PROMPTS[3], { maxTokens: 40, seed: 3, chunkTokens: 8 });
+    expect(result.chunks.map((c) => c.text).join('')).toBe(result.text);
+    let next = 0;
+    for (const chunk of result.chunks) {
+      expect(chunk.start).toBe(next);
+      expect(chunk.end - chunk.start).toBeLessThanOrEqual(8);
+      next = chunk.end;
+      const c = chunk.concepts;
+      expect(c.knownShare + c.unknownShare + c.epsilonShare).toBeCloseTo(1, 5);
+      expect(chunk.context.effects.map((e) => e.token)).toEqual(result.promptTokens);
+      const shares = Object.values(chunk.trainingData.sources);
+      expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      expect(chunk.trainingData.interpretation).toMatch(/not a measure of causal influence/);
+      for (const match of chunk.trainingData.chunks) {
+        expect(match.score).toBeGreaterThan(0);
+        expect(match.score).toBeLessThanOrEqual(1 + 1e-9);
+      }
+    }
+    expect(next).toBe(result.tokens.length);
+    expect(result.model.manifestSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('steering', () => {
+  it('suppressing or overriding a concept moves every logit by exactly Δweight × its effect', async () => {
+    const promptIds = runtime.model.tokenizer.encode(PROMPTS[2]);
+    const sequence = [BOS, ...promptIds];
+    const targets = [...sequence.slice(1), PAD];
+    const plain = noSteering(runtime.model);
+    const base = await runForward(runtime.model, [sequence], [targets], plain);
+    const { knownConcepts: n, vocabSize: V } = runtime.model.shapes;
+    const t = sequence.length - 1;
+    // The three most active known concepts at the last position.
+    const active = Array.from(base.knownW.subarray(t * n, (t + 1) * n), (w, c) => ({ w, c }))
+      .filter((x) => x.w > 0)
+      .sort((a, b) => b.w - a.w)
+      .slice(0, 3);
+    expect(active.length).toBeGreaterThan(0);
+    for (const { w, c } of active) {
+      for (const value of [0, 2]) {
+        const head = noSteering(runtime.model);
+        head.knownKeep[c] = 0;
+        head.knownValue[c] = value;
+        const steered = await runForward(runtime.model, [sequence], [targets], head);
+        const before = logitRow(base, 0, t, V);
+        const after = logitRow(steered, 0, t, V);
+        const effect = runtime.model.knownEffects[c];
+        let worst = 0;
+        for (let v = 0; v < V; v++) {
+          worst = Math.max(worst, Math.abs(after[v] - before[v] - (value - w) * effect[v]));
+        }
+        expect(worst).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it('applies the suppression penalty when sampling and reports it in each token and the record', async () => {
+    const steering = [
+      { concept: 'topic.politics_government', mode: 'suppress' as const, penalty: 2 },
+    ];
+    const result = await runtime.generate(PROMPTS[0], { maxTokens: 16, seed: 9, steering });
+    expect(result.steering).toEqual([
+      expect.objectContaining({ concept: 'topic.politics_government', weight: 0, penalty: 2 }),
+    ]);
+    const effect = runtime.model.knownEffects[result.steering[0].conceptId];
+    for (const token of result.tokens) {
+      expect(token.steeringPenalty).toBeCloseTo(-2 * Math.max(0, effect[token.id]), 5);
+    }
+  });
+});
+
+describe('context attribution (leave-one-out with [MASK])', () => {
+  it('scores each prompt token as a separate masked run would, and tokens after the target exactly 0', async () => {
+    const promptIds = runtime.model.tokenizer.encode(PROMPTS[3]);
+    const sequence = [BOS, ...promptIds, ...runtime.model.tokenizer.encode(' is large')];
+    const input = sequence.slice(0, -1);
+    const targets = sequence.slice(1);
+    const head = noSteering(runtime.model);
+    const batched = await runtime.maskedRuns(input, targets, promptIds.length, head);
+    expect(batched?.batch).toBe(promptIds.length);
+    const T = input.length;
+    for (let j = 0; j < promptIds.length; j++) {
+      const row = [...input];
+      row[1 + j] = MASK;
+      const single = await runForward(runtime.model, [row], [targets], head);
+      for (let t = 0; t < T; t++) {
+        expect(
+          Math.abs(single.targetLogit[t] - (batched?.targetLogit[j * T + t] ?? NaN)),
+        ).toBeLessThan(1e-4);
+      }
+    }
+    // Masking position p never changes what positions before p predict.
+    const base = await runForward(runtime.model, [input], [targets], head);
+    const p = T - 2;
+    const late = [...input];
+    late[p] = MASK;
+    const maskedLate = await runForward(runtime.model, [late], [targets], head);
+    for (let t = 0; t < p; t++) expect(maskedLate.targetLogit[t]).toBe(base.targetLogit[t]);
+    expect(maskedLate.targetLogit[p]).not.toBe(base.targetLogit[p]);
+  });
+});
+
+describe('bad input', () => {
+  it('names every bad parameter and generates nothing', async () => {
+    const attempt = runtime.generate('', {
+      maxTokens: 0,
+      temperature: -1,
+      topP: 1.5,
+      seed: 1.5,
+      steering: [
+        { concept: 'health.not_a_concept', mode: 'suppress' },
+        { concept: 'health.disease', mode: 'boost' as 'amplify' },
+        { concept: 'finance.banking', mode: 'amplify', weight: 50 },
+      ],
+    });
+    await expect(attempt).rejects.toBeInstanceOf(ValidationFailedError);
+    const error = (await attempt.catch((e: unknown) => e)) as ValidationFailedError;
+    expect(error.fields.map((f) => f.field).sort()).toEqual(
+      [
+        'maxTokens',
+        'prompt',
+        'seed',
+        'steering.0.concept',
+        'steering.1.mode',
+        'steering.2.weight',
+        'temperature',
+        'topP',
+      ].sort(),
+    );
+  });
+
+  it('refuses a prompt longer than the context', async () => {
+    const long = 'the nation '.repeat(200);
+    await expect(runtime.generate(long)).rejects.toMatchObject({
+      fields: [expect.objectContaining({ field: 'prompt' })],
+    });
+  });
+});
+
+describe('loading', () => {
+  it('refuses a package with a tampered model file, naming the file', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'tampered-store-'));
+    try {
+      const dir = join(store, model.name, model.version);
+      cpSync(model.dir, dir, { recursive: true });
+      const onnx = readFileSync(join(dir, 'model.onnx'));
+      onnx[onnx.length - 100] ^= 0x01;
+      writeFileSync(join(dir, 'model.onnx'), onnx);
+      const opening = ModelRuntime.open(store, model.name, model.version);
+      await expect(opening).rejects.toBeInstanceOf(ModelPackageError);
+      await expect(opening).rejects.toThrow(
+        /model\.onnx: SHA-256 is [0-9a-f]{64}, the manifest says/,
+      );
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+});
