@@ -43,6 +43,25 @@ export interface PackageManifest {
   evaluation: Record<string, unknown>;
 }
 
+/** Where a training chunk came from: the provenance every training-data attribution names. */
+export interface ChunkProvenance {
+  chunk: string;
+  source: string;
+  document: string;
+  /** Character span in the document, end exclusive. */
+  start: number;
+  end: number;
+  licence: string;
+  sha256: string;
+}
+
+/** One line of training-index.jsonl: a chunk and its sparse concept signature. */
+export interface ChunkSignature extends ChunkProvenance {
+  /** Sparse mean concept weights over the chunk's tokens: [concept id, weight], largest first. */
+  known: [number, number][];
+  unknown: [number, number][];
+}
+
 export class ModelPackageError extends Error {
   constructor(
     readonly file: string,

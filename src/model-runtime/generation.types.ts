@@ -1,3 +1,5 @@
+import { ChunkProvenance } from 'src/model-package/model-package';
+
 /**
  * What a generation produces: the text, and for every chunk of it the three attributions, each
  * naming its method and version. The records issue signs this structure as it is.
@@ -85,14 +87,7 @@ export interface ContextAttribution {
   effects: ContextEffect[];
 }
 
-export interface TrainingChunkMatch {
-  chunk: string;
-  source: string;
-  document: string;
-  start: number;
-  end: number;
-  licence: string;
-  sha256: string;
+export interface TrainingChunkMatch extends ChunkProvenance {
   /** Cosine similarity of concept signatures, 0..1. */
   score: number;
 }

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { ModelPackage, PackageShapes } from 'src/model-package/model-package';
+import { ChunkSignature, ModelPackage, PackageShapes } from 'src/model-package/model-package';
 import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
 
 export interface KnownConcept {
@@ -15,18 +15,6 @@ export interface UnknownConcept {
   id: number;
   topTokens: string[];
   exemplarChunks: string[];
-}
-
-export interface ChunkSignature {
-  chunk: string;
-  source: string;
-  document: string;
-  start: number;
-  end: number;
-  licence: string;
-  sha256: string;
-  known: [number, number][];
-  unknown: [number, number][];
 }
 
 export interface TrainingIndex {

@@ -2,19 +2,7 @@ import { CorpusChunk } from 'src/model-training/corpus/build-corpus';
 import { forward, ModelConfig, Params } from 'src/model-training/model/model';
 import { tf } from 'src/model-training/model/tf';
 import { BOS } from 'src/model-training/tokenizer/bpe';
-
-export interface ChunkSignature {
-  chunk: string;
-  source: string;
-  document: string;
-  start: number;
-  end: number;
-  licence: string;
-  sha256: string;
-  /** Sparse mean concept weights over the chunk's tokens: [concept id, weight], largest first. */
-  known: [number, number][];
-  unknown: [number, number][];
-}
+import { ChunkSignature } from 'src/model-package/model-package';
 
 export interface TrainingIndex {
   signatures: ChunkSignature[];
