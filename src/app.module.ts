@@ -11,6 +11,7 @@ import { DatabaseModule } from 'src/database/database.module';
 import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
 import { MetricsModule } from 'src/metrics/metrics.module';
+import { ModelRuntimeModule } from 'src/model-runtime/model-runtime.module';
 import { QueueBackend } from 'src/queue/queue-backend';
 import { QueueModule } from 'src/queue/queue.module';
 import { TenantsModule } from 'src/tenants/tenants.module';
@@ -58,7 +59,8 @@ export class AppModule {
         UsersModule,
         ApplicationsModule,
         TenantsModule,
-        ...(options.http ? [AuthModule, HealthModule, MetricsModule] : []),
+        // The model serves requests: the API process loads it, queue workers do not.
+        ...(options.http ? [ModelRuntimeModule, AuthModule, HealthModule, MetricsModule] : []),
         ...(options.imports ?? []),
       ],
     };

@@ -13,12 +13,13 @@ import {
   usage,
   UsageError,
 } from 'src/cli/commands';
-import { DomainError } from 'src/common/domain-error';
+import { DomainError, ValidationFailedError } from 'src/common/domain-error';
 import { BootNestLogger, bootLogger } from 'src/common/logging';
 import { AppConfig } from 'src/config/app-config';
 import { ConfigValidationError, loadConfig } from 'src/config/config';
 import { attachOrOpenDatabaseEndpoint, DatabaseEndpoint } from 'src/database/database-endpoint';
 import { assertDatabaseReachable } from 'src/database/database.errors';
+import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { selectQueueBackend } from 'src/queue/queue-backend';
 import { TenantsService } from 'src/tenants/tenants.service';
 import { UsersService } from 'src/users/users.service';
@@ -165,6 +166,34 @@ async function execute(invocation: Extract<Invocation, { kind: 'run' }>): Promis
   }
 }
 
+/** Model commands load the configured package in this process; no database is opened. */
+async function executeModel(invocation: Extract<Invocation, { kind: 'model' }>): Promise<number> {
+  const config = readConfig();
+  if (config instanceof ConfigValidationError) {
+    await reportError('invalid_configuration', config.problems.join('; '), invocation.json);
+    return EXIT_CONFIG;
+  }
+  const log = bootLogger(config.LOG_LEVEL, pino.destination({ dest: 2, sync: true }));
+  try {
+    const runtime = await ModelRuntime.open(
+      config.MODEL_STORE_DIR,
+      config.MODEL_NAME,
+      config.MODEL_VERSION,
+    );
+    const output = await invocation.run(runtime);
+    await out(invocation.json ? jsonDocument(output.json) : output.text);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof ValidationFailedError) {
+      const detail = error.fields.map((f) => `${f.field} ${f.problems.join('; ')}`).join('; ');
+      await reportError(error.code, detail, invocation.json);
+      return EXIT_USAGE;
+    }
+    await reportFailure(error, invocation.json, log);
+    return EXIT_FAILED;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let invocation: Invocation;
   try {
@@ -174,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   if (invocation.kind === 'run') return execute(invocation);
+  if (invocation.kind === 'model') return executeModel(invocation);
   const text = usage(invocation.command);
   await out(invocation.json ? jsonDocument({ usage: text }) : text);
   return EXIT_OK;

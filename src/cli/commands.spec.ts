@@ -352,3 +352,69 @@ describe('parseArgs: errors name the problem', () => {
     ).not.toContain('yyyy');
   });
 });
+
+describe('generate (a model command: no database)', () => {
+  it('passes the validated prompt, decoding and steering to the model', async () => {
+    const parsed = parseArgs(
+      [
+        'generate',
+        '--prompt',
+        ' The patient ',
+        '--max-tokens',
+        '12',
+        '--temperature=0',
+        '--seed',
+        '7',
+        '--suppress',
+        'health.medication, finance.banking',
+        '--amplify',
+        'tone.positive',
+      ],
+      NOW,
+    );
+    if (parsed.kind !== 'model') throw new Error(`expected a model command, got ${parsed.kind}`);
+    const seen: unknown[][] = [];
+    const output = await parsed.run({
+      generate: (prompt, options) => {
+        seen.push([prompt, options]);
+        return Promise.resolve({
+          model: { name: 'm', version: '1', manifestSha256: 'a'.repeat(64), files: {} },
+          prompt,
+          promptTokens: ['The', ' patient'],
+          text: ' was well.',
+          decoding: { maxTokens: 12, temperature: 0, topP: 0.95, seed: 7, stoppedBy: 'max_tokens' },
+          steering: [],
+          tokens: [],
+          chunks: [],
+        });
+      },
+    });
+    expect(seen).toEqual([
+      [
+        'The patient',
+        {
+          maxTokens: 12,
+          temperature: 0,
+          seed: 7,
+          steering: [
+            { concept: 'health.medication', mode: 'suppress' },
+            { concept: 'finance.banking', mode: 'suppress' },
+            { concept: 'tone.positive', mode: 'amplify' },
+          ],
+        },
+      ],
+    ]);
+    expect(output.text).toContain('The patient[ was well.]');
+    expect(output.json).toMatchObject({ text: ' was well.' });
+  });
+
+  it('names a flag that is not a number or an empty concept list', () => {
+    expect(usageError(['generate', '--prompt', 'x', '--seed', 'abc']).message).toBe(
+      '--seed: "abc" is not a number',
+    );
+    expect(usageError(['generate', '--prompt', 'x', '--suppress', ' , ']).message).toBe(
+      '--suppress: give at least one concept key',
+    );
+    expect(usageError(['generate']).message).toBe('missing --prompt');
+  });
+});

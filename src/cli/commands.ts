@@ -9,6 +9,11 @@ import { DomainError } from 'src/common/domain-error';
 import { isSlug, slugify } from 'src/tenants/slug';
 import type { TenantView } from 'src/tenants/tenants.service';
 import { isRole, Role, ROLES } from 'src/users/roles';
+import type {
+  GenerationOptions,
+  GenerationResult,
+  SteeringRequest,
+} from 'src/model-runtime/generation.types';
 import type { AuditorGrantView, UserView } from 'src/users/users.service';
 
 /** What the commands need from the application: the three services, by structure. */
@@ -69,10 +74,19 @@ export class UsageError extends Error {
 
 export type Invocation =
   | { kind: 'help'; json: boolean; command?: CommandName }
-  | { kind: 'run'; json: boolean; command: CommandName; run: CommandRun };
+  | { kind: 'run'; json: boolean; command: CommandName; run: CommandRun }
+  | { kind: 'model'; json: boolean; command: CommandName; run: ModelRun };
 
 /** A validated command, waiting for the services. */
 export type CommandRun = (services: AdminServices) => Promise<CommandOutput>;
+
+/** What model commands need: the runtime's generate, by structure (no database is opened). */
+export interface ModelServices {
+  generate(prompt: string, options: GenerationOptions): Promise<GenerationResult>;
+}
+
+/** A validated model command, waiting for the loaded model. */
+export type ModelRun = (model: ModelServices) => Promise<CommandOutput>;
 
 interface FlagSpec {
   name: string;
@@ -89,6 +103,16 @@ interface CommandSpec {
   /** Validates the flags (throwing UsageError) and returns the work to do. */
   prepare(flags: Flags, now: Date): CommandRun;
 }
+
+/** A command that runs the model in this process instead of opening the database. */
+interface ModelCommandSpec {
+  summary: string;
+  flags: FlagSpec[];
+  model: true;
+  prepare(flags: Flags): ModelRun;
+}
+
+type AnyCommandSpec = CommandSpec | ModelCommandSpec;
 
 // The CLI acts as the platform operator, not as a user of the tenant.
 const OPERATOR = { userId: null } as const;
@@ -123,7 +147,7 @@ function expiresFlag(): FlagSpec {
   };
 }
 
-const COMMANDS = {
+const ADMIN_COMMANDS = {
   'tenant:create': {
     summary: 'Create a tenant and its first admin (prints the admin one-time password once).',
     flags: [
@@ -254,6 +278,87 @@ const COMMANDS = {
   },
 } satisfies Record<string, CommandSpec>;
 
+const MODEL_COMMANDS = {
+  generate: {
+    summary:
+      'Generate with the model in model-store and print the text with its attributions (no database).',
+    model: true,
+    flags: [
+      {
+        name: 'prompt',
+        placeholder: 'TEXT',
+        required: true,
+        description: 'what the model continues',
+      },
+      {
+        name: 'max-tokens',
+        placeholder: 'N',
+        required: false,
+        description: 'tokens to write (default 32)',
+      },
+      {
+        name: 'temperature',
+        placeholder: 'T',
+        required: false,
+        description: '0 is greedy (default 0.8)',
+      },
+      {
+        name: 'top-p',
+        placeholder: 'P',
+        required: false,
+        description: 'nucleus mass (default 0.95)',
+      },
+      {
+        name: 'seed',
+        placeholder: 'N',
+        required: false,
+        description: 'same seed, same output (default 0)',
+      },
+      {
+        name: 'suppress',
+        placeholder: 'a,b',
+        required: false,
+        description: 'known concept keys to switch off (with the logit penalty)',
+      },
+      {
+        name: 'amplify',
+        placeholder: 'a,b',
+        required: false,
+        description: 'known concept keys to force on (weight 1)',
+      },
+    ],
+    prepare(flags) {
+      const prompt = text(flags, 'prompt', 4000);
+      const options: GenerationOptions = {
+        ...optionalEntry(
+          'maxTokens',
+          optional(flags, 'max-tokens', (f) => numberFlag(f, 'max-tokens')),
+        ),
+        ...optionalEntry(
+          'temperature',
+          optional(flags, 'temperature', (f) => numberFlag(f, 'temperature')),
+        ),
+        ...optionalEntry(
+          'topP',
+          optional(flags, 'top-p', (f) => numberFlag(f, 'top-p')),
+        ),
+        ...optionalEntry(
+          'seed',
+          optional(flags, 'seed', (f) => numberFlag(f, 'seed')),
+        ),
+      };
+      const steering: SteeringRequest[] = [
+        ...list(flags, 'suppress').map((concept) => ({ concept, mode: 'suppress' as const })),
+        ...list(flags, 'amplify').map((concept) => ({ concept, mode: 'amplify' as const })),
+      ];
+      if (steering.length > 0) options.steering = steering;
+      return async (model) => generated(await model.generate(prompt, options));
+    },
+  },
+} satisfies Record<string, ModelCommandSpec>;
+
+const COMMANDS = { ...ADMIN_COMMANDS, ...MODEL_COMMANDS };
+
 export type CommandName = keyof typeof COMMANDS;
 
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
@@ -279,11 +384,12 @@ export function parseArgs(argv: readonly string[], now: Date = new Date()): Invo
     throw new UsageError(`expected a command before ${first}`);
   }
   if (!isCommandName(first)) throw new UsageError(`unknown command "${first}"`);
-  const spec: CommandSpec = COMMANDS[first];
+  const spec: AnyCommandSpec = COMMANDS[first];
   const flags = readFlags(first, spec, rest);
   if (flags.has('help')) return { kind: 'help', json, command: first };
   requireFlags(first, spec, flags);
   try {
+    if ('model' in spec) return { kind: 'model', json, command: first, run: spec.prepare(flags) };
     return { kind: 'run', json, command: first, run: spec.prepare(flags, now) };
   } catch (error) {
     if (error instanceof UsageError && !error.command) throw new UsageError(error.message, first);
@@ -291,7 +397,7 @@ export function parseArgs(argv: readonly string[], now: Date = new Date()): Invo
   }
 }
 
-function readFlags(command: CommandName, spec: CommandSpec, args: readonly string[]): Flags {
+function readFlags(command: CommandName, spec: AnyCommandSpec, args: readonly string[]): Flags {
   const known = new Set(spec.flags.map((f) => f.name));
   const flags = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
@@ -317,7 +423,7 @@ function readFlags(command: CommandName, spec: CommandSpec, args: readonly strin
   return flags;
 }
 
-function requireFlags(command: CommandName, spec: CommandSpec, flags: Flags): void {
+function requireFlags(command: CommandName, spec: AnyCommandSpec, flags: Flags): void {
   const missing = spec.flags.filter((f) => f.required && !flags.has(f.name));
   if (missing.length > 0) {
     const names = missing.map((f) => `--${f.name}`).join(', ');
@@ -339,6 +445,22 @@ function optional<T>(flags: Flags, name: string, read: (flags: Flags) => T): T |
 
 function optionalEntry<K extends string, T>(key: K, value: T | undefined): Partial<Record<K, T>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, T>);
+}
+
+function numberFlag(flags: Flags, name: string): number {
+  const value = raw(flags, name).trim();
+  if (!/^-?\d+(\.\d+)?$/.test(value)) throw new UsageError(`--${name}: "${value}" is not a number`);
+  return Number(value);
+}
+
+function list(flags: Flags, name: string): string[] {
+  if (!flags.has(name)) return [];
+  const values = raw(flags, name)
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+  if (values.length === 0) throw new UsageError(`--${name}: give at least one concept key`);
+  return values;
 }
 
 function text(flags: Flags, name: string, max: number): string {
@@ -559,6 +681,48 @@ function auditorGranted(grant: AuditorGrantView): CommandOutput {
   };
 }
 
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+/** The text with each chunk's attributions, compact enough to read in a terminal. */
+function generated(result: GenerationResult): CommandOutput {
+  const { model, decoding } = result;
+  const chunkLines = result.chunks.flatMap((chunk) => {
+    const c = chunk.concepts;
+    const known = c.known
+      .slice(0, 3)
+      .map((k) => `${k.key} ${percent(k.share)}`)
+      .join(', ');
+    const context = [...chunk.context.effects]
+      .sort((a, b) => Math.abs(b.logProb) - Math.abs(a.logProb))
+      .slice(0, 3)
+      .map((e) => `${JSON.stringify(e.token)} ${signed(e.logProb)}`)
+      .join(', ');
+    const sources = Object.entries(chunk.trainingData.sources)
+      .sort((a, b) => b[1] - a[1])
+      .map(([source, share]) => `${source} ${percent(share)}`)
+      .join(', ');
+    const top = chunk.trainingData.chunks[0];
+    return [
+      `chunk ${chunk.index + 1}: ${JSON.stringify(chunk.text)}`,
+      `  concepts:      named ${percent(c.knownShare)}${known ? ` (${known})` : ''}, unnamed ${percent(c.unknownShare)}, unexplained ${percent(c.epsilonShare)}`,
+      `  context:       ${context || '-'} (log-prob change when masked)`,
+      `  training data: ${sources}${top ? `; most similar ${top.chunk} (${top.score.toFixed(2)})` : ''}`,
+    ];
+  });
+  return {
+    json: { ...result },
+    text: lines(
+      `${result.prompt}[${result.text}]`,
+      '',
+      `model ${model.name} ${model.version} (manifest ${model.manifestSha256.slice(0, 12)}), seed ${decoding.seed}, temperature ${decoding.temperature}, top-p ${decoding.topP}, stopped by ${decoding.stoppedBy}`,
+      ...result.steering.map((s) => `steering: ${s.mode} ${s.concept}`),
+      ...chunkLines,
+      'Training data is similarity in concept space, not causal influence.',
+    ),
+  };
+}
+
 // ---- usage -----------------------------------------------------------------------------------
 
 function flagUsage(flag: FlagSpec): string {
@@ -568,12 +732,12 @@ function flagUsage(flag: FlagSpec): string {
 
 /** One line per command: `name --flag VALUE [--optional VALUE]`. */
 export function commandSynopsis(command: CommandName): string {
-  const spec: CommandSpec = COMMANDS[command];
+  const spec: AnyCommandSpec = COMMANDS[command];
   return [command, ...spec.flags.map(flagUsage), '[--json]'].join(' ');
 }
 
 function commandHelp(command: CommandName): string {
-  const spec: CommandSpec = COMMANDS[command];
+  const spec: AnyCommandSpec = COMMANDS[command];
   const width = Math.max(...spec.flags.map((f) => flagUsage(f).length));
   return [
     `  ${commandSynopsis(command)}`,
@@ -592,7 +756,8 @@ export function usage(command?: CommandName): string {
     '',
     'DATE: YYYY-MM-DD (through the end of that day, UTC) or an ISO 8601 time with a zone.',
     '--json prints one JSON document on stdout (use npm run --silent cli so npm adds nothing).',
-    'The database is DATABASE_URL, or the embedded one in DATA_DIR (attached if already running).',
+    'The database is DATABASE_URL, or the embedded one in DATA_DIR (attached if already running);',
+    'generate opens none: it loads MODEL_NAME/MODEL_VERSION from MODEL_STORE_DIR.',
     'Exit codes: 0 done, 1 failed (e.g. slug taken, database unreachable), 2 bad command line,',
     '78 bad configuration.',
   );

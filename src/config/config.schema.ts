@@ -53,6 +53,12 @@ export const parsers = {
       return raw;
     };
   },
+  packageSegment: (raw: string): string => {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(raw) || raw.includes('..')) {
+      throw new Error(`must be a plain folder name (letters, digits, . _ -), got "${raw}"`);
+    }
+    return raw;
+  },
   directory: (raw: string): string => {
     if (raw.trim() === '') throw new Error('must be a directory path, got an empty value');
     return isAbsolute(raw) ? raw : resolve(process.cwd(), raw);
@@ -135,6 +141,19 @@ export const CONFIG_SCHEMA = {
     default: './model-store',
     sensitive: false,
     parse: parsers.directory,
+  }),
+  MODEL_NAME: withDefault({
+    description: 'The model package the service loads at start, from MODEL_STORE_DIR/<name>/.',
+    default: 'audit-lm-full',
+    sensitive: false,
+    parse: parsers.packageSegment,
+  }),
+  MODEL_VERSION: withDefault({
+    description:
+      'Version of that package (MODEL_STORE_DIR/<name>/<version>/); every file is checked against its manifest before the service starts.',
+    default: '1.0.0',
+    sensitive: false,
+    parse: parsers.packageSegment,
   }),
   LOG_LEVEL: withDefault({
     description: 'Minimum level of the JSON logs written to stdout.',

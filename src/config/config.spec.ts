@@ -14,6 +14,15 @@ describe('loadConfig', () => {
     expect(config.DATA_DIR.endsWith('/data')).toBe(true);
   });
 
+  it('takes the model package name and version as plain folder names only', () => {
+    expect(loadConfig({}).MODEL_NAME).toBe('audit-lm-full');
+    expect(loadConfig({ MODEL_VERSION: '2.0.1' }).MODEL_VERSION).toBe('2.0.1');
+    expect(() => loadConfig({ MODEL_NAME: '../etc' })).toThrow(
+      /MODEL_NAME: must be a plain folder name/,
+    );
+    expect(() => loadConfig({ MODEL_VERSION: 'a/b' })).toThrow(/MODEL_VERSION: must be a plain/);
+  });
+
   it('names the variable and the problem for a bad port', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT: must be a whole number/);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT: must be between 0 and 65535/);

@@ -7,6 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from 'src/auth/access';
+import { ModelHealthIndicator } from 'src/health/model.health';
 import { QueueHealthIndicator } from 'src/health/queue.health';
 
 @ApiTags('operations')
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly queue: QueueHealthIndicator,
+    private readonly model: ModelHealthIndicator,
   ) {}
 
   @Get('health')
@@ -27,11 +29,14 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: database and queue answer (503 when one does not)' })
+  @ApiOperation({
+    summary: 'Readiness: database and queue answer (503 when one does not); the loaded model',
+  })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 2000 }),
       () => this.queue.check('queue'),
+      () => this.model.check('model'),
     ]);
   }
 }

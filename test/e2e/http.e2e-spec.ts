@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { App } from 'supertest/types';
 import { JobsService } from 'src/jobs/jobs.service';
@@ -32,6 +35,21 @@ describe('HTTP API foundation', () => {
       expect(res.body.details.queue).toMatchObject({
         status: 'up',
         backend: t.config.REDIS_URL ? 'redis' : 'postgres',
+      });
+      // The model the service loaded, pinned by the SHA-256 of its manifest.
+      const manifest = readFileSync(
+        join(
+          t.config.MODEL_STORE_DIR,
+          t.config.MODEL_NAME,
+          t.config.MODEL_VERSION,
+          'manifest.json',
+        ),
+      );
+      expect(res.body.details.model).toEqual({
+        status: 'up',
+        name: t.config.MODEL_NAME,
+        version: t.config.MODEL_VERSION,
+        manifestSha256: createHash('sha256').update(manifest).digest('hex'),
       });
     });
   });
