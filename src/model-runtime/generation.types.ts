@@ -147,4 +147,6 @@ export interface GenerationOptions {
   chunkTokens?: number;
   /** Attributions to compute (default all); plain generation skips them. */
   attributions?: boolean;
+  /** Stop at the end-of-sequence or end-of-chunk token (default true); false writes maxTokens. */
+  stopAtEnd?: boolean;
 }

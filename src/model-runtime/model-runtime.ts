@@ -37,6 +37,7 @@ interface Settings {
   seed: number;
   chunkTokens: number;
   attributions: boolean;
+  stopAtEnd: boolean;
   steering: AppliedSteering[];
 }
 
@@ -86,6 +87,7 @@ export class ModelRuntime {
       const row = Float32Array.from(logitRow(out, 0, sequence.length - 1, V));
       if (penalty) for (let v = 0; v < V; v++) row[v] -= penalty[v];
       for (const id of NEVER_SAMPLED) row[id] = -Infinity;
+      if (!settings.stopAtEnd) for (const id of STOPS) row[id] = -Infinity;
       const next = pickToken(
         row,
         settings.temperature,
@@ -298,8 +300,10 @@ export class ModelRuntime {
       `a whole number from 1 to ${T}`,
       true,
     );
-    if (options.attributions !== undefined && typeof options.attributions !== 'boolean') {
-      fail('attributions', 'must be true or false');
+    for (const flag of ['attributions', 'stopAtEnd'] as const) {
+      if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+        fail(flag, 'must be true or false');
+      }
     }
     const steering = this.validateSteering(options.steering, fail);
     if (problems.length > 0) throw new ValidationFailedError(problems);
@@ -312,6 +316,7 @@ export class ModelRuntime {
         seed,
         chunkTokens,
         attributions: options.attributions ?? true,
+        stopAtEnd: options.stopAtEnd ?? true,
         steering,
       },
     };

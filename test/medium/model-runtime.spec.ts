@@ -102,6 +102,22 @@ describe('generation', () => {
     }
   });
 
+  it('writes exactly maxTokens when told not to stop at the end token', async () => {
+    for (const seed of [1, 2, 3]) {
+      const result = await runtime.generate(PROMPTS[0], {
+        maxTokens: 30,
+        seed,
+        stopAtEnd: false,
+        attributions: false,
+      });
+      expect(result.decoding.stoppedBy).toBe('max_tokens');
+      expect(runtime.model.tokenizer.encode(result.text).length).toBeGreaterThan(0);
+      expect(result.tokens).toEqual([]);
+    }
+    const full = await runtime.generate(PROMPTS[0], { maxTokens: 30, seed: 1, stopAtEnd: false });
+    expect(full.tokens).toHaveLength(30);
+  });
+
   it('cuts the output into chunks that cover it once, each with the three attributions', async () => {
     const result = await runtime.generate(PROMPTS[3], { maxTokens: 40, seed: 3, chunkTokens: 8 });
     expect(result.chunks.map((c) => c.text).join('')).toBe(result.text);
