@@ -20,7 +20,7 @@ export interface DecodingSettings {
   topP: number;
   seed: number;
   /** Where generation stopped: the token budget, the end-of-sequence token or the context length. */
-  stoppedBy: 'max_tokens' | 'end_of_sequence' | 'context_length';
+  stoppedBy: 'max_tokens' | 'end_of_sequence' | 'context_length' | 'given_text';
 }
 
 export type SteeringMode = 'suppress' | 'amplify';

@@ -108,6 +108,55 @@ export class ModelRuntime {
       seed: settings.seed,
       stoppedBy,
     };
+    return this.attribute(prompt, promptIds, generated, settings, decoding);
+  }
+
+  /**
+   * Explains a given continuation as if the model had written it (teacher-forced): the same
+   * one-pass attributions as `generate`, for text a reviewer asks about ("would the model say
+   * this, and why?"). `decoding.stoppedBy` is `given_text`.
+   */
+  async explain(
+    prompt: string,
+    output: string,
+    options: Pick<GenerationOptions, 'steering' | 'chunkTokens'> = {},
+  ): Promise<GenerationResult> {
+    const { promptIds, settings } = this.validate(prompt, options);
+    const generated = typeof output === 'string' ? this.model.tokenizer.encode(output) : [];
+    const room = this.model.shapes.contextLength - 1 - promptIds.length;
+    if (generated.length === 0 || generated.length > room) {
+      throw new ValidationFailedError([
+        {
+          field: 'output',
+          problems: [
+            generated.length === 0
+              ? 'must be non-empty text'
+              : `is ${generated.length} tokens; after this prompt the model has room for ${room}`,
+          ],
+        },
+      ]);
+    }
+    const decoding: DecodingSettings = {
+      maxTokens: generated.length,
+      temperature: 0,
+      topP: 1,
+      seed: 0,
+      stoppedBy: 'given_text',
+    };
+    return this.attribute(prompt, promptIds, generated, settings, decoding);
+  }
+
+  private async attribute(
+    prompt: string,
+    promptIds: number[],
+    generated: number[],
+    settings: Settings,
+    decoding: DecodingSettings,
+  ): Promise<GenerationResult> {
+    const model = this.model;
+    const head = this.headSteering(settings.steering);
+    const penalty = this.penaltyVector(settings.steering);
+    const sequence = [BOS, ...promptIds, ...generated];
     const promptTokens = promptIds.map((id) => model.tokenizer.tokenText(id));
     const base: GenerationResult = {
       model: this.identity,

@@ -1,0 +1,170 @@
+/**
+ * @jest-environment ./test/support/native-arrays-environment.ts
+ */
+import { ModelRuntime } from 'src/model-runtime/model-runtime';
+import { createLabeller, CONCEPTS, Labeller } from 'src/model-training/concepts/labeller';
+import { testModel } from 'test/support/test-model';
+
+// Claims a reviewer relies on, tested on the shipped model: explaining a text gives the same
+// attributions as generating it, canaries lead back to the one chunk and source they were planted
+// in, and steering a concept changes how often the label checker finds it in generations.
+
+let runtime: ModelRuntime;
+let labeller: Labeller;
+const model = testModel();
+
+beforeAll(async () => {
+  runtime = await ModelRuntime.open(model.store, model.name, model.version);
+  labeller = createLabeller();
+});
+
+interface Canary {
+  id: string;
+  source: string;
+  chunk: string;
+  text: string;
+}
+
+function canaries(): Canary[] {
+  return runtime.model.pkg.manifest.canaries as unknown as Canary[];
+}
+
+describe('explain', () => {
+  it('gives a generated text exactly the attributions its generation had', async () => {
+    // Sampling can write a token sequence that re-tokenizes differently ("th"+"e" vs "the"):
+    // compare on generations whose text reads back as the same tokens.
+    let compared = 0;
+    for (let seed = 1; seed <= 12 && compared < 3; seed++) {
+      const generated = await runtime.generate('The Congress shall', { maxTokens: 24, seed });
+      const ids = generated.tokens.map((t) => t.id);
+      const readBack = runtime.model.tokenizer.encode(generated.text);
+      if (JSON.stringify(readBack) !== JSON.stringify(ids)) continue;
+      const explained = await runtime.explain('The Congress shall', generated.text);
+      expect(explained.tokens).toEqual(generated.tokens);
+      expect(explained.chunks).toEqual(generated.chunks);
+      expect(explained.decoding.stoppedBy).toBe('given_text');
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(0);
+  });
+
+  it('refuses an empty or too long output, naming it', async () => {
+    await expect(runtime.explain('The', '')).rejects.toMatchObject({
+      fields: [{ field: 'output', problems: ['must be non-empty text'] }],
+    });
+    await expect(runtime.explain('The', ' nation'.repeat(400))).rejects.toMatchObject({
+      fields: [expect.objectContaining({ field: 'output' })],
+    });
+  });
+});
+
+describe('training-data attribution of canaries', () => {
+  it('retrieves the canary chunk first and puts its source first, for every canary', async () => {
+    expect(canaries().length).toBeGreaterThanOrEqual(4);
+    for (const canary of canaries()) {
+      // The canary's own words, split after its first few words: the model "says" the rest.
+      const words = canary.text.split(' ');
+      const prompt = words.slice(0, 4).join(' ');
+      const output = ` ${words.slice(4).join(' ')}`;
+      const result = await runtime.explain(prompt, output, {
+        chunkTokens: runtime.model.shapes.contextLength,
+      });
+      expect(result.chunks).toHaveLength(1);
+      const attribution = result.chunks[0].trainingData;
+      expect({ canary: canary.id, top: attribution.chunks[0]?.chunk }).toEqual({
+        canary: canary.id,
+        top: canary.chunk,
+      });
+      const [topSource] = Object.entries(attribution.sources).sort((a, b) => b[1] - a[1]);
+      expect({ canary: canary.id, source: topSource[0] }).toEqual({
+        canary: canary.id,
+        source: canary.source,
+      });
+    }
+  });
+});
+
+describe('steering efficacy', () => {
+  const CONCEPT = process.env.STEERING_TEST_CONCEPT ?? 'topic.politics_government';
+  const PROMPTS = [
+    'The',
+    'In the year',
+    'We must',
+    'The people of',
+    'Our nation',
+    'The government',
+    'It is',
+    'This year',
+    'The Congress',
+    'I ask',
+    'The country',
+    'Under the terms',
+    'The economy',
+    'Our duty',
+    'The army',
+    'The law',
+    'The President',
+    'The report',
+    'Any person',
+    'The island',
+    'A small',
+    'The world',
+    'Our people',
+    'The budget',
+    'The state',
+    'They have',
+    'There is',
+    'The time',
+    'For the',
+    'In this',
+    'The new',
+    'All of',
+    'The future',
+    'Let us',
+    'The first',
+    'Many of',
+    'The work',
+    'The policy',
+    'At home',
+    'Abroad',
+    'The city',
+    'The power',
+    'The right',
+    'The public',
+    'Some',
+    'The great',
+    'Each',
+    'The citizens',
+    'Freedom',
+    'The history',
+    'The war',
+    'The peace',
+  ];
+
+  async function detectionRate(steering: { concept: string; mode: 'suppress' | 'amplify' }[]) {
+    let hits = 0;
+    const id = CONCEPTS.find((c) => c.key === CONCEPT)?.id;
+    for (const [i, prompt] of PROMPTS.entries()) {
+      const result = await runtime.generate(prompt, {
+        maxTokens: 32,
+        seed: 1000 + i,
+        attributions: false,
+        steering,
+      });
+      if (labeller.label(result.text).conceptIds.includes(id ?? -1)) hits++;
+    }
+    return hits / PROMPTS.length;
+  }
+
+  it('suppressing a concept lowers, and amplifying raises, its detection rate over 52 prompts', async () => {
+    expect(PROMPTS.length).toBeGreaterThanOrEqual(50);
+    const plain = await detectionRate([]);
+    const suppressed = await detectionRate([{ concept: CONCEPT, mode: 'suppress' }]);
+    const amplified = await detectionRate([{ concept: CONCEPT, mode: 'amplify' }]);
+    process.stdout.write(
+      `steering ${CONCEPT}: detected in ${(100 * plain).toFixed(0)}% plain, ${(100 * suppressed).toFixed(0)}% suppressed, ${(100 * amplified).toFixed(0)}% amplified (${PROMPTS.length} prompts)\n`,
+    );
+    expect(suppressed).toBeLessThan(plain);
+    expect(amplified).toBeGreaterThan(plain);
+  });
+});
