@@ -14,7 +14,8 @@ import { buildTrainingIndex } from 'src/model-training/export/training-index';
 import { readModelPackage } from 'src/model-package/model-package';
 
 /**
- * `npm run model:package -- [--config smoke|full] [--run DIR] [--out model-store] [--version V]`:
+ * `npm run model:package -- [--config smoke|full] [--run DIR] [--out model-store] [--version V]
+ * [--evaluation FILE]`:
  * turns a training run into a model package, then reads it back through the same checks the
  * runtime applies.
  */
@@ -34,6 +35,21 @@ function readLabelPrecision(): Record<string, unknown> {
     readFileSync(resolve('src/model-training/concepts/precision-review.json'), 'utf8'),
   ) as { method: string; byGroup: Record<string, unknown>; overall: unknown };
   return { method: review.method, byGroup: review.byGroup, overall: review.overall };
+}
+
+/**
+ * `--evaluation FILE`: the JSON `model:eval` printed for this run, so the manifest and the card
+ * carry the full held-out figures. It must be for the step being packaged.
+ */
+function readEvaluation(file: string | undefined, step: number): Record<string, unknown> {
+  if (!file) return {};
+  const evaluation = JSON.parse(readFileSync(resolve(file), 'utf8')) as Record<string, unknown>;
+  if (evaluation.step !== step) {
+    throw new Error(
+      `--evaluation: ${file} is for step ${String(evaluation.step)}, the run is at ${step}`,
+    );
+  }
+  return evaluation;
 }
 
 async function main(): Promise<void> {
@@ -85,6 +101,7 @@ async function main(): Promise<void> {
     corpus,
     evaluation: {
       heldOutPerplexity: summary.heldOutPerplexity,
+      ...readEvaluation(cliArg('evaluation'), summary.step),
       labelPrecision: readLabelPrecision(),
     },
     index,
