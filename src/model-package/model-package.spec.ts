@@ -8,6 +8,7 @@ import {
   readModelPackage,
   REQUIRED_FILES,
 } from 'src/model-package/model-package';
+import { decodeSignatures, encodeSignatures, RECORD_BYTES } from 'src/model-package/signatures';
 
 const shapes = {
   vocabSize: 4,
@@ -20,15 +21,23 @@ const shapes = {
 };
 
 /** A minimal, internally consistent package (the files' contents only need the right shapes). */
-function writePackage(dir: string, edit: (m: PackageManifest) => void = () => undefined): void {
+function writePackage(
+  dir: string,
+  edit: (m: PackageManifest) => void = () => undefined,
+  overrides: Record<string, Buffer | string> = {},
+): void {
   const contents: Record<string, Buffer | string> = {
     'model.onnx': Buffer.from('not really onnx, but hashed like it'),
     'tokenizer.json': JSON.stringify({ vocab: ['[PAD]', '[BOS]', '[EOS]', '[UNK]'] }),
     'concepts.json': JSON.stringify({ known: [{}], unknown: [{}, {}] }),
     'effects.bin': Buffer.alloc((1 + 2) * 4 * 4),
     'training-index.jsonl': '{"chunk":"a#0"}\n',
+    'training-signatures.bin': encodeSignatures([
+      { chunk: 0, start: 0, end: 10, known: [[0, 0.5]], unknown: [[1, 1]] },
+    ]),
     'source-concepts.json': '{}',
     'MODEL_CARD.md': '# card\n',
+    ...overrides,
   };
   const files: Record<string, string> = {};
   for (const [name, content] of Object.entries(contents)) {
@@ -91,6 +100,38 @@ describe('reading a model package', () => {
     expect(() => readModelPackage(dir)).toThrow(/effects\.bin: 48 bytes, expected 60/);
     writePackage(dir, (m) => (m.shapes = { ...shapes, unknownConcepts: 3, vocabSize: 3 }));
     expect(() => readModelPackage(dir)).toThrow(/concepts\.json: concept counts differ/);
+  });
+
+  it('decodes the segment signatures and refuses ones that do not fit the index or the model', () => {
+    writePackage(dir);
+    expect(readModelPackage(dir).segments).toEqual([
+      { chunk: 0, start: 0, end: 10, known: [[0, 0.5019607843137255]], unknown: [[1, 1]] },
+    ]);
+    const bad = (signature: Parameters<typeof encodeSignatures>[0][0], message: RegExp) => {
+      writePackage(dir, undefined, { 'training-signatures.bin': encodeSignatures([signature]) });
+      expect(() => readModelPackage(dir)).toThrow(message);
+    };
+    bad(
+      { chunk: 1, start: 0, end: 1, known: [], unknown: [] },
+      /training-signatures\.bin: a segment names chunk 1; training-index\.jsonl has 1/,
+    );
+    bad(
+      { chunk: 0, start: 0, end: 1, known: [[1, 0.5]], unknown: [] },
+      /training-signatures\.bin: a concept id is outside the model/,
+    );
+    writePackage(dir, undefined, { 'training-signatures.bin': Buffer.alloc(RECORD_BYTES + 1) });
+    expect(() => readModelPackage(dir)).toThrow(/training-signatures\.bin: .*not a whole number/);
+  });
+
+  it('round-trips signatures through the binary records, largest weights first', () => {
+    const segments = [
+      { chunk: 3, start: 10, end: 99, known: [[5, 1] as [number, number]], unknown: [] },
+      { chunk: 4, start: 0, end: 7, known: [], unknown: [[300, 0.2] as [number, number]] },
+    ];
+    const decoded = decodeSignatures(encodeSignatures(segments));
+    expect(decoded[0]).toEqual(segments[0]);
+    expect(decoded[1].unknown[0][0]).toBe(300);
+    expect(decoded[1].unknown[0][1]).toBeCloseTo(0.2, 2);
   });
 
   it('refuses a missing or unreadable manifest', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
+import { decodeSignatures, SegmentSignature } from 'src/model-package/signatures';
 
 /**
  * The model package contract shared by the training pipeline (which writes it) and the runtime
@@ -14,6 +15,7 @@ export const REQUIRED_FILES = [
   'concepts.json',
   'effects.bin',
   'training-index.jsonl',
+  'training-signatures.bin',
   'source-concepts.json',
   'MODEL_CARD.md',
 ] as const;
@@ -55,13 +57,6 @@ export interface ChunkProvenance {
   sha256: string;
 }
 
-/** One line of training-index.jsonl: a chunk and its sparse concept signature. */
-export interface ChunkSignature extends ChunkProvenance {
-  /** Sparse mean concept weights over the chunk's tokens: [concept id, weight], largest first. */
-  known: [number, number][];
-  unknown: [number, number][];
-}
-
 export class ModelPackageError extends Error {
   constructor(
     readonly file: string,
@@ -85,6 +80,8 @@ export interface ModelPackage {
    * never the path again, so a file swapped after the check is never the one that runs.
    */
   contents: ReadonlyMap<string, Buffer>;
+  /** The decoded training-signatures.bin (checked against the index and the shapes). */
+  segments: SegmentSignature[];
 }
 
 /** Reads and checks a package folder; throws ModelPackageError naming the first bad file. */
@@ -123,6 +120,30 @@ export function readModelPackage(dir: string): ModelPackage {
   if (effectsBytes !== expectedBytes) {
     throw new ModelPackageError('effects.bin', `${effectsBytes} bytes, expected ${expectedBytes}`);
   }
+  const chunkLines = text('training-index.jsonl')
+    .split('\n')
+    .filter((l) => l.length > 0).length;
+  let segments: SegmentSignature[];
+  try {
+    segments = decodeSignatures(contents.get('training-signatures.bin') ?? Buffer.alloc(0));
+  } catch (error) {
+    throw new ModelPackageError('training-signatures.bin', (error as Error).message);
+  }
+  const outside = segments.find((seg) => seg.chunk >= chunkLines);
+  if (outside) {
+    throw new ModelPackageError(
+      'training-signatures.bin',
+      `a segment names chunk ${outside.chunk}; training-index.jsonl has ${chunkLines}`,
+    );
+  }
+  const badConcept = segments.find(
+    (seg) =>
+      seg.known.some(([id]) => id >= s.knownConcepts) ||
+      seg.unknown.some(([id]) => id >= s.unknownConcepts),
+  );
+  if (badConcept) {
+    throw new ModelPackageError('training-signatures.bin', 'a concept id is outside the model');
+  }
   const concepts = JSON.parse(text('concepts.json')) as {
     known: unknown[];
     unknown: unknown[];
@@ -141,5 +162,6 @@ export function readModelPackage(dir: string): ModelPackage {
     manifest,
     manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
     contents,
+    segments,
   };
 }

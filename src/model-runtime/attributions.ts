@@ -4,6 +4,7 @@ import {
   ConceptAttribution,
   ConceptShare,
   ContextEffect,
+  TrainingChunkMatch,
   TrainingDataAttribution,
 } from 'src/model-runtime/generation.types';
 
@@ -165,34 +166,33 @@ export function trainingDataAttribution(
   const sources = Object.fromEntries(
     index.sources.map((s, i) => [s, mixTotal > 0 && mass > 0 ? mix[i] / mixTotal : 0]),
   );
+  // Cosine similarity of idf-weighted signatures with every training segment; a chunk scores
+  // as its most similar paragraph, whose span is reported.
   const dots = new Map<number, number>();
   let norm = 0;
   weights.forEach((w, slot) => {
-    if (w <= 0) return;
-    norm += w * w;
-    for (const [chunk, cw] of index.postings[slot])
-      dots.set(chunk, (dots.get(chunk) ?? 0) + w * cw);
+    const weighted = w * index.idf[slot];
+    if (weighted <= 0) return;
+    norm += weighted * weighted;
+    for (const [segment, sw] of index.postings[slot]) {
+      dots.set(segment, (dots.get(segment) ?? 0) + weighted * sw);
+    }
   });
   norm = Math.sqrt(norm);
-  const chunks = [...dots.entries()]
-    .map(([i, dot]) => ({
-      i,
-      score: norm > 0 && index.norms[i] > 0 ? dot / (norm * index.norms[i]) : 0,
-    }))
-    .sort((a, b) => b.score - a.score || a.i - b.i)
+  const bestByChunk = new Map<number, { segment: number; score: number }>();
+  for (const [segment, dot] of dots) {
+    const score = norm > 0 && index.norms[segment] > 0 ? dot / (norm * index.norms[segment]) : 0;
+    const chunk = index.segments[segment].chunk;
+    const best = bestByChunk.get(chunk);
+    if (!best || score > best.score) bestByChunk.set(chunk, { segment, score });
+  }
+  const chunks = [...bestByChunk.entries()]
+    .sort((a, b) => b[1].score - a[1].score || a[0] - b[0])
     .slice(0, TOP_CHUNKS)
-    .map(({ i, score }) => {
-      const s = index.signatures[i];
-      return {
-        chunk: s.chunk,
-        source: s.source,
-        document: s.document,
-        start: s.start,
-        end: s.end,
-        licence: s.licence,
-        sha256: s.sha256,
-        score,
-      };
+    .map(([chunk, { segment, score }]): TrainingChunkMatch => {
+      const provenance = index.chunks[chunk];
+      const { start, end } = index.segments[segment];
+      return { ...provenance, segment: { start, end }, score };
     });
   return {
     method: 'concept-signature-similarity',

@@ -88,7 +88,9 @@ export interface ContextAttribution {
 }
 
 export interface TrainingChunkMatch extends ChunkProvenance {
-  /** Cosine similarity of concept signatures, 0..1. */
+  /** The chunk's most similar paragraph: its character span in the document. */
+  segment: { start: number; end: number };
+  /** Cosine similarity of idf-weighted concept signatures, 0..1. */
   score: number;
 }
 

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { ChunkSignature, ModelPackage, PackageShapes } from 'src/model-package/model-package';
+import { ChunkProvenance, ModelPackage, PackageShapes } from 'src/model-package/model-package';
+import { SegmentSignature } from 'src/model-package/signatures';
 import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
 
 export interface KnownConcept {
@@ -18,10 +19,16 @@ export interface UnknownConcept {
 }
 
 export interface TrainingIndex {
-  signatures: ChunkSignature[];
-  /** L2 norm of each signature (known and unknown entries together). */
+  chunks: ChunkProvenance[];
+  segments: SegmentSignature[];
+  /**
+   * Inverse segment frequency of each concept slot (known id, or n + unknown id): log(N / df).
+   * A concept used by every segment says little about which one a text resembles.
+   */
+  idf: Float64Array;
+  /** L2 norm of each segment's idf-weighted signature. */
   norms: Float64Array;
-  /** Inverted index: concept slot (known id, or n + unknown id) → [signature, weight] pairs. */
+  /** Inverted index: concept slot → [segment, idf-weighted weight] pairs. */
   postings: [number, number][][];
   sources: string[];
   /** [concept slot][source]: the share of the concept's weight carried by each source. */
@@ -61,23 +68,33 @@ function rows(buffer: Buffer, offsetBytes: number, count: number, width: number)
   return Array.from({ length: count }, (_, i) => all.subarray(i * width, (i + 1) * width));
 }
 
-function buildIndex(jsonl: string, shares: SourceShares, n: number): TrainingIndex {
-  const signatures = jsonl
+function buildIndex(
+  jsonl: string,
+  segments: SegmentSignature[],
+  shares: SourceShares,
+  n: number,
+  m: number,
+): TrainingIndex {
+  const chunks = jsonl
     .split('\n')
     .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as ChunkSignature);
-  const slots = n + (shares.unknown[0]?.length ?? 0);
+    .map((line) => JSON.parse(line) as ChunkProvenance);
+  const slots = n + m;
+  const slotEntries = (s: SegmentSignature): [number, number][] => [
+    ...s.known,
+    ...s.unknown.map(([id, w]): [number, number] => [n + id, w]),
+  ];
+  const df = new Float64Array(slots);
+  for (const s of segments) for (const [slot] of slotEntries(s)) df[slot] += 1;
+  const idf = df.map((d) => (d > 0 ? Math.log(segments.length / d) : 0));
   const postings: [number, number][][] = Array.from({ length: slots }, () => []);
-  const norms = new Float64Array(signatures.length);
-  signatures.forEach((s, i) => {
+  const norms = new Float64Array(segments.length);
+  segments.forEach((s, i) => {
     let squared = 0;
-    for (const [id, w] of s.known) {
-      postings[id].push([i, w]);
-      squared += w * w;
-    }
-    for (const [id, w] of s.unknown) {
-      postings[n + id].push([i, w]);
-      squared += w * w;
+    for (const [slot, w] of slotEntries(s)) {
+      const weighted = w * idf[slot];
+      postings[slot].push([i, weighted]);
+      squared += weighted * weighted;
     }
     norms[i] = Math.sqrt(squared);
   });
@@ -86,7 +103,7 @@ function buildIndex(jsonl: string, shares: SourceShares, n: number): TrainingInd
       slot < n ? (shares.known[s]?.[slot] ?? 0) : (shares.unknown[s]?.[slot - n] ?? 0),
     ),
   );
-  return { signatures, norms, postings, sources: shares.sources, sourceShares };
+  return { chunks, segments, idf, norms, postings, sources: shares.sources, sourceShares };
 }
 
 interface SourceShares {
@@ -127,8 +144,10 @@ export async function loadModel(pkg: ModelPackage): Promise<LoadedModel> {
     ),
     index: buildIndex(
       bytes('training-index.jsonl').toString('utf8'),
+      pkg.segments,
       json<SourceShares>('source-concepts.json'),
       shapes.knownConcepts,
+      shapes.unknownConcepts,
     ),
     session,
   };

@@ -57,7 +57,7 @@ describe('the smoke model, trained and packaged', () => {
   });
 
   it('writes a package whose manifest hashes match, and refuses a tampered file by name', () => {
-    const { manifest } = readModelPackage(packageDir);
+    const { manifest, segments } = readModelPackage(packageDir);
     expect(Object.keys(manifest.files).sort()).toEqual(
       [
         'MODEL_CARD.md',
@@ -67,12 +67,22 @@ describe('the smoke model, trained and packaged', () => {
         'source-concepts.json',
         'tokenizer.json',
         'training-index.jsonl',
+        'training-signatures.bin',
       ].sort(),
     );
     // Every training chunk is indexed with its provenance; the source shares of a concept add up.
     const index = readFileSync(join(packageDir, 'training-index.jsonl'), 'utf8').trim().split('\n');
-    const first = JSON.parse(index[0]) as { chunk: string; sha256: string; known: unknown[] };
+    const first = JSON.parse(index[0]) as { chunk: string; sha256: string; start: number };
     expect(first.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Each chunk's paragraphs carry signatures, with spans inside their chunk's span.
+    const chunks = index.map((line) => JSON.parse(line) as { start: number; end: number });
+    expect(segments.length).toBeGreaterThanOrEqual(chunks.length);
+    expect(new Set(segments.map((s) => s.chunk)).size).toBeGreaterThan(chunks.length * 0.95);
+    for (const s of segments) {
+      expect(s.start).toBeGreaterThanOrEqual(chunks[s.chunk].start);
+      expect(s.end).toBeLessThanOrEqual(chunks[s.chunk].end);
+      expect(s.unknown.length).toBeGreaterThan(0);
+    }
     const shares = JSON.parse(readFileSync(join(packageDir, 'source-concepts.json'), 'utf8')) as {
       sources: string[];
       unknown: number[][];

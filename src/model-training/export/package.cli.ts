@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const index = buildTrainingIndex(
     params,
     model,
-    data.trainChunks.map((meta, i) => ({ meta, ids: data.train[i].ids })),
+    data.trainChunks.map((meta) => ({ meta, ...tokenizer.encodeWithEnds(meta.text) })),
     (done, total) => process.stderr.write(`\rindexing training chunks ${done}/${total}`),
   );
   process.stderr.write('\n');

@@ -2,53 +2,114 @@ import { CorpusChunk } from 'src/model-training/corpus/build-corpus';
 import { forward, ModelConfig, Params } from 'src/model-training/model/model';
 import { tf } from 'src/model-training/model/tf';
 import { BOS } from 'src/model-training/tokenizer/bpe';
-import { ChunkSignature } from 'src/model-package/model-package';
+import { ChunkProvenance } from 'src/model-package/model-package';
+import {
+  KNOWN_SLOTS,
+  SegmentSignature,
+  topWeights,
+  UNKNOWN_SLOTS,
+} from 'src/model-package/signatures';
 
 export interface TrainingIndex {
-  signatures: ChunkSignature[];
+  /** One entry per training chunk, in order: the lines of training-index.jsonl. */
+  chunks: ChunkProvenance[];
+  /** Each paragraph of each chunk, with its concept signature: training-signatures.bin. */
+  segments: SegmentSignature[];
   /** Per source, the share of each concept's total weight that its chunks carry. */
   sourceByConcept: { sources: string[]; known: number[][]; unknown: number[][] };
 }
 
-const KEEP = 16;
+export interface IndexedChunk {
+  meta: CorpusChunk;
+  ids: number[];
+  /** Character offset just after each token (Tokenizer.encodeWithEnds). */
+  ends: number[];
+}
 
-function sparse(values: Float32Array, keep: number): [number, number][] {
-  return Array.from(values, (w, id) => [id, w] as [number, number])
-    .filter(([, w]) => w > 1e-4)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, keep)
-    .map(([id, w]) => [id, Math.round(w * 1e4) / 1e4]);
+/** Paragraph spans [start, end) of a text, blank lines between them left out. */
+export function paragraphs(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  const separator = /\n\s*\n/g;
+  let start = 0;
+  for (const m of [...text.matchAll(separator), { index: text.length, 0: '' }]) {
+    const end = m.index ?? text.length;
+    const piece = text.slice(start, end);
+    const lead = piece.length - piece.trimStart().length;
+    const trail = piece.length - piece.trimEnd().length;
+    if (piece.trim().length > 0) spans.push([start + lead, end - trail]);
+    start = end + m[0].length;
+  }
+  return spans;
 }
 
 /**
- * The training-data index: each training chunk described by the concepts the model itself uses
- * on it (mean weight over its tokens), and a source × concept matrix. Part 2 compares a
+ * The training-data index, from the trained model run over every training chunk: each paragraph
+ * of a chunk gets the mean concept weights of the positions that read it (in the chunk's
+ * context), and a source × concept matrix sums the chunks' weights per source. Part 2 compares a
  * generation's concept use with these; that is similarity in the model's concept space, not a
  * measure of causal influence.
  */
 export function buildTrainingIndex(
   params: Params,
   model: ModelConfig,
-  chunks: { meta: CorpusChunk; ids: number[] }[],
+  chunks: IndexedChunk[],
   onProgress?: (done: number, total: number) => void,
 ): TrainingIndex {
   const sources = [...new Set(chunks.map((c) => c.meta.source))].sort();
   const known = sources.map(() => new Array<number>(model.knownConcepts).fill(0));
   const unknown = sources.map(() => new Array<number>(model.unknownConcepts).fill(0));
-  const signatures = chunks.map(({ meta, ids }, i) => {
+  const segments: SegmentSignature[] = [];
+  const n = model.knownConcepts;
+  const m = model.unknownConcepts;
+  chunks.forEach(({ meta, ids, ends }, c) => {
     const input = [BOS, ...ids].slice(0, model.contextLength);
     const [k, u] = tf.tidy(() => {
       const out = forward(params, model, tf.tensor2d([input], [1, input.length], 'int32'));
       return [
-        tf.mean(out.knownWeights, 0).dataSync() as Float32Array,
-        tf.mean(out.unknownWeights, 0).dataSync() as Float32Array,
+        out.knownWeights.dataSync() as Float32Array,
+        out.unknownWeights.dataSync() as Float32Array,
       ];
     });
     const s = sources.indexOf(meta.source);
-    k.forEach((w, c) => (known[s][c] += w));
-    u.forEach((w, c) => (unknown[s][c] += w));
-    if (onProgress && i % 500 === 0) onProgress(i, chunks.length);
-    return {
+    const mean = (from: number, to: number, width: number, data: Float32Array) => {
+      const row = new Float64Array(width);
+      for (let p = from; p < to; p++) for (let i = 0; i < width; i++) row[i] += data[p * width + i];
+      for (let i = 0; i < width; i++) row[i] /= Math.max(1, to - from);
+      return row;
+    };
+    mean(0, input.length, n, k).forEach((w, i) => (known[s][i] += w));
+    mean(0, input.length, m, u).forEach((w, i) => (unknown[s][i] += w));
+    for (const [start, end] of paragraphs(meta.text)) {
+      // Position p reads token p − 1 (position 0 reads [BOS]): the paragraph's tokens are read
+      // by positions first + 1 … last + 1, cut at the context length.
+      const first = ends.findIndex((e) => e > start);
+      let last = -1;
+      ends.forEach((e, i) => {
+        if (e <= end) last = i;
+      });
+      const from = first + 1;
+      const to = Math.min(last + 2, input.length);
+      if (first < 0 || to <= from) continue;
+      segments.push({
+        chunk: c,
+        start: meta.start + start,
+        end: meta.start + end,
+        known: topWeights(mean(from, to, n, k), KNOWN_SLOTS),
+        unknown: topWeights(mean(from, to, m, u), UNKNOWN_SLOTS),
+      });
+    }
+    if (onProgress && c % 500 === 0) onProgress(c, chunks.length);
+  });
+  const normalise = (rows: number[][]) => {
+    const width = rows[0]?.length ?? 0;
+    for (let i = 0; i < width; i++) {
+      const total = rows.reduce((sum, r) => sum + r[i], 0);
+      for (const r of rows) r[i] = total > 0 ? Math.round((r[i] / total) * 1e4) / 1e4 : 0;
+    }
+    return rows;
+  };
+  return {
+    chunks: chunks.map(({ meta }) => ({
       chunk: meta.id,
       source: meta.source,
       document: meta.document,
@@ -56,34 +117,24 @@ export function buildTrainingIndex(
       end: meta.end,
       licence: meta.licence,
       sha256: meta.sha256,
-      known: sparse(k, KEEP),
-      unknown: sparse(u, KEEP),
-    };
-  });
-  const normalise = (rows: number[][]) => {
-    const width = rows[0]?.length ?? 0;
-    for (let c = 0; c < width; c++) {
-      const total = rows.reduce((sum, r) => sum + r[c], 0);
-      for (const r of rows) r[c] = total > 0 ? Math.round((r[c] / total) * 1e4) / 1e4 : 0;
-    }
-    return rows;
-  };
-  return {
-    signatures,
+    })),
+    segments,
     sourceByConcept: { sources, known: normalise(known), unknown: normalise(unknown) },
   };
 }
 
-/** For each unknown concept, the training chunks that use it most (exemplars for the dictionary). */
+/** For each unknown concept, the training chunks whose segments use it most (exemplars). */
 export function exemplars(index: TrainingIndex, concepts: number, perConcept = 3): string[][] {
-  const best: [string, number][][] = Array.from({ length: concepts }, () => []);
-  for (const s of index.signatures) {
+  const best = Array.from({ length: concepts }, () => new Map<number, number>());
+  for (const s of index.segments) {
     for (const [id, w] of s.unknown) {
-      const list = best[id];
-      list.push([s.chunk, w]);
-      list.sort((a, b) => b[1] - a[1]);
-      if (list.length > perConcept) list.pop();
+      best[id].set(s.chunk, Math.max(best[id].get(s.chunk) ?? 0, w));
     }
   }
-  return best.map((list) => list.map(([chunk]) => chunk));
+  return best.map((byChunk) =>
+    [...byChunk.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, perConcept)
+      .map(([chunk]) => index.chunks[chunk].chunk),
+  );
 }

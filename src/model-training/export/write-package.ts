@@ -7,6 +7,7 @@ import { ModelConfig, Params } from 'src/model-training/model/model';
 import { tf } from 'src/model-training/model/tf';
 import { Tokenizer } from 'src/model-training/tokenizer/bpe';
 import { PackageManifest, sha256File } from 'src/model-package/model-package';
+import { encodeSignatures } from 'src/model-package/signatures';
 
 export interface PackageInput {
   dir: string;
@@ -68,8 +69,9 @@ export function writeModelPackage(input: PackageInput): PackageManifest {
   };
   writeFileSync(
     join(dir, 'training-index.jsonl'),
-    input.index.signatures.map((s) => JSON.stringify(s)).join('\n') + '\n',
+    input.index.chunks.map((c) => JSON.stringify(c)).join('\n') + '\n',
   );
+  writeFileSync(join(dir, 'training-signatures.bin'), encodeSignatures(input.index.segments));
   writeFileSync(join(dir, 'source-concepts.json'), JSON.stringify(input.index.sourceByConcept));
   writeFileSync(join(dir, 'concepts.json'), JSON.stringify(concepts, null, 1));
   const body: Omit<PackageManifest, 'files'> = {
@@ -99,6 +101,7 @@ export function writeModelPackage(input: PackageInput): PackageManifest {
       'concepts.json',
       'effects.bin',
       'training-index.jsonl',
+      'training-signatures.bin',
       'source-concepts.json',
       'MODEL_CARD.md',
     ].map((f) => [f, sha256File(join(dir, f))]),
