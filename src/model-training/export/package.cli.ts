@@ -1,5 +1,5 @@
 import { cliArg } from 'src/model-training/cli-args';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONCEPTS } from 'src/model-training/concepts/labeller';
 import { modelCard } from 'src/model-training/export/model-card';
@@ -10,7 +10,7 @@ import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
 import { loadParams } from 'src/model-training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'src/model-training/train/configs';
 import { prepare } from 'src/model-training/train/prepare';
-import { buildTrainingIndex } from 'src/model-training/export/training-index';
+import { buildTrainingIndex, TrainingIndex } from 'src/model-training/export/training-index';
 import { readModelPackage } from 'src/model-package/model-package';
 
 /**
@@ -72,13 +72,23 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const trainingConfig = CONFIGS[config as TrainingConfig['name']];
   const data = prepare(resolve('build'), model.vocabSize, trainingConfig.maxChunks, log);
-  const index = buildTrainingIndex(
-    params,
-    model,
-    data.trainChunks.map((meta) => ({ meta, ...tokenizer.encodeWithEnds(meta.text) })),
-    (done, total) => process.stderr.write(`\rindexing training chunks ${done}/${total}`),
-  );
-  process.stderr.write('\n');
+  // The index takes minutes for the full corpus: kept beside the run, keyed by its step, so
+  // packaging again (say with --evaluation once model:eval is done) does not rebuild it.
+  const cache = join(runDir, `training-index-step${summary.step}.json`);
+  let index: TrainingIndex;
+  if (existsSync(cache)) {
+    index = JSON.parse(readFileSync(cache, 'utf8')) as TrainingIndex;
+    log(`reusing ${cache}`);
+  } else {
+    index = buildTrainingIndex(
+      params,
+      model,
+      data.trainChunks.map((meta) => ({ meta, ...tokenizer.encodeWithEnds(meta.text) })),
+      (done, total) => process.stderr.write(`\rindexing training chunks ${done}/${total}`),
+    );
+    process.stderr.write('\n');
+    writeFileSync(cache, JSON.stringify(index));
+  }
   const name = `audit-lm-${config}`;
   const version = cliArg('version') ?? '0.1.0';
   const dir = resolve(cliArg('out') ?? 'model-store', name, version);
