@@ -15,7 +15,9 @@ const swc = [
 ];
 
 const base = {
-  testEnvironment: 'node',
+  // onnxruntime-node checks typed arrays with instanceof across realms: every test that may load
+  // the model (any test that starts the app) shares Node's typed-array constructors.
+  testEnvironment: '<rootDir>/test/support/native-arrays-environment.ts',
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: [
     '/node_modules/(?!(@nestjs|file-type|uid|strtok3|token-types|@tokenizer)/)',
