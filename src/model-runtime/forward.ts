@@ -49,6 +49,43 @@ export async function runForward(
   targets: readonly (readonly number[])[],
   steering: HeadSteering,
 ): Promise<ForwardOutputs> {
+  const out = await run(model, inputs, targets, steering, OUTPUTS);
+  const data = (name: (typeof OUTPUTS)[number]) => out[name].data as Float32Array;
+  return {
+    batch: inputs.length,
+    length: inputs[0].length,
+    logits: data('logits'),
+    knownProb: data('known_prob'),
+    knownW: data('known_w'),
+    unknownW: data('unknown_w'),
+    knownContrib: data('known_contrib'),
+    unknownContrib: data('unknown_contrib'),
+    epsContrib: data('eps_contrib'),
+    targetLogit: data('target_logit'),
+  };
+}
+
+/**
+ * The logits alone, for sampling: onnxruntime runs only the nodes the requested outputs need, so
+ * the decomposition outputs cost nothing here.
+ */
+export async function runLogits(
+  model: LoadedModel,
+  input: readonly number[],
+  steering: HeadSteering,
+): Promise<Float32Array> {
+  const targets = input.map(() => 0);
+  const out = await run(model, [input], [targets], steering, ['logits']);
+  return out.logits.data as Float32Array;
+}
+
+async function run(
+  model: LoadedModel,
+  inputs: readonly (readonly number[])[],
+  targets: readonly (readonly number[])[],
+  steering: HeadSteering,
+  outputs: readonly string[],
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   const B = inputs.length;
   const T = inputs[0]?.length ?? 0;
   if (B === 0 || T === 0) throw new Error('runForward needs at least one non-empty sequence');
@@ -72,18 +109,5 @@ export async function runForward(
     unknown_keep: new ort.Tensor('float32', new Float32Array(m).fill(1), [m]),
     unknown_value: new ort.Tensor('float32', new Float32Array(m), [m]),
   };
-  const out = await model.session.run(feeds, [...OUTPUTS]);
-  const data = (name: (typeof OUTPUTS)[number]) => out[name].data as Float32Array;
-  return {
-    batch: B,
-    length: T,
-    logits: data('logits'),
-    knownProb: data('known_prob'),
-    knownW: data('known_w'),
-    unknownW: data('unknown_w'),
-    knownContrib: data('known_contrib'),
-    unknownContrib: data('unknown_contrib'),
-    epsContrib: data('eps_contrib'),
-    targetLogit: data('target_logit'),
-  };
+  return model.session.run(feeds, [...outputs]);
 }

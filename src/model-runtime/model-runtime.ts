@@ -8,7 +8,13 @@ import {
   logSumExp,
   trainingDataAttribution,
 } from 'src/model-runtime/attributions';
-import { ForwardOutputs, HeadSteering, noSteering, runForward } from 'src/model-runtime/forward';
+import {
+  ForwardOutputs,
+  HeadSteering,
+  noSteering,
+  runForward,
+  runLogits,
+} from 'src/model-runtime/forward';
 import {
   AppliedSteering,
   DecodingSettings,
@@ -83,8 +89,9 @@ export class ModelRuntime {
         stoppedBy = 'context_length';
         break;
       }
-      const out = await runForward(model, [sequence], [shifted(sequence)], head);
-      const row = Float32Array.from(logitRow(out, 0, sequence.length - 1, V));
+      const logits = await runLogits(model, sequence, head);
+      const last = (sequence.length - 1) * V;
+      const row = logits.slice(last, last + V);
       if (penalty) for (let v = 0; v < V; v++) row[v] -= penalty[v];
       for (const id of NEVER_SAMPLED) row[id] = -Infinity;
       if (!settings.stopAtEnd) for (const id of STOPS) row[id] = -Infinity;
@@ -123,7 +130,8 @@ export class ModelRuntime {
   ): Promise<GenerationResult> {
     const { promptIds, settings } = this.validate(prompt, options);
     const generated = typeof output === 'string' ? this.model.tokenizer.encode(output) : [];
-    const room = this.model.shapes.contextLength - 1 - promptIds.length;
+    // As much as generate could have written after this prompt.
+    const room = this.model.shapes.contextLength - promptIds.length;
     if (generated.length === 0 || generated.length > room) {
       throw new ValidationFailedError([
         {
@@ -435,11 +443,6 @@ export class ModelRuntime {
     });
     return applied;
   }
-}
-
-/** Targets of a sequence read left to right: each token's successor, [PAD] after the last. */
-function shifted(sequence: readonly number[]): number[] {
-  return [...sequence.slice(1), PAD];
 }
 
 /** Cuts generated tokens into chunks: at a sentence end or paragraph break, or every N tokens. */
