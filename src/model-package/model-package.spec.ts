@@ -29,7 +29,7 @@ function writePackage(
   const contents: Record<string, Buffer | string> = {
     'model.onnx': Buffer.from('not really onnx, but hashed like it'),
     'tokenizer.json': JSON.stringify({ vocab: ['[PAD]', '[BOS]', '[EOS]', '[UNK]'] }),
-    'concepts.json': JSON.stringify({ known: [{}], unknown: [{}, {}] }),
+    'concepts.json': JSON.stringify({ known: [{ id: 0 }], unknown: [{ id: 0 }, { id: 1 }] }),
     'effects.bin': Buffer.alloc((1 + 2) * 4 * 4),
     'training-index.jsonl': '{"chunk":"a#0"}\n',
     'training-signatures.bin': encodeSignatures([
@@ -98,7 +98,10 @@ describe('reading a model package', () => {
     writePackage(dir, (m) => (m.shapes = { ...shapes, vocabSize: 5 }));
     expect(() => readModelPackage(dir)).toThrow(ModelPackageError);
     expect(() => readModelPackage(dir)).toThrow(/effects\.bin: 48 bytes, expected 60/);
-    writePackage(dir, (m) => (m.shapes = { ...shapes, unknownConcepts: 3, vocabSize: 3 }));
+    writePackage(dir, (m) => {
+      m.shapes = { ...shapes, unknownConcepts: 3, vocabSize: 3 };
+      m.effects = { knownOffset: 0, unknownOffset: 12 };
+    });
     expect(() => readModelPackage(dir)).toThrow(/concepts\.json: concept counts differ/);
   });
 
@@ -121,6 +124,17 @@ describe('reading a model package', () => {
     );
     writePackage(dir, undefined, { 'training-signatures.bin': Buffer.alloc(RECORD_BYTES + 1) });
     expect(() => readModelPackage(dir)).toThrow(/training-signatures\.bin: .*not a whole number/);
+  });
+
+  it('refuses effect offsets, shapes or concept ids that do not match the layout', () => {
+    writePackage(dir, (m) => (m.effects.unknownOffset = 8));
+    expect(() => readModelPackage(dir)).toThrow(/manifest\.json: effects offsets must be 0 and 16/);
+    writePackage(dir, (m) => (m.shapes = { ...shapes, dModel: 0 }));
+    expect(() => readModelPackage(dir)).toThrow(/shapes\.dModel must be a positive integer/);
+    writePackage(dir, undefined, {
+      'concepts.json': JSON.stringify({ known: [{ id: 0 }], unknown: [{ id: 1 }, { id: 0 }] }),
+    });
+    expect(() => readModelPackage(dir)).toThrow(/concepts\.json: concept ids must equal/);
   });
 
   it('round-trips signatures through the binary records, largest weights first', () => {

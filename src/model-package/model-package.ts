@@ -115,10 +115,25 @@ export function readModelPackage(dir: string): ModelPackage {
   }
   const text = (file: string) => (contents.get(file) ?? Buffer.alloc(0)).toString('utf8');
   const s = manifest.shapes;
+  for (const [key, value] of Object.entries(s ?? {})) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new ModelPackageError('manifest.json', `shapes.${key} must be a positive integer`);
+    }
+  }
   const effectsBytes = contents.get('effects.bin')?.byteLength ?? 0;
   const expectedBytes = (s.knownConcepts + s.unknownConcepts) * s.vocabSize * 4;
   if (effectsBytes !== expectedBytes) {
     throw new ModelPackageError('effects.bin', `${effectsBytes} bytes, expected ${expectedBytes}`);
+  }
+  const rowBytes = s.vocabSize * 4;
+  if (
+    manifest.effects?.knownOffset !== 0 ||
+    manifest.effects?.unknownOffset !== s.knownConcepts * rowBytes
+  ) {
+    throw new ModelPackageError(
+      'manifest.json',
+      `effects offsets must be 0 and ${s.knownConcepts * rowBytes} (known rows, then unknown rows)`,
+    );
   }
   const chunkLines = text('training-index.jsonl')
     .split('\n')
@@ -145,11 +160,15 @@ export function readModelPackage(dir: string): ModelPackage {
     throw new ModelPackageError('training-signatures.bin', 'a concept id is outside the model');
   }
   const concepts = JSON.parse(text('concepts.json')) as {
-    known: unknown[];
-    unknown: unknown[];
+    known: { id?: unknown }[];
+    unknown: { id?: unknown }[];
   };
   if (concepts.known.length !== s.knownConcepts || concepts.unknown.length !== s.unknownConcepts) {
     throw new ModelPackageError('concepts.json', 'concept counts differ from the manifest shapes');
+  }
+  // A concept's id is its row in the model's heads: the dictionary must list them in that order.
+  if (concepts.known.some((c, i) => c.id !== i) || concepts.unknown.some((c, i) => c.id !== i)) {
+    throw new ModelPackageError('concepts.json', 'concept ids must equal their positions');
   }
   const tokenizer = JSON.parse(text('tokenizer.json')) as {
     vocab: unknown[];

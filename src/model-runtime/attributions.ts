@@ -48,7 +48,9 @@ export function conceptAttribution(
   const unknownShare = new Float64Array(m);
   const unknownSum = new Float64Array(m);
   let epsShare = 0;
+  let penaltyShare = 0;
   let penaltySum = 0;
+  let used = 0;
   positions.forEach((t, i) => {
     const k = out.knownContrib.subarray(t * n, (t + 1) * n);
     const u = out.unknownContrib.subarray(t * m, (t + 1) * m);
@@ -58,6 +60,7 @@ export function conceptAttribution(
     for (const c of k) mass += Math.abs(c);
     for (const c of u) mass += Math.abs(c);
     if (mass === 0) return;
+    used++;
     k.forEach((c, id) => {
       knownShare[id] += Math.abs(c) / mass;
       knownSum[id] += c;
@@ -67,9 +70,10 @@ export function conceptAttribution(
       unknownSum[id] += c;
     });
     epsShare += Math.abs(eps) / mass;
+    penaltyShare += Math.abs(penalty) / mass;
     penaltySum -= penalty;
   });
-  const count = Math.max(1, positions.length);
+  const count = Math.max(1, used);
   const top = (share: Float64Array, sum: Float64Array, describe: (id: number) => object) =>
     Array.from(share, (s, id) => ({ id, s }))
       .filter((x) => x.s > 0)
@@ -95,44 +99,52 @@ export function conceptAttribution(
     knownShare: total(knownShare),
     unknownShare: total(unknownShare),
     epsilonShare: epsShare / count,
-    steeringPenalty: penaltySum / count,
+    steeringShare: penaltyShare / count,
+    steeringPenalty: penaltySum / Math.max(1, positions.length),
   };
 }
 
-/**
- * Leave-one-out context effects: `masked` holds one run per prompt token (that token replaced
- * by [MASK]); each effect is the summed change of the chunk's target logits, and log-probs.
- */
-export function contextEffects(
+/** log-probability of each position's target: its (penalised) logit minus the normaliser. */
+export function targetLogProbs(
   model: LoadedModel,
-  base: ForwardOutputs,
-  masked: ForwardOutputs,
-  promptTokens: readonly string[],
+  out: ForwardOutputs,
+  row: number,
   positions: readonly number[],
   targets: readonly number[],
   penalty: Float32Array | undefined,
-): ContextEffect[] {
+): number[] {
   const V = model.shapes.vocabSize;
-  const baseLogProb = positions.map(
+  return positions.map(
     (t, i) =>
-      base.targetLogit[t] -
+      out.targetLogit[row * out.length + t] -
       (penalty?.[targets[i]] ?? 0) -
-      logSumExp(logitRow(base, 0, t, V), penalty),
+      logSumExp(logitRow(out, row, t, V), penalty),
   );
-  return promptTokens.map((token, j) => {
-    let logit = 0;
-    let logProb = 0;
+}
+
+/**
+ * Adds one masked run's effects to a chunk's leave-one-out scores: `masked` row r has prompt
+ * token `first + r` replaced by [MASK]; each effect is the summed change of the chunk's target
+ * logits, and log-probs, that masking caused (base − masked).
+ */
+export function addContextEffects(
+  model: LoadedModel,
+  effects: ContextEffect[],
+  base: { logits: number[]; logProbs: number[] },
+  masked: ForwardOutputs,
+  first: number,
+  positions: readonly number[],
+  targets: readonly number[],
+  penalty: Float32Array | undefined,
+): void {
+  for (let r = 0; r < masked.batch; r++) {
+    const logProbs = targetLogProbs(model, masked, r, positions, targets, penalty);
+    const effect = effects[first + r];
     positions.forEach((t, i) => {
-      const at = j * masked.length + t;
-      logit += base.targetLogit[t] - masked.targetLogit[at];
-      const maskedLogProb =
-        masked.targetLogit[at] -
-        (penalty?.[targets[i]] ?? 0) -
-        logSumExp(logitRow(masked, j, t, V), penalty);
-      logProb += baseLogProb[i] - maskedLogProb;
+      effect.logit += base.logits[i] - masked.targetLogit[r * masked.length + t];
+      effect.logProb += base.logProbs[i] - logProbs[i];
     });
-    return { position: j, token, logit, logProb };
-  });
+  }
 }
 
 /**

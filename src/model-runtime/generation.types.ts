@@ -67,6 +67,8 @@ export interface ConceptAttribution {
   unknownShare: number;
   /** The unexplained (ε) share. */
   epsilonShare: number;
+  /** The suppression penalty's share (0 without one): the four shares add up to 1. */
+  steeringShare: number;
   /** Mean logit moved by the suppression penalty (0 without one). */
   steeringPenalty: number;
 }

@@ -86,7 +86,8 @@ function buildIndex(
   ];
   const df = new Float64Array(slots);
   for (const s of segments) for (const [slot] of slotEntries(s)) df[slot] += 1;
-  const idf = df.map((d) => (d > 0 ? Math.log(segments.length / d) : 0));
+  // Smoothed, so a concept no paragraph uses still counts (strongly) in a query's norm.
+  const idf = df.map((d) => Math.log((1 + segments.length) / (1 + d)) + 1);
   const postings: [number, number][][] = Array.from({ length: slots }, () => []);
   const norms = new Float64Array(segments.length);
   segments.forEach((s, i) => {

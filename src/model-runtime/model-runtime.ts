@@ -3,9 +3,10 @@ import { FieldProblem, ValidationFailedError } from 'src/common/domain-error';
 import { readModelPackage } from 'src/model-package/model-package';
 import {
   conceptAttribution,
-  contextEffects,
+  addContextEffects,
   logitRow,
   logSumExp,
+  targetLogProbs,
   trainingDataAttribution,
 } from 'src/model-runtime/attributions';
 import {
@@ -30,6 +31,8 @@ import { pickToken, uniformAt } from 'src/model-runtime/sampling';
 import { BOS, EOC, EOS, MASK, PAD, UNK } from 'src/model-training/tokenizer/bpe';
 
 const MAX_PROMPT_CHARS = 4000;
+/** Masked copies per leave-one-out run: bounds memory (each copy's logits are T × V floats). */
+const MASKED_PER_RUN = 8;
 const DEFAULTS = { maxTokens: 32, temperature: 0.8, topP: 0.95, seed: 0, chunkTokens: 16 };
 /** Tokens that are never sampled: padding, document start, unknown, mask. */
 const NEVER_SAMPLED = [PAD, BOS, UNK, MASK];
@@ -129,6 +132,11 @@ export class ModelRuntime {
     options: Pick<GenerationOptions, 'steering' | 'chunkTokens'> = {},
   ): Promise<GenerationResult> {
     const { promptIds, settings } = this.validate(prompt, options);
+    if (typeof output === 'string' && output.length > MAX_PROMPT_CHARS) {
+      throw new ValidationFailedError([
+        { field: 'output', problems: [`must be at most ${MAX_PROMPT_CHARS} characters`] },
+      ]);
+    }
     const generated = typeof output === 'string' ? this.model.tokenizer.encode(output) : [];
     // As much as generate could have written after this prompt.
     const room = this.model.shapes.contextLength - promptIds.length;
@@ -189,49 +197,61 @@ export class ModelRuntime {
     base.tokens = generated.map((id, i) =>
       this.decompose(full, positions[i], id, i, penalties[i], penalty),
     );
-    const masked = await this.maskedRuns(input, targets, promptIds.length, head);
-    base.chunks = chunkRanges(generated, settings.chunkTokens, (id) =>
+    const ranges = chunkRanges(generated, settings.chunkTokens, (id) =>
       model.tokenizer.tokenText(id),
-    ).map(([start, end], index): GeneratedChunk => {
-      const at = positions.slice(start, end);
+    );
+    const chunkPositions = ranges.map(([start, end]) => positions.slice(start, end));
+    const chunkTargets = ranges.map(([start, end]) => generated.slice(start, end));
+    const effects = ranges.map(() =>
+      promptTokens.map((token, position) => ({ position, token, logit: 0, logProb: 0 })),
+    );
+    const baseScores = ranges.map((_, c) => ({
+      logits: chunkPositions[c].map((t) => full.targetLogit[t]),
+      logProbs: targetLogProbs(model, full, 0, chunkPositions[c], chunkTargets[c], penalty),
+    }));
+    // Leave-one-out over the prompt, a few masked copies per run so memory stays bounded.
+    for (let first = 0; first < promptIds.length; first += MASKED_PER_RUN) {
+      const count = Math.min(MASKED_PER_RUN, promptIds.length - first);
+      const masked = await this.maskedRuns(input, targets, first, count, head);
+      ranges.forEach((_, c) =>
+        addContextEffects(
+          model,
+          effects[c],
+          baseScores[c],
+          masked,
+          first,
+          chunkPositions[c],
+          chunkTargets[c],
+          penalty,
+        ),
+      );
+    }
+    base.chunks = ranges.map(([start, end], index): GeneratedChunk => {
+      const at = chunkPositions[index];
       return {
         index,
         text: model.tokenizer.decode(generated.slice(start, end)),
         start,
         end,
         concepts: conceptAttribution(model, full, at, penalties.slice(start, end)),
-        context: {
-          method: 'leave-one-out-mask',
-          methodVersion: 1,
-          effects: masked
-            ? contextEffects(
-                model,
-                full,
-                masked,
-                promptTokens,
-                at,
-                generated.slice(start, end),
-                penalty,
-              )
-            : [],
-        },
+        context: { method: 'leave-one-out-mask', methodVersion: 1, effects: effects[index] },
         trainingData: trainingDataAttribution(model, full, at),
       };
     });
     return base;
   }
 
-  /** Leave-one-out over the prompt: one batched run, prompt token j masked in row j. */
+  /** Masked copies of the input for prompt tokens first … first + count − 1, in one run. */
   async maskedRuns(
     input: readonly number[],
     targets: readonly number[],
-    promptLength: number,
+    first: number,
+    count: number,
     head: HeadSteering,
-  ): Promise<ForwardOutputs | undefined> {
-    if (promptLength === 0) return undefined;
-    const rows = Array.from({ length: promptLength }, (_, j) => {
+  ): Promise<ForwardOutputs> {
+    const rows = Array.from({ length: count }, (_, r) => {
       const row = [...input];
-      row[1 + j] = MASK; // position 0 is [BOS]
+      row[1 + first + r] = MASK; // position 0 is [BOS]
       return row;
     });
     return runForward(
@@ -294,8 +314,9 @@ export class ModelRuntime {
 
   private validate(
     prompt: unknown,
-    options: GenerationOptions,
+    given: GenerationOptions | null | undefined,
   ): { promptIds: number[]; settings: Settings } {
+    const options: GenerationOptions = given ?? {};
     const problems: FieldProblem[] = [];
     const fail = (field: string, problem: string) => problems.push({ field, problems: [problem] });
     const T = this.model.shapes.contextLength;
@@ -320,7 +341,8 @@ export class ModelRuntime {
       rule: string,
       integer: boolean,
     ): number => {
-      const value = options[field] ?? DEFAULTS[field];
+      // Absent means the default; null is a value, and not a number.
+      const value = options[field] === undefined ? DEFAULTS[field] : options[field];
       if (
         typeof value !== 'number' ||
         !Number.isFinite(value) ||

@@ -35,6 +35,8 @@ export function pickToken(
   const kept: { id: number; p: number }[] = [];
   let mass = 0;
   for (const w of weights) {
+    // A banned token (logit −∞) has weight 0: never kept, even when rounding leaves mass < topP.
+    if (w.p === 0) break;
     kept.push(w);
     mass += w.p / total;
     if (mass >= topP) break;

@@ -48,6 +48,21 @@ describe('explain', () => {
     expect(compared).toBeGreaterThan(0);
   });
 
+  it('gives the same attributions under steering as the steered generation', async () => {
+    const steering = [{ concept: 'finance.banking', mode: 'amplify' as const }];
+    for (let seed = 1; seed <= 12; seed++) {
+      const generated = await runtime.generate('The economy of', { maxTokens: 16, seed, steering });
+      const ids = generated.tokens.map((t) => t.id);
+      const readBack = runtime.model.tokenizer.encode(generated.text);
+      if (JSON.stringify(readBack) !== JSON.stringify(ids)) continue;
+      const explained = await runtime.explain('The economy of', generated.text, { steering });
+      expect(explained.steering).toEqual(generated.steering);
+      expect(explained.chunks).toEqual(generated.chunks);
+      return;
+    }
+    throw new Error('no steered generation read back as the same tokens');
+  });
+
   it('refuses an empty or too long output, naming it', async () => {
     await expect(runtime.explain('The', '')).rejects.toMatchObject({
       fields: [{ field: 'output', problems: ['must be non-empty text'] }],

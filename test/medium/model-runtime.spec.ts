@@ -44,14 +44,24 @@ describe('generation', () => {
         promptIds,
         result.tokens.map((t) => t.id),
       );
-      // The logit each token had when it was sampled, from a separate run over its prefix.
+      const { knownConcepts: n, unknownConcepts: m, vocabSize: V } = runtime.model.shapes;
+      // Each token against a separate run over its own prefix, explaining that token.
       for (const token of result.tokens) {
         const sum = token.knownTotal + token.unknownTotal + token.epsilon + token.steeringPenalty;
         expect(Math.abs(sum - token.logit)).toBeLessThan(1e-4);
         const prefix = sequence.slice(0, promptIds.length + 1 + token.index);
-        const out = await runForward(runtime.model, [prefix], [prefix], noSteering(runtime.model));
-        const row = logitRow(out, 0, prefix.length - 1, runtime.model.shapes.vocabSize);
+        const targets = [...prefix.slice(1), token.id];
+        const out = await runForward(runtime.model, [prefix], [targets], noSteering(runtime.model));
+        const t = prefix.length - 1;
+        const row = logitRow(out, 0, t, V);
         expect(Math.abs(row[token.id] - token.logit)).toBeLessThan(1e-4);
+        const known = out.knownContrib.subarray(t * n, (t + 1) * n).reduce((a, b) => a + b, 0);
+        const unknown = out.unknownContrib.subarray(t * m, (t + 1) * m).reduce((a, b) => a + b, 0);
+        expect(Math.abs(known - token.knownTotal)).toBeLessThan(1e-4);
+        expect(Math.abs(unknown - token.unknownTotal)).toBeLessThan(1e-4);
+        expect(Math.abs(out.epsContrib[t] - token.epsilon)).toBeLessThan(1e-4);
+        const lse = Math.log(row.reduce((a, l) => a + Math.exp(l), 0));
+        expect(Math.abs(row[token.id] - lse - token.logProb)).toBeLessThan(1e-3);
       }
     }
   });
@@ -180,6 +190,26 @@ describe('steering', () => {
       { concept: 'topic.politics_government', mode: 'suppress' as const, penalty: 2 },
     ];
     const result = await runtime.generate(PROMPTS[0], { maxTokens: 16, seed: 9, steering });
+    // Greedy, the first token is the argmax of the steered logits minus the penalty, computed here
+    // from the graph and the effect matrix alone.
+    const greedy = await runtime.generate(PROMPTS[0], { maxTokens: 1, temperature: 0, steering });
+    const c = runtime.model.known.findIndex((k) => k.key === 'topic.politics_government');
+    const head = noSteering(runtime.model);
+    head.knownKeep[c] = 0;
+    const sequence = [BOS, ...runtime.model.tokenizer.encode(PROMPTS[0])];
+    const out = await runForward(runtime.model, [sequence], [sequence], head);
+    const V = runtime.model.shapes.vocabSize;
+    const row = Array.from(logitRow(out, 0, sequence.length - 1, V), (l, v) =>
+      [PAD, BOS, 3, MASK, 2, 5].includes(v)
+        ? -Infinity
+        : l - 2 * Math.max(0, runtime.model.knownEffects[c][v]),
+    );
+    const best = row.indexOf(Math.max(...row));
+    expect(greedy.tokens[0].id).toBe(best);
+    for (const chunk of result.chunks) {
+      const s = chunk.concepts;
+      expect(s.knownShare + s.unknownShare + s.epsilonShare + s.steeringShare).toBeCloseTo(1, 5);
+    }
     expect(result.steering).toEqual([
       expect.objectContaining({ concept: 'topic.politics_government', weight: 0, penalty: 2 }),
     ]);
@@ -191,23 +221,21 @@ describe('steering', () => {
 });
 
 describe('context attribution (leave-one-out with [MASK])', () => {
-  it('scores each prompt token as a separate masked run would, and tokens after the target exactly 0', async () => {
+  it('batches masked runs exactly as separate runs, and masking a later token changes nothing earlier (its score is 0)', async () => {
     const promptIds = runtime.model.tokenizer.encode(PROMPTS[3]);
     const sequence = [BOS, ...promptIds, ...runtime.model.tokenizer.encode(' is large')];
     const input = sequence.slice(0, -1);
     const targets = sequence.slice(1);
     const head = noSteering(runtime.model);
-    const batched = await runtime.maskedRuns(input, targets, promptIds.length, head);
-    expect(batched?.batch).toBe(promptIds.length);
+    const batched = await runtime.maskedRuns(input, targets, 0, promptIds.length, head);
+    expect(batched.batch).toBe(promptIds.length);
     const T = input.length;
     for (let j = 0; j < promptIds.length; j++) {
       const row = [...input];
       row[1 + j] = MASK;
       const single = await runForward(runtime.model, [row], [targets], head);
       for (let t = 0; t < T; t++) {
-        expect(
-          Math.abs(single.targetLogit[t] - (batched?.targetLogit[j * T + t] ?? NaN)),
-        ).toBeLessThan(1e-4);
+        expect(Math.abs(single.targetLogit[t] - batched.targetLogit[j * T + t])).toBeLessThan(1e-4);
       }
     }
     // Masking position p never changes what positions before p predict.
@@ -218,6 +246,40 @@ describe('context attribution (leave-one-out with [MASK])', () => {
     const maskedLate = await runForward(runtime.model, [late], [targets], head);
     for (let t = 0; t < p; t++) expect(maskedLate.targetLogit[t]).toBe(base.targetLogit[t]);
     expect(maskedLate.targetLogit[p]).not.toBe(base.targetLogit[p]);
+  });
+});
+
+describe('context attribution in a generation', () => {
+  it('reports for each prompt token the summed logit and log-prob change that masking it causes', async () => {
+    const prompt = PROMPTS[1];
+    const result = await runtime.generate(prompt, { maxTokens: 12, seed: 4, chunkTokens: 6 });
+    const promptIds = runtime.model.tokenizer.encode(prompt);
+    const generated = result.tokens.map((t) => t.id);
+    const sequence = [BOS, ...promptIds, ...generated];
+    const input = sequence.slice(0, -1);
+    const targets = sequence.slice(1);
+    const head = noSteering(runtime.model);
+    const V = runtime.model.shapes.vocabSize;
+    const logProb = (out: Awaited<ReturnType<typeof runForward>>, t: number) => {
+      const row = logitRow(out, 0, t, V);
+      return out.targetLogit[t] - Math.log(row.reduce((a, l) => a + Math.exp(l), 0));
+    };
+    const base = await runForward(runtime.model, [input], [targets], head);
+    const chunk = result.chunks[0];
+    const positions = Array.from(
+      { length: chunk.end - chunk.start },
+      (_, i) => promptIds.length + chunk.start + i,
+    );
+    for (let j = 0; j < promptIds.length; j++) {
+      const row = [...input];
+      row[1 + j] = MASK;
+      const masked = await runForward(runtime.model, [row], [targets], head);
+      const logit = positions.reduce((a, t) => a + base.targetLogit[t] - masked.targetLogit[t], 0);
+      const lp = positions.reduce((a, t) => a + logProb(base, t) - logProb(masked, t), 0);
+      expect(chunk.context.effects[j].position).toBe(j);
+      expect(Math.abs(chunk.context.effects[j].logit - logit)).toBeLessThan(1e-3);
+      expect(Math.abs(chunk.context.effects[j].logProb - lp)).toBeLessThan(1e-3);
+    }
   });
 });
 

@@ -121,15 +121,16 @@ export function buildTrainingIndex(
     mean(0, input.length, n, k).forEach((w, i) => (known[s][i] += w));
     mean(0, input.length, m, u).forEach((w, i) => (unknown[s][i] += w));
     for (const [start, end] of paragraphs(meta.text)) {
-      // Position p reads token p − 1 (position 0 reads [BOS]): the paragraph's tokens are read
-      // by positions first + 1 … last + 1, cut at the context length.
+      // Position p reads token p − 1 (position 0 reads [BOS]) and predicts token p: the
+      // positions that predict the paragraph's tokens, first … last, as the runtime takes the
+      // positions that predict a generated chunk's tokens.
       const first = ends.findIndex((e) => e > start);
       let last = -1;
       ends.forEach((e, i) => {
         if (e <= end) last = i;
       });
-      const from = first + 1;
-      const to = Math.min(last + 2, input.length);
+      const from = first;
+      const to = Math.min(last + 1, input.length);
       if (first < 0 || to <= from) continue;
       segments.push({
         chunk: c,
