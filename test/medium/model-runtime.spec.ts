@@ -112,6 +112,19 @@ describe('generation', () => {
     }
   });
 
+  it('keeps at most k known and k unknown concepts active at every position of real text', async () => {
+    const ids = [BOS, ...runtime.model.tokenizer.encode(PROMPTS.join(' '))];
+    const out = await runForward(runtime.model, [ids], [ids], noSteering(runtime.model));
+    const { knownConcepts: n, unknownConcepts: m, knownTopK, unknownTopK } = runtime.model.shapes;
+    for (let t = 0; t < ids.length; t++) {
+      const active = (w: Float32Array, width: number) =>
+        w.subarray(t * width, (t + 1) * width).filter((x) => x !== 0).length;
+      expect(active(out.knownW, n)).toBeLessThanOrEqual(knownTopK);
+      expect(active(out.unknownW, m)).toBeLessThanOrEqual(unknownTopK);
+      expect(active(out.unknownW, m)).toBeGreaterThan(0);
+    }
+  });
+
   it('writes exactly maxTokens when told not to stop at the end token', async () => {
     for (const seed of [1, 2, 3]) {
       const result = await runtime.generate(PROMPTS[0], {
