@@ -2,7 +2,9 @@ import { cliArg } from 'src/model-training/cli-args';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONCEPTS } from 'src/model-training/concepts/labeller';
+import { conceptWeightsRunner } from 'src/model-runtime/concept-weights';
 import { modelCard } from 'src/model-training/export/model-card';
+import { exportOnnx } from 'src/model-training/export/onnx-export';
 import { writeModelPackage } from 'src/model-training/export/write-package';
 import { initParams, ModelConfig } from 'src/model-training/model/model';
 import { tfReady } from 'src/model-training/model/tf';
@@ -80,11 +82,13 @@ async function main(): Promise<void> {
     index = JSON.parse(readFileSync(cache, 'utf8')) as TrainingIndex;
     log(`reusing ${cache}`);
   } else {
-    index = buildTrainingIndex(
-      params,
+    const weightsOf = await conceptWeightsRunner(exportOnnx(params, model), model, (done, total) =>
+      process.stderr.write(`\rindexing training chunks ${done}/${total}`),
+    );
+    index = await buildTrainingIndex(
       model,
       data.trainChunks.map((meta) => ({ meta, ...tokenizer.encodeWithEnds(meta.text) })),
-      (done, total) => process.stderr.write(`\rindexing training chunks ${done}/${total}`),
+      weightsOf,
     );
     process.stderr.write('\n');
     writeFileSync(cache, JSON.stringify(index));

@@ -1,7 +1,7 @@
 import { CorpusChunk } from 'src/model-training/corpus/build-corpus';
-import { forward, ModelConfig, Params } from 'src/model-training/model/model';
-import { tf } from 'src/model-training/model/tf';
-import { BOS, PAD } from 'src/model-training/tokenizer/bpe';
+import { ConceptWeightsRunner } from 'src/model-runtime/concept-weights';
+import { ModelConfig } from 'src/model-training/model/model';
+import { BOS } from 'src/model-training/tokenizer/bpe';
 import { ChunkProvenance } from 'src/model-package/model-package';
 import {
   KNOWN_SLOTS,
@@ -42,64 +42,18 @@ export function paragraphs(text: string): [number, number][] {
   return spans;
 }
 
-const BATCH = 16;
-
 /**
- * Known and unknown concept weights at every position of every input, in batches of similar
- * length padded with [PAD] at the end (the causal mask keeps padding from changing any real
- * position), which runs several times faster on wasm than one sequence at a time.
- */
-function batchedWeights(
-  params: Params,
-  model: ModelConfig,
-  inputs: number[][],
-  onProgress?: (done: number, total: number) => void,
-): { k: Float32Array; u: Float32Array }[] {
-  const n = model.knownConcepts;
-  const m = model.unknownConcepts;
-  const order = inputs
-    .map((_, i) => i)
-    .sort((a, b) => inputs[a].length - inputs[b].length || a - b);
-  const results = new Array<{ k: Float32Array; u: Float32Array }>(inputs.length);
-  for (let b = 0; b < order.length; b += BATCH) {
-    const members = order.slice(b, b + BATCH);
-    const T = Math.max(...members.map((i) => inputs[i].length));
-    const ids = members.flatMap((i) => [
-      ...inputs[i],
-      ...new Array<number>(T - inputs[i].length).fill(PAD),
-    ]);
-    const [k, u] = tf.tidy(() => {
-      const out = forward(params, model, tf.tensor2d(ids, [members.length, T], 'int32'));
-      return [
-        out.knownWeights.dataSync() as Float32Array,
-        out.unknownWeights.dataSync() as Float32Array,
-      ];
-    });
-    members.forEach((i, row) => {
-      const length = inputs[i].length;
-      results[i] = {
-        k: k.slice(row * T * n, (row * T + length) * n),
-        u: u.slice(row * T * m, (row * T + length) * m),
-      };
-    });
-    if (onProgress && (b / BATCH) % 50 === 0) onProgress(b, inputs.length);
-  }
-  return results;
-}
-
-/**
- * The training-data index, from the trained model run over every training chunk: each paragraph
+ * The training-data index, from the exported model run over every training chunk: each paragraph
  * of a chunk gets the mean concept weights of the positions that read it (in the chunk's
  * context), and a source × concept matrix sums the chunks' weights per source. Part 2 compares a
  * generation's concept use with these; that is similarity in the model's concept space, not a
  * measure of causal influence.
  */
-export function buildTrainingIndex(
-  params: Params,
+export async function buildTrainingIndex(
   model: ModelConfig,
   chunks: IndexedChunk[],
-  onProgress?: (done: number, total: number) => void,
-): TrainingIndex {
+  weightsOf: ConceptWeightsRunner,
+): Promise<TrainingIndex> {
   const sources = [...new Set(chunks.map((c) => c.meta.source))].sort();
   const known = sources.map(() => new Array<number>(model.knownConcepts).fill(0));
   const unknown = sources.map(() => new Array<number>(model.unknownConcepts).fill(0));
@@ -107,7 +61,7 @@ export function buildTrainingIndex(
   const n = model.knownConcepts;
   const m = model.unknownConcepts;
   const inputs = chunks.map(({ ids }) => [BOS, ...ids].slice(0, model.contextLength));
-  const weights = batchedWeights(params, model, inputs, onProgress);
+  const weights = await weightsOf(inputs);
   chunks.forEach(({ meta, ends }, c) => {
     const input = inputs[c];
     const { k, u } = weights[c];
