@@ -22,7 +22,6 @@ const BATCH = 16;
 export async function conceptWeightsRunner(
   onnx: Uint8Array,
   shapes: { knownConcepts: number; unknownConcepts: number },
-  onProgress?: (done: number, total: number) => void,
 ): Promise<ConceptWeightsRunner> {
   const session = await ort.InferenceSession.create(onnx, SESSION_OPTIONS);
   const n = shapes.knownConcepts;
@@ -58,9 +57,7 @@ export async function conceptWeightsRunner(
           u: u.slice(row * T * m, (row * T + length) * m),
         };
       });
-      if (onProgress && (b / BATCH) % 50 === 0) onProgress(b, inputs.length);
     }
-    await session.release();
     return results;
   };
 }

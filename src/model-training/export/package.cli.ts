@@ -82,13 +82,12 @@ async function main(): Promise<void> {
     index = JSON.parse(readFileSync(cache, 'utf8')) as TrainingIndex;
     log(`reusing ${cache}`);
   } else {
-    const weightsOf = await conceptWeightsRunner(exportOnnx(params, model), model, (done, total) =>
-      process.stderr.write(`\rindexing training chunks ${done}/${total}`),
-    );
+    const weightsOf = await conceptWeightsRunner(exportOnnx(params, model), model);
     index = await buildTrainingIndex(
       model,
       data.trainChunks.map((meta) => ({ meta, ...tokenizer.encodeWithEnds(meta.text) })),
       weightsOf,
+      (done, total) => process.stderr.write(`\rindexing training chunks ${done}/${total}`),
     );
     process.stderr.write('\n');
     writeFileSync(cache, JSON.stringify(index));

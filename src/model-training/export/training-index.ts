@@ -19,6 +19,8 @@ export interface TrainingIndex {
   sourceByConcept: { sources: string[]; known: number[][]; unknown: number[][] };
 }
 
+const SLICE = 512;
+
 export interface IndexedChunk {
   meta: CorpusChunk;
   ids: number[];
@@ -53,6 +55,7 @@ export async function buildTrainingIndex(
   model: ModelConfig,
   chunks: IndexedChunk[],
   weightsOf: ConceptWeightsRunner,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<TrainingIndex> {
   const sources = [...new Set(chunks.map((c) => c.meta.source))].sort();
   const known = sources.map(() => new Array<number>(model.knownConcepts).fill(0));
@@ -61,10 +64,20 @@ export async function buildTrainingIndex(
   const n = model.knownConcepts;
   const m = model.unknownConcepts;
   const inputs = chunks.map(({ ids }) => [BOS, ...ids].slice(0, model.contextLength));
-  const weights = await weightsOf(inputs);
-  chunks.forEach(({ meta, ends }, c) => {
-    const input = inputs[c];
-    const { k, u } = weights[c];
+  // Slices of the corpus at a time: the weights of every position of every chunk would not fit
+  // in memory (27k chunks × 128 positions × 660 concepts × 4 bytes is about 9 GB).
+  for (let from = 0; from < chunks.length; from += SLICE) {
+    const slice = chunks.slice(from, from + SLICE);
+    const weights = await weightsOf(inputs.slice(from, from + SLICE));
+    slice.forEach((chunk, i) => indexChunk(chunk, from + i, inputs[from + i], weights[i]));
+    onProgress?.(Math.min(from + SLICE, chunks.length), chunks.length);
+  }
+  function indexChunk(
+    { meta, ends }: IndexedChunk,
+    c: number,
+    input: number[],
+    { k, u }: { k: Float32Array; u: Float32Array },
+  ): void {
     const s = sources.indexOf(meta.source);
     const mean = (from: number, to: number, width: number, data: Float32Array) => {
       const row = new Float64Array(width);
@@ -94,7 +107,7 @@ export async function buildTrainingIndex(
         unknown: topWeights(mean(from, to, m, u), UNKNOWN_SLOTS),
       });
     }
-  });
+  }
   const normalise = (rows: number[][]) => {
     const width = rows[0]?.length ?? 0;
     for (let i = 0; i < width; i++) {
