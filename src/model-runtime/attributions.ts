@@ -13,8 +13,8 @@ const TOP_CHUNKS = 5;
 
 export const TRAINING_DATA_INTERPRETATION =
   "Similarity between this text's concept use and each training chunk's concept signature, in " +
-  "the model's own concept space. It shows which training data the concepts at work are most " +
-  'like; it is not a measure of causal influence.';
+  "the model's own concept space, and each source's lift for the concepts at work. It shows " +
+  'which training data the concepts at work are most like; it is not a measure of causal influence.';
 
 /** log Σ exp(row − penalty), the normaliser of a (penalised) logit row. */
 export function logSumExp(row: Float32Array, penalty?: Float32Array): number {

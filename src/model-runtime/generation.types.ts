@@ -101,7 +101,11 @@ export interface TrainingDataAttribution {
   methodVersion: 1;
   /** Always says it: this is similarity in the model's concept space, not causal influence. */
   interpretation: string;
-  /** Source → share; sums to 1. */
+  /**
+   * Source → share of the chunk's concept use, each concept's weight spread over the sources in
+   * proportion to its lift there (its share in the source over the source's share of the
+   * training chunks); sums to 1.
+   */
   sources: Record<string, number>;
   chunks: TrainingChunkMatch[];
 }

@@ -31,7 +31,10 @@ export interface TrainingIndex {
   /** Inverted index: concept slot → [segment, idf-weighted weight] pairs. */
   postings: [number, number][][];
   sources: string[];
-  /** [concept slot][source]: the share of the concept's weight carried by each source. */
+  /**
+   * [concept slot][source]: how much more of the concept's weight each source carries than its
+   * size alone would give it (lift), normalised to sum to 1 per concept.
+   */
   sourceShares: number[][];
 }
 
@@ -99,11 +102,20 @@ function buildIndex(
     }
     norms[i] = Math.sqrt(squared);
   });
-  const sourceShares = Array.from({ length: slots }, (_, slot) =>
-    shares.sources.map((_, s) =>
-      slot < n ? (shares.known[s]?.[slot] ?? 0) : (shares.unknown[s]?.[slot - n] ?? 0),
-    ),
+  // A concept's share per source, divided by the source's share of the training chunks (lift):
+  // otherwise the largest source would lead every mixture for its size alone.
+  const prevalence = shares.sources.map(
+    (source) => chunks.filter((c) => c.source === source).length / Math.max(1, chunks.length),
   );
+  const sourceShares = Array.from({ length: slots }, (_, slot) => {
+    const lift = shares.sources.map((_, s) => {
+      const share =
+        slot < n ? (shares.known[s]?.[slot] ?? 0) : (shares.unknown[s]?.[slot - n] ?? 0);
+      return prevalence[s] > 0 ? share / prevalence[s] : 0;
+    });
+    const total = lift.reduce((a, b) => a + b, 0);
+    return lift.map((x) => (total > 0 ? x / total : 0));
+  });
   return { chunks, segments, idf, norms, postings, sources: shares.sources, sourceShares };
 }
 
