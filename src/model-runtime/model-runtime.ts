@@ -477,7 +477,9 @@ export function chunkRanges(
   let start = 0;
   ids.forEach((id, i) => {
     const piece = text(id);
-    const sentenceEnd = /[.!?]$/.test(piece) || piece.includes('\n');
+    // "4.37" and "U.S." do not end a sentence: a stop counts when a space or the end follows.
+    const next = i + 1 < ids.length ? text(ids[i + 1]) : ' ';
+    const sentenceEnd = (/[.!?]$/.test(piece) && /^\s/.test(next)) || piece.includes('\n');
     if (sentenceEnd || i + 1 - start >= maxTokens || i === ids.length - 1) {
       ranges.push([start, i + 1]);
       start = i + 1;

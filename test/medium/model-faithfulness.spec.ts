@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./test/support/native-arrays-environment.ts
  */
+import { TrainingDataAttribution } from 'src/model-runtime/generation.types';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { createLabeller, CONCEPTS, Labeller } from 'src/model-training/concepts/labeller';
 import { testModel } from 'test/support/test-model';
@@ -19,8 +20,9 @@ beforeAll(async () => {
 });
 
 /**
- * Goals of issue 5 the shipped model does not reach yet (measured figures in the issue's note):
- * skipped in CI so that a red run means a regression, and run with MODEL_GOALS=all to measure.
+ * A goal of issue 5 the shipped model does not reach yet (the canary's own chunk retrieved first;
+ * measured figures in the issue's note): skipped in CI so that a red run means a regression, and
+ * run with MODEL_GOALS=all to measure.
  */
 const goal = process.env.MODEL_GOALS === 'all' ? it : it.skip;
 
@@ -117,26 +119,40 @@ describe('training-data attribution', () => {
     }
   });
 
-  goal('retrieves the canary chunk first and puts its source first, for every canary', async () => {
-    expect(canaries().length).toBeGreaterThanOrEqual(4);
+  /** Explains each canary as if the model said it: its first words as the prompt, the rest as output. */
+  async function canaryAttributions() {
+    const found: { canary: Canary; attribution: TrainingDataAttribution }[] = [];
     for (const canary of canaries()) {
-      // The canary's own words, split after its first few words: the model "says" the rest.
       const words = canary.text.split(' ');
-      const prompt = words.slice(0, 4).join(' ');
-      const output = ` ${words.slice(4).join(' ')}`;
-      const result = await runtime.explain(prompt, output, {
-        chunkTokens: runtime.model.shapes.contextLength,
-      });
+      const result = await runtime.explain(
+        words.slice(0, 4).join(' '),
+        ` ${words.slice(4).join(' ')}`,
+        {
+          chunkTokens: runtime.model.shapes.contextLength,
+        },
+      );
       expect(result.chunks).toHaveLength(1);
-      const attribution = result.chunks[0].trainingData;
-      expect({ canary: canary.id, top: attribution.chunks[0]?.chunk }).toEqual({
-        canary: canary.id,
-        top: canary.chunk,
-      });
+      found.push({ canary, attribution: result.chunks[0].trainingData });
+    }
+    expect(found.length).toBeGreaterThanOrEqual(4);
+    return found;
+  }
+
+  it('puts the source a canary was planted in first, for every canary', async () => {
+    for (const { canary, attribution } of await canaryAttributions()) {
       const [topSource] = Object.entries(attribution.sources).sort((a, b) => b[1] - a[1]);
       expect({ canary: canary.id, source: topSource[0] }).toEqual({
         canary: canary.id,
         source: canary.source,
+      });
+    }
+  });
+
+  goal('retrieves the canary chunk first, for every canary', async () => {
+    for (const { canary, attribution } of await canaryAttributions()) {
+      expect({ canary: canary.id, top: attribution.chunks[0]?.chunk }).toEqual({
+        canary: canary.id,
+        top: canary.chunk,
       });
     }
   });
@@ -214,18 +230,15 @@ describe('steering efficacy', () => {
     return hits / PROMPTS.length;
   }
 
-  goal(
-    'suppressing a concept lowers, and amplifying raises, its detection rate over 52 prompts',
-    async () => {
-      expect(PROMPTS.length).toBeGreaterThanOrEqual(50);
-      const plain = await detectionRate([]);
-      const suppressed = await detectionRate([{ concept: CONCEPT, mode: 'suppress' }]);
-      const amplified = await detectionRate([{ concept: CONCEPT, mode: 'amplify' }]);
-      process.stdout.write(
-        `steering ${CONCEPT}: detected in ${(100 * plain).toFixed(0)}% plain, ${(100 * suppressed).toFixed(0)}% suppressed, ${(100 * amplified).toFixed(0)}% amplified (${PROMPTS.length} prompts)\n`,
-      );
-      expect(suppressed).toBeLessThan(plain);
-      expect(amplified).toBeGreaterThan(plain);
-    },
-  );
+  it('suppressing a concept lowers, and amplifying raises, its detection rate over 52 prompts', async () => {
+    expect(PROMPTS.length).toBeGreaterThanOrEqual(50);
+    const plain = await detectionRate([]);
+    const suppressed = await detectionRate([{ concept: CONCEPT, mode: 'suppress' }]);
+    const amplified = await detectionRate([{ concept: CONCEPT, mode: 'amplify' }]);
+    process.stdout.write(
+      `steering ${CONCEPT}: detected in ${(100 * plain).toFixed(0)}% plain, ${(100 * suppressed).toFixed(0)}% suppressed, ${(100 * amplified).toFixed(0)}% amplified (${PROMPTS.length} prompts)\n`,
+    );
+    expect(suppressed).toBeLessThan(plain);
+    expect(amplified).toBeGreaterThan(plain);
+  });
 });
