@@ -6,7 +6,7 @@ import { exemplars, TrainingIndex } from 'src/model-training/export/training-ind
 import { ModelConfig, Params } from 'src/model-training/model/model';
 import { tf } from 'src/model-training/model/tf';
 import { Tokenizer } from 'src/model-training/tokenizer/bpe';
-import { PackageManifest, sha256File } from 'src/model-package/model-package';
+import { PackageManifest, REQUIRED_FILES, sha256File } from 'src/model-package/model-package';
 import { encodeSignatures } from 'src/model-package/signatures';
 
 export interface PackageInput {
@@ -94,18 +94,7 @@ export function writeModelPackage(input: PackageInput): PackageManifest {
     evaluation: input.evaluation,
   };
   writeFileSync(join(dir, 'MODEL_CARD.md'), input.modelCard(body));
-  const files = Object.fromEntries(
-    [
-      'model.onnx',
-      'tokenizer.json',
-      'concepts.json',
-      'effects.bin',
-      'training-index.jsonl',
-      'training-signatures.bin',
-      'source-concepts.json',
-      'MODEL_CARD.md',
-    ].map((f) => [f, sha256File(join(dir, f))]),
-  );
+  const files = Object.fromEntries(REQUIRED_FILES.map((f) => [f, sha256File(join(dir, f))]));
   const manifest: PackageManifest = { ...body, files };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
