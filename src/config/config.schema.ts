@@ -59,6 +59,16 @@ export const parsers = {
     }
     return raw;
   },
+  logOrigin: (raw: string): string => {
+    if (!/^[a-z0-9]([a-z0-9.-]{0,200}[a-z0-9])?$/.test(raw)) {
+      throw new Error(`must be a host-like name (lower-case letters, digits, . -), got "${raw}"`);
+    }
+    return raw;
+  },
+  passphrase: (raw: string): string => {
+    if (raw.length < 16) throw new Error('must be at least 16 characters');
+    return raw;
+  },
   directory: (raw: string): string => {
     if (raw.trim() === '') throw new Error('must be a directory path, got an empty value');
     return isAbsolute(raw) ? raw : resolve(process.cwd(), raw);
@@ -151,9 +161,34 @@ export const CONFIG_SCHEMA = {
   MODEL_VERSION: withDefault({
     description:
       'Version of that package (MODEL_STORE_DIR/<name>/<version>/); every file is checked against its manifest before the service starts.',
-    default: '1.0.0',
+    default: '1.1.0',
     sensitive: false,
     parse: parsers.packageSegment,
+  }),
+  SIGNING_KEY_FILE: optional({
+    description:
+      'The Ed25519 signing key ring, encrypted at rest with SIGNING_KEY_PASSPHRASE. Unset: DATA_DIR/signing-keys.json. Created with one key on first start.',
+    sensitive: false,
+    parse: parsers.directory,
+  }),
+  SIGNING_KEY_PASSPHRASE: optional({
+    description:
+      'Passphrase that encrypts the signing key ring (scrypt, AES-256-GCM). Required with DATABASE_URL; on the embedded default a random one is kept in DATA_DIR/signing-key-passphrase.',
+    sensitive: true,
+    parse: parsers.passphrase,
+  }),
+  LOG_ORIGIN: withDefault({
+    description:
+      "The origin line of the tenants' signed checkpoints: <LOG_ORIGIN>/<tenant id> names each tenant's log, and its signing key.",
+    default: 'audit.local',
+    sensitive: false,
+    parse: parsers.logOrigin,
+  }),
+  CHECKPOINT_INTERVAL_SECONDS: withDefault({
+    description: 'How often the worker signs a checkpoint of every log that grew.',
+    default: '60',
+    sensitive: false,
+    parse: parsers.positiveInt,
   }),
   LOG_LEVEL: withDefault({
     description: 'Minimum level of the JSON logs written to stdout.',

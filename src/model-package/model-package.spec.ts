@@ -8,7 +8,14 @@ import {
   readModelPackage,
   REQUIRED_FILES,
 } from 'src/model-package/model-package';
-import { decodeSignatures, encodeSignatures, RECORD_BYTES } from 'src/model-package/signatures';
+import {
+  conceptBigram,
+  conceptBigrams,
+  decodeSignatures,
+  encodeSignatures,
+  RECORD_BYTES,
+  SegmentSignature,
+} from 'src/model-package/signatures';
 
 const shapes = {
   vocabSize: 4,
@@ -33,7 +40,7 @@ function writePackage(
     'effects.bin': Buffer.alloc((1 + 2) * 4 * 4),
     'training-index.jsonl': '{"chunk":"a#0"}\n',
     'training-signatures.bin': encodeSignatures([
-      { chunk: 0, start: 0, end: 10, known: [[0, 0.5]], unknown: [[1, 1]] },
+      { chunk: 0, start: 0, end: 10, known: [[0, 0.5]], unknown: [[1, 1]], sequence: [] },
     ]),
     'source-concepts.json': '{}',
     'MODEL_CARD.md': '# card\n',
@@ -108,18 +115,25 @@ describe('reading a model package', () => {
   it('decodes the segment signatures and refuses ones that do not fit the index or the model', () => {
     writePackage(dir);
     expect(readModelPackage(dir).segments).toEqual([
-      { chunk: 0, start: 0, end: 10, known: [[0, 0.5019607843137255]], unknown: [[1, 1]] },
+      {
+        chunk: 0,
+        start: 0,
+        end: 10,
+        known: [[0, 0.5019607843137255]],
+        unknown: [[1, 1]],
+        sequence: [],
+      },
     ]);
     const bad = (signature: Parameters<typeof encodeSignatures>[0][0], message: RegExp) => {
       writePackage(dir, undefined, { 'training-signatures.bin': encodeSignatures([signature]) });
       expect(() => readModelPackage(dir)).toThrow(message);
     };
     bad(
-      { chunk: 1, start: 0, end: 1, known: [], unknown: [] },
+      { chunk: 1, start: 0, end: 1, known: [], unknown: [], sequence: [] },
       /training-signatures\.bin: a segment names chunk 1; training-index\.jsonl has 1/,
     );
     bad(
-      { chunk: 0, start: 0, end: 1, known: [[1, 0.5]], unknown: [] },
+      { chunk: 0, start: 0, end: 1, known: [[1, 0.5]], unknown: [], sequence: [] },
       /training-signatures\.bin: a concept id is outside the model/,
     );
     writePackage(dir, undefined, { 'training-signatures.bin': Buffer.alloc(RECORD_BYTES + 1) });
@@ -138,19 +152,39 @@ describe('reading a model package', () => {
   });
 
   it('round-trips signatures through the binary records, largest weights first', () => {
-    const segments = [
-      { chunk: 3, start: 10, end: 99, known: [[5, 1] as [number, number]], unknown: [] },
-      { chunk: 4, start: 0, end: 7, known: [], unknown: [[300, 0.2] as [number, number]] },
+    const segments: SegmentSignature[] = [
+      {
+        chunk: 3,
+        start: 10,
+        end: 99,
+        known: [[5, 1]],
+        unknown: [],
+        sequence: [
+          [0xfffffffe, 11.5],
+          [conceptBigram(7, 9), 2.25],
+        ],
+      },
+      { chunk: 4, start: 0, end: 7, known: [], unknown: [[300, 0.2]], sequence: [] },
     ];
     const decoded = decodeSignatures(encodeSignatures(segments));
     expect(decoded[0]).toEqual(segments[0]);
     expect(decoded[1].unknown[0][0]).toBe(300);
     expect(decoded[1].unknown[0][1]).toBeCloseTo(0.2, 2);
+    expect(decoded[1].sequence).toEqual([]);
   });
 
   it('refuses a missing or unreadable manifest', () => {
     expect(() => readModelPackage(dir)).toThrow('manifest.json: missing');
     writeFileSync(join(dir, 'manifest.json'), '{ nope');
     expect(() => readModelPackage(dir)).toThrow(/manifest\.json: not JSON/);
+  });
+
+  it('tells concept bigrams apart by order and by either symbol', () => {
+    const seen = new Set<number>();
+    for (let a = 0; a < 300; a++) for (let b = 0; b < 300; b++) seen.add(conceptBigram(a, b));
+    expect(seen.size).toBe(300 * 300);
+    expect(conceptBigram(3, 4)).not.toBe(conceptBigram(4, 3));
+    expect(seen.has(0)).toBe(false);
+    expect([...conceptBigrams([1, 2, 1, 2])]).toEqual([conceptBigram(1, 2), conceptBigram(2, 1)]);
   });
 });

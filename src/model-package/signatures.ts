@@ -6,15 +6,24 @@
  *   u32 start, u32 end (character span of the segment in its document, end exclusive)
  *   KNOWN_SLOTS × (u16 concept id, u8 weight)      known concepts, largest first
  *   UNKNOWN_SLOTS × (u16 concept id, u8 weight)    unknown concepts, largest first
+ *   SEQUENCE_SLOTS × (u32 concept bigram, u8 idf)   the segment's rarest concept bigrams
  *
  * A weight is the segment's mean concept weight (0..1) quantised to 1/255; an empty slot has id
  * 0xffff. Binary because a JSON line per segment would make the file several times larger than
  * the model.
+ *
+ * The concept bigrams are the order-aware part: each position's strongest known and unknown
+ * concept form its symbol, and two consecutive symbols a bigram (`conceptBigram`). A mean
+ * signature cannot tell a paragraph from another on the same subject; the rare bigrams a
+ * paragraph shares with a text can. Each bigram carries its inverse segment frequency over all
+ * segments' bigrams (quantised to 1/16), since the rarest few alone would overstate it.
  */
 export const KNOWN_SLOTS = 8;
 export const UNKNOWN_SLOTS = 16;
-export const RECORD_BYTES = 12 + 3 * (KNOWN_SLOTS + UNKNOWN_SLOTS);
+export const SEQUENCE_SLOTS = 16;
+export const RECORD_BYTES = 12 + 3 * (KNOWN_SLOTS + UNKNOWN_SLOTS) + 5 * SEQUENCE_SLOTS;
 const EMPTY = 0xffff;
+const IDF_STEP = 16;
 
 export interface SegmentSignature {
   chunk: number;
@@ -23,6 +32,50 @@ export interface SegmentSignature {
   /** [concept id, weight], largest first, weights already quantised. */
   known: [number, number][];
   unknown: [number, number][];
+  /** [concept bigram, idf], rarest first, idf already quantised. */
+  sequence: [number, number][];
+}
+
+/**
+ * Position t's symbol: its strongest known concept and its strongest unknown concept, from
+ * [T × n] known and [T × m] unknown weights.
+ */
+export function conceptSymbol(
+  knownW: Float32Array,
+  unknownW: Float32Array,
+  t: number,
+  n: number,
+  m: number,
+): number {
+  return strongest(knownW, t * n, n) * m + strongest(unknownW, t * m, m);
+}
+
+function strongest(data: Float32Array, from: number, width: number): number {
+  let best = 0;
+  for (let i = 1; i < width; i++) if (data[from + i] > data[from + best]) best = i;
+  return best;
+}
+
+/** Two consecutive symbols as one 32-bit value (a murmur3 finaliser over both; 0 never occurs). */
+export function conceptBigram(first: number, second: number): number {
+  let h = Math.imul(first ^ 0x9e3779b9, 0x85ebca6b) ^ second;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h === 0 ? 1 : h;
+}
+
+/** The bigrams of a symbol sequence, each once. */
+export function conceptBigrams(symbols: readonly number[]): Set<number> {
+  const bigrams = new Set<number>();
+  for (let i = 1; i < symbols.length; i++) bigrams.add(conceptBigram(symbols[i - 1], symbols[i]));
+  return bigrams;
+}
+
+/** Inverse segment frequency, smoothed like the concept idf, and quantised as stored. */
+export function bigramIdf(segments: number, frequency: number): number {
+  const idf = Math.log((1 + segments) / (1 + frequency)) + 1;
+  return Math.min(255, Math.round(idf * IDF_STEP)) / IDF_STEP;
 }
 
 const quantise = (w: number) => Math.max(0, Math.min(255, Math.round(w * 255)));
@@ -55,6 +108,12 @@ export function encodeSignatures(segments: readonly SegmentSignature[]): Buffer 
     };
     slots(s.known, KNOWN_SLOTS);
     slots(s.unknown, UNKNOWN_SLOTS);
+    for (let k = 0; k < SEQUENCE_SLOTS; k++) {
+      const entry = s.sequence[k];
+      buffer.writeUInt32LE(entry ? entry[0] : 0, at);
+      buffer.writeUInt8(entry ? Math.min(255, Math.round(entry[1] * IDF_STEP)) : 0, at + 4);
+      at += 5;
+    }
   });
   return buffer;
 }
@@ -74,6 +133,7 @@ export function decodeSignatures(buffer: Buffer): SegmentSignature[] {
       end: buffer.readUInt32LE(at + 8),
       known: [],
       unknown: [],
+      sequence: [],
     };
     at += 12;
     const slots = (into: [number, number][], count: number) => {
@@ -85,6 +145,11 @@ export function decodeSignatures(buffer: Buffer): SegmentSignature[] {
     };
     slots(segment.known, KNOWN_SLOTS);
     slots(segment.unknown, UNKNOWN_SLOTS);
+    for (let k = 0; k < SEQUENCE_SLOTS; k++) {
+      const bigram = buffer.readUInt32LE(at);
+      if (bigram !== 0) segment.sequence.push([bigram, buffer.readUInt8(at + 4) / IDF_STEP]);
+      at += 5;
+    }
     return segment;
   });
 }

@@ -1,3 +1,9 @@
+import {
+  bigramIdf,
+  conceptBigrams,
+  conceptSymbol,
+  SEQUENCE_SLOTS,
+} from 'src/model-package/signatures';
 import { ForwardOutputs } from 'src/model-runtime/forward';
 import { LoadedModel } from 'src/model-runtime/loaded-model';
 import {
@@ -11,10 +17,19 @@ import {
 const TOP_CONCEPTS = 10;
 const TOP_CHUNKS = 5;
 
+interface ChunkScore {
+  chunk: number;
+  segment: number;
+  score: number;
+  conceptSimilarity: number;
+  sequenceMatch: number;
+}
+
 export const TRAINING_DATA_INTERPRETATION =
   "Similarity between this text's concept use and each training chunk's concept signature, in " +
-  "the model's own concept space, and each source's lift for the concepts at work. It shows " +
-  'which training data the concepts at work are most like; it is not a measure of causal influence.';
+  "the model's own concept space (which concepts, and in which order), and each source's lift " +
+  'for the concepts at work. It shows which training data the concepts at work are most like; ' +
+  'it is not a measure of causal influence.';
 
 /** log Σ exp(row − penalty), the normaliser of a (penalised) logit row. */
 export function logSumExp(row: Float32Array, penalty?: Float32Array): number {
@@ -178,8 +193,7 @@ export function trainingDataAttribution(
   const sources = Object.fromEntries(
     index.sources.map((s, i) => [s, mixTotal > 0 && mass > 0 ? mix[i] / mixTotal : 0]),
   );
-  // Cosine similarity of idf-weighted signatures with every training segment; a chunk scores
-  // as its most similar paragraph, whose span is reported.
+  // Cosine similarity of idf-weighted signatures with every training segment.
   const dots = new Map<number, number>();
   let norm = 0;
   weights.forEach((w, slot) => {
@@ -191,24 +205,51 @@ export function trainingDataAttribution(
     }
   });
   norm = Math.sqrt(norm);
-  const bestByChunk = new Map<number, { segment: number; score: number }>();
-  for (const [segment, dot] of dots) {
-    const score = norm > 0 && index.norms[segment] > 0 ? dot / (norm * index.norms[segment]) : 0;
+  // The share of each segment's rare concept bigrams that this text's positions also produce.
+  const symbols = positions.map((t) => conceptSymbol(out.knownW, out.unknownW, t, n, m));
+  // Weighted like the stored sketches: the text's rarest bigrams, each with its idf (a bigram
+  // no paragraph keeps is rarer than any kept one).
+  const bigrams = [...conceptBigrams(symbols)];
+  const unseen = bigramIdf(index.segments.length, 0);
+  const queryTotal = bigrams
+    .map((b) => index.bigramPostings.get(b)?.[0]?.[1] ?? unseen)
+    .sort((a, b) => b - a)
+    .slice(0, SEQUENCE_SLOTS)
+    .reduce((a, b) => a + b, 0);
+  const matched = new Map<number, number>();
+  for (const bigram of bigrams) {
+    for (const [segment, idf] of index.bigramPostings.get(bigram) ?? []) {
+      matched.set(segment, (matched.get(segment) ?? 0) + idf);
+    }
+  }
+  // A chunk scores as its best paragraph, whose span is reported.
+  const bestByChunk = new Map<number, Omit<ChunkScore, 'chunk'>>();
+  for (const segment of new Set([...dots.keys(), ...matched.keys()])) {
+    const dot = dots.get(segment) ?? 0;
+    const conceptSimilarity =
+      norm > 0 && index.norms[segment] > 0 ? dot / (norm * index.norms[segment]) : 0;
+    // Matched weight over the geometric mean of both sketches' weights (a weighted Ochiai
+    // coefficient): a short paragraph whose two bigrams both occur does not score as a full match.
+    const total = Math.sqrt(index.bigramTotals[segment] * queryTotal);
+    const sequenceMatch = total > 0 ? Math.min(1, (matched.get(segment) ?? 0) / total) : 0;
+    const score = (conceptSimilarity + sequenceMatch) / 2;
     const chunk = index.segments[segment].chunk;
     const best = bestByChunk.get(chunk);
-    if (!best || score > best.score) bestByChunk.set(chunk, { segment, score });
+    if (!best || score > best.score) {
+      bestByChunk.set(chunk, { segment, score, conceptSimilarity, sequenceMatch });
+    }
   }
   const chunks = [...bestByChunk.entries()]
     .sort((a, b) => b[1].score - a[1].score || a[0] - b[0])
     .slice(0, TOP_CHUNKS)
-    .map(([chunk, { segment, score }]): TrainingChunkMatch => {
+    .map(([chunk, { segment, ...scores }]): TrainingChunkMatch => {
       const provenance = index.chunks[chunk];
       const { start, end } = index.segments[segment];
-      return { ...provenance, segment: { start, end }, score };
+      return { ...provenance, segment: { start, end }, ...scores };
     });
   return {
     method: 'concept-signature-similarity',
-    methodVersion: 1,
+    methodVersion: 2,
     interpretation: TRAINING_DATA_INTERPRETATION,
     sources,
     chunks,

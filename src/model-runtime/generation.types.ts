@@ -92,13 +92,21 @@ export interface ContextAttribution {
 export interface TrainingChunkMatch extends ChunkProvenance {
   /** The chunk's most similar paragraph: its character span in the document. */
   segment: { start: number; end: number };
-  /** Cosine similarity of idf-weighted concept signatures, 0..1. */
+  /** The ranking score: the mean of the two below, 0..1. */
   score: number;
+  /** Cosine similarity of idf-weighted mean concept signatures, 0..1. */
+  conceptSimilarity: number;
+  /**
+   * The idf-weighted share of the paragraph's rarest concept bigrams (consecutive positions'
+   * strongest concepts) that also occur in this text, 0..1: high when the text follows the
+   * paragraph's concepts in the same order, as a reproduction does.
+   */
+  sequenceMatch: number;
 }
 
 export interface TrainingDataAttribution {
   method: 'concept-signature-similarity';
-  methodVersion: 1;
+  methodVersion: 2;
   /** Always says it: this is similarity in the model's concept space, not causal influence. */
   interpretation: string;
   /**

@@ -30,6 +30,10 @@ export interface TrainingIndex {
   norms: Float64Array;
   /** Inverted index: concept slot → [segment, idf-weighted weight] pairs. */
   postings: [number, number][][];
+  /** Inverted index: concept bigram → [segment, idf] pairs. */
+  bigramPostings: Map<number, [number, number][]>;
+  /** Σ idf of each segment's stored bigrams (the most a text can match). */
+  bigramTotals: Float64Array;
   sources: string[];
   /**
    * [concept slot][source]: how much more of the concept's weight each source carries than its
@@ -102,6 +106,16 @@ function buildIndex(
     }
     norms[i] = Math.sqrt(squared);
   });
+  const bigramPostings = new Map<number, [number, number][]>();
+  const bigramTotals = new Float64Array(segments.length);
+  segments.forEach((s, i) => {
+    for (const [bigram, weight] of s.sequence) {
+      let list = bigramPostings.get(bigram);
+      if (!list) bigramPostings.set(bigram, (list = []));
+      list.push([i, weight]);
+      bigramTotals[i] += weight;
+    }
+  });
   // A concept's share per source, divided by the source's share of the training chunks (lift):
   // otherwise the largest source would lead every mixture for its size alone.
   const prevalence = shares.sources.map(
@@ -116,7 +130,17 @@ function buildIndex(
     const total = lift.reduce((a, b) => a + b, 0);
     return lift.map((x) => (total > 0 ? x / total : 0));
   });
-  return { chunks, segments, idf, norms, postings, sources: shares.sources, sourceShares };
+  return {
+    chunks,
+    segments,
+    idf,
+    norms,
+    postings,
+    bigramPostings,
+    bigramTotals,
+    sources: shares.sources,
+    sourceShares,
+  };
 }
 
 interface SourceShares {

@@ -1,4 +1,4 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Global, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from 'src/config/app-config';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 
@@ -30,4 +30,11 @@ import { ModelRuntime } from 'src/model-runtime/model-runtime';
   ],
   exports: [ModelRuntime],
 })
-export class ModelRuntimeModule {}
+export class ModelRuntimeModule implements OnApplicationShutdown {
+  constructor(private readonly runtime: ModelRuntime) {}
+
+  /** Native memory of the session goes back at shutdown, not at process exit. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.runtime.close();
+  }
+}

@@ -73,6 +73,11 @@ export class ModelRuntime {
     };
   }
 
+  /** Frees the onnxruntime session; the runtime cannot run afterwards. */
+  async close(): Promise<void> {
+    await this.model.session.release();
+  }
+
   /** Concept keys the runtime can steer, for validation messages and clients. */
   conceptKeys(): string[] {
     return this.model.known.map((c) => c.key);

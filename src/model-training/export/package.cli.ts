@@ -8,7 +8,6 @@ import { exportOnnx } from 'src/model-training/export/onnx-export';
 import { writeModelPackage } from 'src/model-training/export/write-package';
 import { initParams, ModelConfig } from 'src/model-training/model/model';
 import { tfReady } from 'src/model-training/model/tf';
-import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
 import { loadParams } from 'src/model-training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'src/model-training/train/configs';
 import { prepare } from 'src/model-training/train/prepare';
@@ -62,18 +61,15 @@ async function main(): Promise<void> {
   const model = summary.model;
   const params = initParams(model);
   loadParams(runDir, params);
-  const tokenizer = new Tokenizer(
-    JSON.parse(
-      readFileSync(resolve('build', `tokenizer-${model.vocabSize}.json`), 'utf8'),
-    ) as TokenizerData,
-  );
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const trainingConfig = CONFIGS[config as TrainingConfig['name']];
+  // Builds the corpus and the tokenizer too when this checkout has not made them yet.
+  const data = prepare(resolve('build'), model.vocabSize, trainingConfig.maxChunks, log);
+  const { tokenizer } = data;
   const corpus = JSON.parse(readFileSync(resolve('build', 'corpus', 'manifest.json'), 'utf8')) as {
     sources: Record<string, unknown>[];
     canaries: Record<string, unknown>[];
   };
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const trainingConfig = CONFIGS[config as TrainingConfig['name']];
-  const data = prepare(resolve('build'), model.vocabSize, trainingConfig.maxChunks, log);
   // The index takes minutes for the full corpus: kept beside the run, keyed by its step, so
   // packaging again (say with --evaluation once model:eval is done) does not rebuild it.
   const cache = join(runDir, `training-index-step${summary.step}.json`);
