@@ -59,6 +59,37 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // The standalone verifier (docs/VERIFYING.md) must be auditable on its own: Node built-ins
+    // and the pure modules it builds on, nothing from node_modules, no Nest, no database.
+    files: ['src/verifier/**'],
+    ignores: ['src/verifier/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?!(node:(crypto|fs|path|util)|src/records/canonical-json|src/log/(merkle|checkpoint)|src/verifier/[\\w.-]+|\\./[\\w.-]+|\\.\\./records/canonical-json|\\.\\./log/(merkle|checkpoint))$)',
+              message:
+                'src/verifier/ imports only node:crypto, node:fs, node:path, node:util, canonical-json, merkle, checkpoint and its own files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The `bin` launchers are plain CommonJS outside the TypeScript project.
+    files: ['bin/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests read loosely typed HTTP bodies (supertest's `any`); the production code may not.
     files: ['test/**', 'src/**/*.spec.ts'],
     rules: {

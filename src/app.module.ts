@@ -14,6 +14,7 @@ import { MetricsModule } from 'src/metrics/metrics.module';
 import { ModelRuntimeModule } from 'src/model-runtime/model-runtime.module';
 import { QueueBackend } from 'src/queue/queue-backend';
 import { QueueModule } from 'src/queue/queue.module';
+import { SigningModule } from 'src/signing/signing.module';
 import { TenantsModule } from 'src/tenants/tenants.module';
 import { UsersModule } from 'src/users/users.module';
 
@@ -59,6 +60,7 @@ export class AppModule {
         UsersModule,
         ApplicationsModule,
         TenantsModule,
+        SigningModule,
         // The model serves requests: the API process loads it, queue workers do not.
         ...(options.http ? [ModelRuntimeModule, AuthModule, HealthModule, MetricsModule] : []),
         ...(options.imports ?? []),

@@ -21,6 +21,7 @@ import { attachOrOpenDatabaseEndpoint, DatabaseEndpoint } from 'src/database/dat
 import { assertDatabaseReachable } from 'src/database/database.errors';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { selectQueueBackend } from 'src/queue/queue-backend';
+import { openLocalKeyProvider } from 'src/signing/signing-settings';
 import { TenantsService } from 'src/tenants/tenants.service';
 import { UsersService } from 'src/users/users.service';
 
@@ -166,32 +167,51 @@ async function execute(invocation: Extract<Invocation, { kind: 'run' }>): Promis
   }
 }
 
-/** Model commands load the configured package in this process; no database is opened. */
-async function executeModel(invocation: Extract<Invocation, { kind: 'model' }>): Promise<number> {
+/**
+ * Commands that need the configuration and a logger but no database or server: `work` returns
+ * the output; a validation failure is a usage error, anything else a failure.
+ */
+async function executeLocal(
+  json: boolean,
+  work: (config: AppConfig, log: Logger) => Promise<{ text: string; json: unknown }>,
+): Promise<number> {
   const config = readConfig();
   if (config instanceof ConfigValidationError) {
-    await reportError('invalid_configuration', config.problems.join('; '), invocation.json);
+    await reportError('invalid_configuration', config.problems.join('; '), json);
     return EXIT_CONFIG;
   }
   const log = bootLogger(config.LOG_LEVEL, pino.destination({ dest: 2, sync: true }));
   try {
-    const runtime = await ModelRuntime.open(
-      config.MODEL_STORE_DIR,
-      config.MODEL_NAME,
-      config.MODEL_VERSION,
-    );
-    const output = await invocation.run(runtime);
-    await out(invocation.json ? jsonDocument(output.json) : output.text);
+    const output = await work(config, log);
+    await out(json ? jsonDocument(output.json) : output.text);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof ValidationFailedError) {
       const detail = error.fields.map((f) => `${f.field} ${f.problems.join('; ')}`).join('; ');
-      await reportError(error.code, detail, invocation.json);
+      await reportError(error.code, detail, json);
       return EXIT_USAGE;
     }
-    await reportFailure(error, invocation.json, log);
+    await reportFailure(error, json, log);
     return EXIT_FAILED;
   }
+}
+
+/** Model commands load the configured package in this process; no database is opened. */
+function executeModel(invocation: Extract<Invocation, { kind: 'model' }>): Promise<number> {
+  return executeLocal(invocation.json, async (config) =>
+    invocation.run(
+      await ModelRuntime.open(config.MODEL_STORE_DIR, config.MODEL_NAME, config.MODEL_VERSION),
+    ),
+  );
+}
+
+/** Signing key commands open only the key file: no database, no HTTP server. */
+function executeSigningKeys(
+  invocation: Extract<Invocation, { kind: 'signing-keys' }>,
+): Promise<number> {
+  return executeLocal(invocation.json, async (config, log) =>
+    invocation.run(await openLocalKeyProvider(config, (message) => log.warn(message))),
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -204,6 +224,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (invocation.kind === 'run') return execute(invocation);
   if (invocation.kind === 'model') return executeModel(invocation);
+  if (invocation.kind === 'signing-keys') return executeSigningKeys(invocation);
   const text = usage(invocation.command);
   await out(invocation.json ? jsonDocument({ usage: text }) : text);
   return EXIT_OK;

@@ -15,6 +15,7 @@ import type {
   SteeringRequest,
 } from 'src/model-runtime/generation.types';
 import type { AuditorGrantView, UserView } from 'src/users/users.service';
+import type { PublicSigningKey } from 'src/signing/signing-key-provider';
 
 /** What the commands need from the application: the three services, by structure. */
 export interface AdminServices {
@@ -75,7 +76,8 @@ export class UsageError extends Error {
 export type Invocation =
   | { kind: 'help'; json: boolean; command?: CommandName }
   | { kind: 'run'; json: boolean; command: CommandName; run: CommandRun }
-  | { kind: 'model'; json: boolean; command: CommandName; run: ModelRun };
+  | { kind: 'model'; json: boolean; command: CommandName; run: ModelRun }
+  | { kind: 'signing-keys'; json: boolean; command: CommandName; run: SigningKeysRun };
 
 /** A validated command, waiting for the services. */
 export type CommandRun = (services: AdminServices) => Promise<CommandOutput>;
@@ -87,6 +89,15 @@ export interface ModelServices {
 
 /** A validated model command, waiting for the loaded model. */
 export type ModelRun = (model: ModelServices) => Promise<CommandOutput>;
+
+/** What signing key commands need: the key file itself (no database, no HTTP server). */
+export interface SigningKeyServices {
+  keys(): Promise<PublicSigningKey[]>;
+  rotate(at: Date): Promise<PublicSigningKey>;
+}
+
+/** A validated signing key command, waiting for the opened key ring. */
+export type SigningKeysRun = (keys: SigningKeyServices) => Promise<CommandOutput>;
 
 interface FlagSpec {
   name: string;
@@ -112,7 +123,15 @@ interface ModelCommandSpec {
   prepare(flags: Flags): ModelRun;
 }
 
-type AnyCommandSpec = CommandSpec | ModelCommandSpec;
+/** A command that opens only the signing key file. */
+interface SigningKeyCommandSpec {
+  summary: string;
+  flags: FlagSpec[];
+  signingKeys: true;
+  prepare(flags: Flags, now: Date): SigningKeysRun;
+}
+
+type AnyCommandSpec = CommandSpec | ModelCommandSpec | SigningKeyCommandSpec;
 
 // The CLI acts as the platform operator, not as a user of the tenant.
 const OPERATOR = { userId: null } as const;
@@ -357,7 +376,45 @@ const MODEL_COMMANDS = {
   },
 } satisfies Record<string, ModelCommandSpec>;
 
-const COMMANDS = { ...ADMIN_COMMANDS, ...MODEL_COMMANDS };
+// Running processes re-read the key ring every 5 s (KEY_RING_REFRESH_MS): a switch this far
+// ahead lets all of them change keys at the same instant, so none signs with a retired key.
+const DEFAULT_ROTATION_DELAY_SECONDS = 30;
+
+const SIGNING_KEY_COMMANDS = {
+  'signing-key:list': {
+    summary: 'List the signing keys with their validity windows (opens the key file only).',
+    signingKeys: true,
+    flags: [],
+    prepare(_flags, now) {
+      return async (ring) => signingKeysListed(await ring.keys(), now);
+    },
+  },
+  'signing-key:rotate': {
+    summary:
+      'Add a new signing key; the current one stops signing when it starts and keeps verifying what it signed.',
+    signingKeys: true,
+    flags: [
+      {
+        name: 'delay',
+        placeholder: 'SECONDS',
+        required: false,
+        description: `when the new key starts signing, from now (default ${DEFAULT_ROTATION_DELAY_SECONDS}, so running processes switch together; 0 when none runs)`,
+      },
+    ],
+    prepare(flags, now) {
+      const delay =
+        optional(flags, 'delay', (f) => wholeNumber(f, 'delay', 86_400)) ??
+        DEFAULT_ROTATION_DELAY_SECONDS;
+      const at = new Date(now.getTime() + delay * 1000);
+      return async (ring) => {
+        const added = await ring.rotate(at);
+        return signingKeyRotated(added, await ring.keys(), now);
+      };
+    },
+  },
+} satisfies Record<string, SigningKeyCommandSpec>;
+
+const COMMANDS = { ...ADMIN_COMMANDS, ...MODEL_COMMANDS, ...SIGNING_KEY_COMMANDS };
 
 export type CommandName = keyof typeof COMMANDS;
 
@@ -390,6 +447,9 @@ export function parseArgs(argv: readonly string[], now: Date = new Date()): Invo
   requireFlags(first, spec, flags);
   try {
     if ('model' in spec) return { kind: 'model', json, command: first, run: spec.prepare(flags) };
+    if ('signingKeys' in spec) {
+      return { kind: 'signing-keys', json, command: first, run: spec.prepare(flags, now) };
+    }
     return { kind: 'run', json, command: first, run: spec.prepare(flags, now) };
   } catch (error) {
     if (error instanceof UsageError && !error.command) throw new UsageError(error.message, first);
@@ -450,6 +510,14 @@ function optionalEntry<K extends string, T>(key: K, value: T | undefined): Parti
 function numberFlag(flags: Flags, name: string): number {
   const value = raw(flags, name).trim();
   if (!/^-?\d+(\.\d+)?$/.test(value)) throw new UsageError(`--${name}: "${value}" is not a number`);
+  return Number(value);
+}
+
+function wholeNumber(flags: Flags, name: string, max: number): number {
+  const value = raw(flags, name).trim();
+  if (!/^\d+$/.test(value) || Number(value) > max) {
+    throw new UsageError(`--${name}: "${value}" is not a whole number from 0 to ${max}`);
+  }
   return Number(value);
 }
 
@@ -723,6 +791,55 @@ function generated(result: GenerationResult): CommandOutput {
   };
 }
 
+/** `first`: the ring's first key is current from its creation, even by this very command. */
+function signingKeyStatus(key: PublicSigningKey, now: Date, first: boolean): string {
+  if (key.validUntil !== null && key.validUntil.getTime() <= now.getTime()) return 'retired';
+  if (!first && key.validFrom.getTime() > now.getTime()) return 'scheduled';
+  return 'current';
+}
+
+function signingKeyView(key: PublicSigningKey, now: Date, first = false) {
+  return {
+    kid: key.kid,
+    status: signingKeyStatus(key, now, first),
+    validFrom: key.validFrom.toISOString(),
+    validUntil: key.validUntil?.toISOString() ?? null,
+  };
+}
+
+function signingKeyLine(key: PublicSigningKey, now: Date, first: boolean): string {
+  const view = signingKeyView(key, now, first);
+  return `  ${view.kid}  ${view.status.padEnd(9)}  ${view.validFrom} .. ${view.validUntil ?? ''}`;
+}
+
+function signingKeysListed(keys: PublicSigningKey[], now: Date): CommandOutput {
+  return {
+    json: { keys: keys.map((k, i) => signingKeyView(k, now, i === 0)) },
+    text: lines(
+      `${keys.length} signing key${keys.length === 1 ? '' : 's'} (kid, status, valid from .. until)`,
+      ...keys.map((k, i) => signingKeyLine(k, now, i === 0)),
+    ),
+  };
+}
+
+function signingKeyRotated(
+  added: PublicSigningKey,
+  keys: PublicSigningKey[],
+  now: Date,
+): CommandOutput {
+  return {
+    json: {
+      added: signingKeyView(added, now),
+      keys: keys.map((k, i) => signingKeyView(k, now, i === 0)),
+    },
+    text: lines(
+      `Added signing key ${added.kid}; it signs from ${added.validFrom.toISOString()}`,
+      'Running processes pick it up from the key file; the previous key keeps verifying.',
+      ...keys.map((k, i) => signingKeyLine(k, now, i === 0)),
+    ),
+  };
+}
+
 // ---- usage -----------------------------------------------------------------------------------
 
 function flagUsage(flag: FlagSpec): string {
@@ -757,7 +874,8 @@ export function usage(command?: CommandName): string {
     'DATE: YYYY-MM-DD (through the end of that day, UTC) or an ISO 8601 time with a zone.',
     '--json prints one JSON document on stdout (use npm run --silent cli so npm adds nothing).',
     'The database is DATABASE_URL, or the embedded one in DATA_DIR (attached if already running);',
-    'generate opens none: it loads MODEL_NAME/MODEL_VERSION from MODEL_STORE_DIR.',
+    'generate opens none: it loads MODEL_NAME/MODEL_VERSION from MODEL_STORE_DIR; signing-key',
+    'commands open only the key file (SIGNING_KEY_FILE, SIGNING_KEY_PASSPHRASE).',
     'Exit codes: 0 done, 1 failed (e.g. slug taken, database unreachable), 2 bad command line,',
     '78 bad configuration.',
   );

@@ -87,7 +87,11 @@ describe('the admin CLI', () => {
   });
 
   async function run(...args: string[]): Promise<CliResult> {
-    const result = await cli(args, { DATABASE_URL: database.url });
+    const result = await cli(args, {
+      DATABASE_URL: database.url,
+      SIGNING_KEY_FILE: join(tmpdir(), `audit-signing-${database.name}.json`),
+      SIGNING_KEY_PASSPHRASE: 'test passphrase, not a secret',
+    });
     stderrs.push(result.stderr);
     return result;
   }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { ModuleMetadata } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
@@ -44,6 +46,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       DATABASE_URL: database.url,
       LOG_LEVEL: 'info',
       DB_POOL_SIZE: '4',
+      // One key ring per test database, so a restarted app signs with the same keys.
+      SIGNING_KEY_FILE: join(tmpdir(), `audit-signing-${database.name}.json`),
+      SIGNING_KEY_PASSPHRASE: 'test passphrase, not a secret',
       ...(kind === 'redis' ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
       ...options.env,
     }),

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  allPassed,
+  describeEntry,
+  verifyCheckpointNote,
+  verifyConsistencyProof,
+  verifyInclusionProof,
+  verifyRecord,
+  type Check,
+} from 'src/verifier/verify';
+import { parseCheckpoint } from 'src/log/checkpoint';
+import { duplicateMemberName } from 'src/verifier/encoding';
+
+/**
+ * audit-verify: checks records, checkpoints and proofs of the audit log offline, with no access to
+ * the service. Exit status 0 when every check passes, 1 when any fails, 2 when it was called
+ * wrongly (unknown subcommand or option, a file that cannot be read, JSON that does not parse).
+ */
+
+const USAGE = `Usage:
+  audit-verify record      --entry entry.json --keys jwks.json
+  audit-verify checkpoint  --checkpoint cp.txt --keys jwks.json [--origin origin]
+  audit-verify inclusion   --entry entry.json --proof proof.json --checkpoint cp.txt --keys jwks.json
+  audit-verify consistency --proof consistency.json --old old.txt --new new.txt --keys jwks.json [--origin origin]
+
+Prints one line per check ("ok   <check>: ..." or "FAIL <check>: <why>").
+Exit status: 0 all checks passed, 1 a check failed, 2 usage error.
+See docs/VERIFYING.md for the file formats and how to check a signature with openssl alone.
+`;
+
+interface Output {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const STDIO: Output = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** Thrown for a wrong call: reported with its message (and the usage) and exit status 2. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly showUsage = true,
+  ) {
+    super(message);
+  }
+}
+
+type Options = Partial<
+  Record<'entry' | 'keys' | 'checkpoint' | 'proof' | 'old' | 'new' | 'origin', string>
+>;
+
+const SUBCOMMANDS: Record<string, { required: (keyof Options)[]; optional: (keyof Options)[] }> = {
+  record: { required: ['entry', 'keys'], optional: [] },
+  checkpoint: { required: ['checkpoint', 'keys'], optional: ['origin'] },
+  inclusion: { required: ['entry', 'proof', 'checkpoint', 'keys'], optional: [] },
+  consistency: { required: ['proof', 'old', 'new', 'keys'], optional: ['origin'] },
+};
+
+/** Runs the command line `argv` (without node and the script) and returns the exit status. */
+export function main(argv: readonly string[], io: Output = STDIO): number {
+  try {
+    if (argv.length === 0) throw new UsageError('no subcommand given');
+    if (['--help', '-h', 'help'].includes(argv[0])) {
+      io.out(USAGE);
+      return 0;
+    }
+    const [command, ...rest] = argv;
+    if (!Object.hasOwn(SUBCOMMANDS, command)) {
+      throw new UsageError(`unknown subcommand ${JSON.stringify(command)}`);
+    }
+    const spec = SUBCOMMANDS[command];
+    const options = readOptions(command, rest, [...spec.required, ...spec.optional]);
+    if (options === 'help') {
+      io.out(USAGE);
+      return 0;
+    }
+    for (const name of spec.required) {
+      if (options[name] === undefined) throw new UsageError(`${command} needs --${name}`);
+    }
+    const { header, checks } = run(command, options);
+    return report(header, checks, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const help = error.showUsage ? `\n${USAGE}` : 'Run audit-verify --help for usage.\n';
+      io.err(`audit-verify: ${error.message}\n${help}`);
+      return 2;
+    }
+    // The checks never throw by design; if something still does, say so without a stack trace.
+    const why = error instanceof Error ? error.message : String(error);
+    io.err(`audit-verify: verification could not be completed: ${why}\n`);
+    return 1;
+  }
+}
+
+function readOptions(
+  command: string,
+  args: string[],
+  allowed: (keyof Options)[],
+): Options | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options = Object.fromEntries(
+      [...allowed, 'help'].map((name) => [name, { type: name === 'help' ? 'boolean' : 'string' }]),
+    ) as Record<string, { type: 'string' | 'boolean' }>;
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (values.help === true) return 'help';
+  const options: Options = {};
+  for (const name of allowed) {
+    const value = values[name];
+    if (typeof value === 'string') options[name] = value;
+  }
+  return options;
+}
+
+function run(command: string, o: Options): { header: string; checks: Check[] } {
+  switch (command) {
+    case 'record': {
+      const entry = readJson(o, 'entry');
+      return {
+        header: `record ${describeEntry(entry)}`,
+        checks: verifyRecord(entry, readJson(o, 'keys')),
+      };
+    }
+    case 'checkpoint': {
+      const note = readFile(o, 'checkpoint');
+      const checks = verifyCheckpointNote(note, readJson(o, 'keys'), o.origin);
+      return { header: `checkpoint ${describeCheckpoint(note)}`, checks };
+    }
+    case 'inclusion': {
+      const entry = readJson(o, 'entry');
+      const proof = readJson(o, 'proof');
+      const note = readFile(o, 'checkpoint');
+      const checks = verifyInclusionProof(entry, proof, note, readJson(o, 'keys'));
+      return {
+        header: `inclusion of record ${describeEntry(entry)} in checkpoint ${describeCheckpoint(note)}`,
+        checks,
+      };
+    }
+    case 'consistency': {
+      const proof = readJson(o, 'proof');
+      const [oldNote, newNote] = [readFile(o, 'old'), readFile(o, 'new')];
+      const checks = verifyConsistencyProof(proof, oldNote, newNote, readJson(o, 'keys'), o.origin);
+      const header = `consistency of checkpoint ${describeCheckpoint(oldNote)} with ${describeCheckpoint(newNote)}`;
+      return { header, checks };
+    }
+    default:
+      throw new UsageError(`unknown subcommand ${JSON.stringify(command)}`);
+  }
+}
+
+function report(header: string, checks: Check[], io: Output): number {
+  io.out(`${header}\n`);
+  for (const check of checks) {
+    const detail = check.detail === '' ? '' : `: ${check.detail}`;
+    io.out(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${detail}\n`);
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  if (allPassed(checks)) {
+    io.out(`verified: all ${checks.length} checks passed for ${header}\n`);
+    return 0;
+  }
+  io.out(`FAILED: ${failed} of ${checks.length} checks failed for ${header}\n`);
+  return 1;
+}
+
+function readFile(options: Options, name: keyof Options): Buffer {
+  const path = options[name]!;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+    throw new UsageError(`cannot read --${name} ${path}: ${why}`, false);
+  }
+}
+
+function readJson(options: Options, name: keyof Options): unknown {
+  const bytes = readFile(options, name);
+  const file = basename(options[name]!);
+  let text: string;
+  let value: unknown;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    value = JSON.parse(text);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`--${name} ${file} is not valid JSON: ${why}`, false);
+  }
+  const duplicate = duplicateMemberName(text);
+  if (duplicate !== null) {
+    const why = `the member name ${JSON.stringify(duplicate)} appears twice in one object`;
+    throw new UsageError(`--${name} ${file} is not valid I-JSON: ${why}`, false);
+  }
+  return value;
+}
+
+/** `origin=… size=…` for the header, or a note that the file is not a checkpoint. */
+function describeCheckpoint(note: Buffer): string {
+  try {
+    const { origin, size } = parseCheckpoint(note);
+    return `origin=${origin} size=${size}`;
+  } catch {
+    return '(unparseable)';
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}
