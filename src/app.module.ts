@@ -10,10 +10,13 @@ import { AuthModule } from 'src/auth/auth.module';
 import { DatabaseModule } from 'src/database/database.module';
 import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
+import { LogModule } from 'src/log/log.module';
 import { MetricsModule } from 'src/metrics/metrics.module';
 import { ModelRuntimeModule } from 'src/model-runtime/model-runtime.module';
 import { QueueBackend } from 'src/queue/queue-backend';
+import { PoliciesModule } from 'src/policies/policies.module';
 import { QueueModule } from 'src/queue/queue.module';
+import { RecordsModule } from 'src/records/records.module';
 import { SigningModule } from 'src/signing/signing.module';
 import { TenantsModule } from 'src/tenants/tenants.module';
 import { UsersModule } from 'src/users/users.module';
@@ -61,8 +64,18 @@ export class AppModule {
         ApplicationsModule,
         TenantsModule,
         SigningModule,
+        LogModule,
         // The model serves requests: the API process loads it, queue workers do not.
-        ...(options.http ? [ModelRuntimeModule, AuthModule, HealthModule, MetricsModule] : []),
+        ...(options.http
+          ? [
+              ModelRuntimeModule,
+              AuthModule,
+              HealthModule,
+              MetricsModule,
+              PoliciesModule,
+              RecordsModule,
+            ]
+          : []),
         ...(options.imports ?? []),
       ],
     };

@@ -43,6 +43,13 @@ const TENANT_TABLES = [
   'api_keys',
   'sessions',
   'auth_events',
+  'log_heads',
+  'log_entries',
+  'records',
+  'record_texts',
+  'record_text_keys',
+  'checkpoints',
+  'policies',
 ];
 
 async function roleFacts(url: string): Promise<RoleFacts> {

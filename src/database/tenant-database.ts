@@ -39,6 +39,14 @@ export class TenantDatabase {
   }
 
   /**
+   * Runs `work` outside any open tenant transaction: for work started on behalf of many callers
+   * (the log's group commit) that must open its own transaction, never join a caller's.
+   */
+  detached<T>(work: () => T): T {
+    return this.scope.exit(work);
+  }
+
+  /**
    * Queries that run before any tenant is known: only the SECURITY DEFINER look-ups that resolve
    * a credential to its tenant (see the CreateTenantsAndAccess migration). RLS hides every tenant
    * table from plain queries here.

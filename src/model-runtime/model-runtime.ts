@@ -78,9 +78,12 @@ export class ModelRuntime {
     await this.model.session.release();
   }
 
-  /** Concept keys the runtime can steer, for validation messages and clients. */
-  conceptKeys(): string[] {
-    return this.model.known.map((c) => c.key);
+  /** The named concepts' keys and groups: what policies and clients may refer to. */
+  vocabulary(): { conceptKeys: Set<string>; groups: Set<string> } {
+    return {
+      conceptKeys: new Set(this.model.known.map((c) => c.key)),
+      groups: new Set(this.model.known.map((c) => c.group)),
+    };
   }
 
   async generate(prompt: string, options: GenerationOptions = {}): Promise<GenerationResult> {

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SCOPES } from 'src/applications/scopes';
+import { KeyRing } from 'src/signing/key-ring.service';
 import { ROLES } from 'src/users/roles';
 import { call, Caller, newWorld, signInAgain, unique, World } from 'test/support/auth-fixtures';
 import { createTestApp, TestApp } from 'test/support/test-app';
@@ -35,11 +39,16 @@ interface RouteSpec {
 }
 
 const future = () => new Date(Date.now() + 86_400_000).toISOString();
+const RECORD_READERS = ['admin', 'compliance_officer', 'auditor', 'key:records:read'] as const;
+/** An id no tenant has: record and entry routes answer 404 for it. */
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 
 const ROUTES: RouteSpec[] = [
   { route: 'GET /health', allowed: 'everyone', ok: 200, crossTenant: 'public' },
   { route: 'GET /ready', allowed: 'everyone', ok: 200, crossTenant: 'public' },
   { route: 'GET /metrics', allowed: 'everyone', ok: 200, crossTenant: 'public' },
+  { route: 'GET /.well-known/jwks.json', allowed: 'everyone', ok: 200, crossTenant: 'public' },
+  { route: 'GET /v1/keys/:kid.pem', allowed: 'everyone', ok: 200, crossTenant: 'public' },
   {
     route: 'POST /v1/auth/sign-in',
     allowed: 'everyone',
@@ -125,6 +134,70 @@ const ROUTES: RouteSpec[] = [
     ok: 200,
     crossTenant: 'not_found',
   },
+  {
+    route: 'GET /v1/applications/:applicationId/policy',
+    allowed: ['admin', 'compliance_officer', 'auditor'],
+    ok: 404,
+    okCode: 'policy_not_found',
+    crossTenant: 'not_found',
+  },
+  {
+    route: 'GET /v1/applications/:applicationId/policies',
+    allowed: ['admin', 'compliance_officer', 'auditor'],
+    ok: 200,
+    crossTenant: 'not_found',
+  },
+  {
+    route: 'POST /v1/applications/:applicationId/policies',
+    allowed: ['admin', 'compliance_officer'],
+    ok: 422,
+    okCode: 'validation_failed',
+    body: () => ({ rules: { thresholds: [{ group: 'no-such-group', flagAbove: 0.5 }] } }),
+    crossTenant: 'not_found',
+  },
+  {
+    route: 'POST /v1/generations',
+    allowed: ['key:generate'],
+    ok: 201,
+    body: () => ({ prompt: 'The', maxTokens: 2 }),
+    crossTenant: 'self_only',
+  },
+  { route: 'GET /v1/records', allowed: RECORD_READERS, ok: 200, crossTenant: 'own_only' },
+  {
+    route: 'GET /v1/records/:recordId',
+    allowed: RECORD_READERS,
+    ok: 404,
+    okCode: 'record_not_found',
+    crossTenant: 'not_found',
+  },
+  { route: 'GET /v1/log/checkpoint', allowed: RECORD_READERS, ok: 200, crossTenant: 'self_only' },
+  {
+    route: 'POST /v1/log/checkpoints',
+    allowed: ['admin', 'compliance_officer', 'key:records:read'],
+    ok: 201,
+    crossTenant: 'self_only',
+  },
+  {
+    route: 'GET /v1/log/checkpoints/:size',
+    allowed: RECORD_READERS,
+    ok: 404,
+    okCode: 'checkpoint_not_found',
+    crossTenant: 'self_only',
+  },
+  {
+    route: 'GET /v1/log/entries/:id/inclusion-proof',
+    allowed: RECORD_READERS,
+    ok: 404,
+    okCode: 'log_entry_not_found',
+    crossTenant: 'not_found',
+  },
+  {
+    route: 'GET /v1/log/consistency-proof',
+    allowed: RECORD_READERS,
+    ok: 422,
+    okCode: 'validation_failed',
+    crossTenant: 'self_only',
+  },
   // Last: the expired auditor cannot sign in again, so this ends the session the rows above use.
   {
     route: 'POST /v1/auth/sign-out',
@@ -135,13 +208,20 @@ const ROUTES: RouteSpec[] = [
   },
 ];
 
+/** The current signing key's id, for the PEM route. */
+let signingKid = '';
+
 function path(route: string, w: World): string {
   return route
     .split(' ')[1]
+    .replace(':kid', signingKid)
     .replace(':userId', w.spare.userId)
     .replace(':grantId', w.spare.grantId)
     .replace(':applicationId', w.applicationId)
-    .replace(':keyId', w.spare.keyId);
+    .replace(':keyId', w.spare.keyId)
+    .replace(':recordId', NO_SUCH_ID)
+    .replace(':id', NO_SUCH_ID)
+    .replace(':size', '999999');
 }
 
 function callerOf(name: CallerName, w: World): Caller {
@@ -157,7 +237,11 @@ function expected(spec: RouteSpec, who: CallerName): { status: number; code?: st
   if (who === 'anonymous') return { status: 401, code: 'authentication_required' };
   if (who === 'expired_auditor') return { status: 403, code: 'auditor_access_expired' };
   if (who.startsWith('key:')) {
-    return { status: 403, code: spec.allowed === 'everyone' ? undefined : 'people_only' };
+    const forKeys = spec.allowed !== 'everyone' && spec.allowed.some((c) => c.startsWith('key:'));
+    return {
+      status: 403,
+      code: spec.allowed === 'everyone' ? undefined : forKeys ? 'scope_required' : 'people_only',
+    };
   }
   return { status: 403, code: 'role_not_allowed' };
 }
@@ -167,11 +251,24 @@ describe('authorization matrix', () => {
   let a: World;
   let b: World;
 
+  let keyDir: string;
+
   beforeAll(async () => {
-    t = await createTestApp({ env: { SIGN_IN_RATE_PER_MINUTE: '10000' } });
+    keyDir = mkdtempSync(join(tmpdir(), 'access-matrix-keys-'));
+    t = await createTestApp({
+      env: {
+        SIGN_IN_RATE_PER_MINUTE: '10000',
+        SIGNING_KEY_FILE: join(keyDir, 'signing-keys.json'),
+        SIGNING_KEY_PASSPHRASE: 'access matrix signing passphrase',
+      },
+    });
+    signingKid = t.app.get(KeyRing).keys()[0].kid;
     [a, b] = [await newWorld(t), await newWorld(t)];
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    rmSync(keyDir, { recursive: true, force: true });
+  });
 
   it('lists every route the application serves, and nothing else', async () => {
     const doc = (await call(t, 'get', '/docs-json')).body as {

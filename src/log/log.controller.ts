@@ -1,0 +1,89 @@
+import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal } from 'src/auth/access';
+import { Principal } from 'src/auth/principal';
+import { ValidationFailedError } from 'src/common/domain-error';
+import { IdParam } from 'src/common/id-param';
+import { LogService } from 'src/log/log.service';
+
+const READERS = {
+  roles: ['admin', 'compliance_officer', 'auditor'],
+  scope: 'records:read',
+} as const;
+
+/** A non-negative integer query or path value, or a 400 naming it. */
+const size = (name: string) =>
+  new ParseIntPipe({
+    exceptionFactory: () =>
+      new ValidationFailedError([{ field: name, problems: ['must be a whole number ≥ 0'] }]),
+  });
+
+@ApiTags('log')
+@Controller('v1/log')
+export class LogController {
+  constructor(private readonly log: LogService) {}
+
+  @Get('checkpoint')
+  @Access(READERS)
+  @ApiOperation({ summary: "The latest signed checkpoint of the tenant's log (C2SP signed note)" })
+  latest(@CurrentPrincipal() p: Principal) {
+    return this.log.latestCheckpoint(p.tenantId);
+  }
+
+  @Post('checkpoints')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'compliance_officer'], scope: 'records:read' })
+  @ApiOperation({ summary: 'Sign a checkpoint of the log as it is now' })
+  issue(@CurrentPrincipal() p: Principal) {
+    return this.log.issueCheckpoint(p.tenantId);
+  }
+
+  @Get('checkpoints/:size')
+  @Access(READERS)
+  @ApiOperation({ summary: 'The signed checkpoint of a given tree size' })
+  checkpoint(@CurrentPrincipal() p: Principal, @Param('size', size('size')) treeSize: number) {
+    return this.log.checkpointOfSize(p.tenantId, nonNegative('size', treeSize));
+  }
+
+  @Get('entries/:id/inclusion-proof')
+  @Access(READERS)
+  @ApiOperation({
+    summary: 'Inclusion proof of an entry against a checkpoint (the latest by default)',
+  })
+  inclusion(
+    @CurrentPrincipal() p: Principal,
+    @IdParam('id') id: string,
+    @Query('size') treeSize?: string,
+  ) {
+    return this.log.inclusionProof(
+      p.tenantId,
+      id,
+      treeSize === undefined ? undefined : parseSize('size', treeSize),
+    );
+  }
+
+  @Get('consistency-proof')
+  @Access(READERS)
+  @ApiOperation({ summary: 'Consistency proof between two checkpoint sizes' })
+  consistency(
+    @CurrentPrincipal() p: Principal,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+  ) {
+    return this.log.consistencyProof(p.tenantId, parseSize('from', from), parseSize('to', to));
+  }
+}
+
+function parseSize(name: string, raw: string | undefined): number {
+  if (raw === undefined || !/^\d{1,15}$/.test(raw)) {
+    throw new ValidationFailedError([{ field: name, problems: ['must be a whole number ≥ 0'] }]);
+  }
+  return Number(raw);
+}
+
+function nonNegative(name: string, value: number): number {
+  if (value < 0) {
+    throw new ValidationFailedError([{ field: name, problems: ['must be a whole number ≥ 0'] }]);
+  }
+  return value;
+}

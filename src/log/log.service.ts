@@ -1,0 +1,259 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from 'src/config/app-config';
+import { DomainError, NotFoundError } from 'src/common/domain-error';
+import { checkpointBody, signNote } from 'src/log/checkpoint';
+import { LogRepository, StoredCheckpoint } from 'src/log/log.repository';
+import { CommittedEntry } from 'src/log/log.types';
+import { leafHash } from 'src/log/merkle';
+import { MerkleLevels } from 'src/log/merkle-levels';
+import { KeyRing } from 'src/signing/key-ring.service';
+
+/** Leaves read per query when a tree catches up with the database. */
+const SYNC_PAGE = 50_000;
+
+export interface CheckpointView {
+  origin: string;
+  size: number;
+  root: string;
+  /** The C2SP signed note, exactly as signed. */
+  checkpoint: string;
+  createdAt: string;
+}
+
+export interface InclusionProofView {
+  logIndex: number;
+  treeSize: number;
+  leafHash: string;
+  hashes: string[];
+  checkpoint: string;
+}
+
+export interface ConsistencyProofView {
+  oldSize: number;
+  newSize: number;
+  hashes: string[];
+  oldCheckpoint: string;
+  newCheckpoint: string;
+}
+
+export class CheckpointNotFoundError extends DomainError {
+  constructor(size: number) {
+    super(
+      'not_found',
+      'checkpoint_not_found',
+      `no signed checkpoint of size ${size}: use a size from GET /v1/log/checkpoints`,
+    );
+  }
+}
+
+/**
+ * The tenants' logs as Merkle trees: signed checkpoints, inclusion and consistency proofs, and
+ * full verification. Each tenant's tree is kept in memory (2 × 32 bytes per leaf) and catches up
+ * with the database before it answers, so entries appended by other processes are included.
+ */
+@Injectable()
+export class LogService {
+  private readonly trees = new Map<string, MerkleLevels>();
+  private readonly syncs = new Map<string, Promise<MerkleLevels>>();
+
+  constructor(
+    private readonly repository: LogRepository,
+    private readonly keys: KeyRing,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** `<LOG_ORIGIN>/<tenant id>`: the checkpoint origin and the note key name of a tenant's log. */
+  origin(tenantId: string): string {
+    return `${this.config.LOG_ORIGIN}/${tenantId}`;
+  }
+
+  /** Signs and stores a checkpoint of the log as it is now (or returns the stored one). */
+  async issueCheckpoint(tenantId: string): Promise<CheckpointView> {
+    const size = await this.repository.headSize(tenantId);
+    const tree = await this.tree(tenantId, size);
+    const root = tree.root(size);
+    const origin = this.origin(tenantId);
+    const body = checkpointBody(origin, size, root);
+    const { keyId, signature } = await this.keys.sign(Buffer.from(body, 'utf8'));
+    const note = signNote(body, origin, () => signature, this.keys.rawPublicKey(keyId));
+    const stored = await this.repository.saveCheckpoint(tenantId, { size, root, note });
+    return this.view(tenantId, stored);
+  }
+
+  /** The latest signed checkpoint; one is issued when the log has none yet. */
+  async latestCheckpoint(tenantId: string): Promise<CheckpointView> {
+    const stored = await this.repository.checkpoint(tenantId);
+    return stored ? this.view(tenantId, stored) : this.issueCheckpoint(tenantId);
+  }
+
+  async checkpointOfSize(tenantId: string, size: number): Promise<CheckpointView> {
+    const stored = await this.repository.checkpoint(tenantId, size);
+    if (!stored) throw new CheckpointNotFoundError(size);
+    return this.view(tenantId, stored);
+  }
+
+  /**
+   * The inclusion proof of an entry against a signed checkpoint: the given size, or the latest
+   * checkpoint (a fresh one when the entry is newer than it).
+   */
+  async inclusionProof(
+    tenantId: string,
+    entryId: string,
+    size?: number,
+  ): Promise<InclusionProofView> {
+    const entry = await this.repository.entryById(tenantId, entryId);
+    if (!entry) throw new NotFoundError('log_entry', entryId);
+    let checkpoint =
+      size === undefined
+        ? await this.latestCheckpoint(tenantId)
+        : await this.checkpointOfSize(tenantId, size);
+    if (size === undefined && checkpoint.size <= entry.logIndex) {
+      checkpoint = await this.issueCheckpoint(tenantId);
+    }
+    if (checkpoint.size <= entry.logIndex) {
+      throw new DomainError(
+        'validation_failed',
+        'entry_after_checkpoint',
+        `entry ${entryId} is at index ${entry.logIndex}, after the checkpoint of size ${checkpoint.size}`,
+      );
+    }
+    const tree = await this.tree(tenantId, checkpoint.size);
+    return {
+      logIndex: entry.logIndex,
+      treeSize: checkpoint.size,
+      leafHash: entry.leafHash.toString('base64'),
+      hashes: tree.inclusionProof(entry.logIndex, checkpoint.size).map((h) => h.toString('base64')),
+      checkpoint: checkpoint.checkpoint,
+    };
+  }
+
+  /** The consistency proof between two signed checkpoints (the log only grew). */
+  async consistencyProof(
+    tenantId: string,
+    oldSize: number,
+    newSize: number,
+  ): Promise<ConsistencyProofView> {
+    if (oldSize > newSize) {
+      throw new DomainError(
+        'validation_failed',
+        'sizes_out_of_order',
+        `from (${oldSize}) must not be larger than to (${newSize})`,
+      );
+    }
+    const [older, newer] = await Promise.all([
+      this.checkpointOfSize(tenantId, oldSize),
+      this.checkpointOfSize(tenantId, newSize),
+    ]);
+    const tree = await this.tree(tenantId, newSize);
+    return {
+      oldSize,
+      newSize,
+      hashes: tree.consistencyProof(oldSize, newSize).map((h) => h.toString('base64')),
+      oldCheckpoint: older.checkpoint,
+      newCheckpoint: newer.checkpoint,
+    };
+  }
+
+  /**
+   * Re-derives every leaf hash of the log from its stored canonical body and its signature, and
+   * the root of the latest checkpoint from the leaves. Returns the first problem, naming the
+   * entry, or null when the whole log verifies.
+   */
+  async verifyLog(
+    tenantId: string,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ size: number; problem: string | null }> {
+    const checkpoint = await this.repository.checkpoint(tenantId);
+    const size = await this.repository.headSize(tenantId);
+    const tree = new MerkleLevels();
+    for (let from = 0; from < size; from += SYNC_PAGE) {
+      const entries = await this.repository.entries(
+        tenantId,
+        from,
+        Math.min(size, from + SYNC_PAGE),
+      );
+      for (const entry of entries) {
+        const problem = this.entryProblem(entry, tree.size);
+        if (problem) return { size, problem };
+        tree.append(entry.leafHash);
+      }
+      onProgress?.(tree.size, size);
+    }
+    if (tree.size !== size) {
+      return { size, problem: `the log head says ${size} entries, the table holds ${tree.size}` };
+    }
+    if (checkpoint && !tree.root(checkpoint.size).equals(checkpoint.root)) {
+      return { size, problem: `the root of the checkpoint of size ${checkpoint.size} differs` };
+    }
+    return { size, problem: null };
+  }
+
+  /** What is wrong with one stored entry, naming it; null when it verifies. */
+  entryProblem(entry: CommittedEntry, expectedIndex: number): string | null {
+    const name = `entry ${entry.id} (index ${entry.logIndex})`;
+    if (entry.logIndex !== expectedIndex) return `${name}: expected index ${expectedIndex}`;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(entry.canonical) as Record<string, unknown>;
+    } catch {
+      return `${name}: its body is not JSON`;
+    }
+    if (!leafHash(Buffer.from(entry.canonical, 'utf8')).equals(entry.leafHash)) {
+      return `${name}: its body does not hash to its leaf hash`;
+    }
+    const fields: [string, unknown][] = [
+      ['id', entry.id],
+      ['tenant', entry.tenantId],
+      ['logIndex', entry.logIndex],
+      ['kind', entry.kind],
+      ['time', entry.time],
+    ];
+    for (const [field, stored] of fields) {
+      if (body[field] !== stored) return `${name}: its ${field} column differs from its body`;
+    }
+    if (!this.keys.verify(entry.keyId, entry.leafHash, entry.signature, new Date(entry.time))) {
+      return `${name}: its signature does not verify with key ${entry.keyId}`;
+    }
+    return null;
+  }
+
+  /** The tenant's tree, caught up with the database to at least `size` leaves. */
+  private async tree(tenantId: string, size: number): Promise<MerkleLevels> {
+    const current = this.trees.get(tenantId);
+    if (current && current.size >= size) return current;
+    const running = this.syncs.get(tenantId);
+    if (running) {
+      await running;
+      return this.tree(tenantId, size);
+    }
+    const sync = (async () => {
+      const tree = this.trees.get(tenantId) ?? new MerkleLevels();
+      while (tree.size < size) {
+        const to = Math.min(size, tree.size + SYNC_PAGE);
+        const hashes = await this.repository.leafHashes(tenantId, tree.size, to);
+        if (hashes.length !== to - tree.size) {
+          throw new Error(`log of tenant ${tenantId} has a gap before index ${to}`);
+        }
+        hashes.forEach((h) => tree.append(h));
+      }
+      this.trees.set(tenantId, tree);
+      return tree;
+    })();
+    this.syncs.set(tenantId, sync);
+    try {
+      return await sync;
+    } finally {
+      this.syncs.delete(tenantId);
+    }
+  }
+
+  private view(tenantId: string, stored: StoredCheckpoint): CheckpointView {
+    return {
+      origin: this.origin(tenantId),
+      size: stored.size,
+      root: stored.root.toString('base64'),
+      checkpoint: stored.note,
+      createdAt: stored.createdAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { ApplicationsRepository } from 'src/applications/applications.repository';
+import { ValidationFailedError, NotFoundError } from 'src/common/domain-error';
+import { ModelRuntime } from 'src/model-runtime/model-runtime';
+import { PoliciesRepository, PolicyVersion } from 'src/policies/policies.repository';
+import { parsePolicyRules } from 'src/policies/policy-rules';
+
+export interface PolicyView {
+  id: string;
+  applicationId: string;
+  version: number;
+  rules: PolicyVersion['rules'];
+  createdBy: string | null;
+  createdAt: string;
+}
+
+const view = (p: PolicyVersion): PolicyView => ({ ...p, createdAt: p.createdAt.toISOString() });
+
+/** Per-application concept policies: steering, thresholds and required request fields. */
+@Injectable()
+export class PoliciesService {
+  constructor(
+    private readonly policies: PoliciesRepository,
+    private readonly applications: ApplicationsRepository,
+    private readonly runtime: ModelRuntime,
+  ) {}
+
+  /** The version in force, or undefined when the application has none yet. */
+  inForce(tenantId: string, applicationId: string): Promise<PolicyVersion | undefined> {
+    return this.policies.current(tenantId, applicationId);
+  }
+
+  async current(tenantId: string, applicationId: string): Promise<PolicyView> {
+    await this.requireApplication(tenantId, applicationId);
+    const policy = await this.policies.current(tenantId, applicationId);
+    if (!policy) throw new NotFoundError('policy', applicationId);
+    return view(policy);
+  }
+
+  async versions(tenantId: string, applicationId: string): Promise<PolicyView[]> {
+    await this.requireApplication(tenantId, applicationId);
+    return (await this.policies.versions(tenantId, applicationId)).map(view);
+  }
+
+  async publish(
+    tenantId: string,
+    applicationId: string,
+    input: unknown,
+    by: string | null,
+  ): Promise<PolicyView> {
+    await this.requireApplication(tenantId, applicationId);
+    const parsed = parsePolicyRules(input, this.runtime.vocabulary());
+    if ('problems' in parsed) {
+      throw new ValidationFailedError(
+        parsed.problems.map((p) => ({ ...p, field: `rules.${p.field}`.replace(/\.$/, '') })),
+      );
+    }
+    return view(await this.policies.publish(tenantId, applicationId, parsed.rules, by));
+  }
+
+  private async requireApplication(tenantId: string, applicationId: string): Promise<void> {
+    if (!(await this.applications.findApplication(tenantId, applicationId))) {
+      throw new NotFoundError('application', applicationId);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal } from 'src/auth/access';
+import { ApplicationPrincipal, Principal } from 'src/auth/principal';
+import { IdParam } from 'src/common/id-param';
+import { CreateGenerationDto, SearchRecordsDto } from 'src/records/records.dto';
+import { RecordsService } from 'src/records/records.service';
+
+const READERS = {
+  roles: ['admin', 'compliance_officer', 'auditor'],
+  scope: 'records:read',
+} as const;
+
+@ApiTags('records')
+@ApiSecurity('api-key')
+@Controller('v1')
+export class RecordsController {
+  constructor(private readonly records: RecordsService) {}
+
+  @Post('generations')
+  @HttpCode(201)
+  @Access({ scope: 'generate' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOperation({
+    summary:
+      'Generate, attribute, sign and commit a record; the text is released only after the commit',
+  })
+  generate(
+    @CurrentPrincipal() p: ApplicationPrincipal,
+    @Body() body: CreateGenerationDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ) {
+    return this.records.generate(p, body, idempotencyKey);
+  }
+
+  @Get('records')
+  @Access(READERS)
+  @ApiOperation({ summary: 'Search records, newest first (keyset pagination)' })
+  search(@CurrentPrincipal() p: Principal, @Query() query: SearchRecordsDto) {
+    return this.records.search(p, query);
+  }
+
+  @Get('records/:recordId')
+  @Access(READERS)
+  @ApiOperation({
+    summary: 'One record: its signed log entry, its text unless erased, and later entries about it',
+  })
+  get(@CurrentPrincipal() p: Principal, @IdParam('recordId') id: string) {
+    return this.records.get(p, id);
+  }
+}

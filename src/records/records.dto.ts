@@ -1,0 +1,148 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsDateString,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export class RequestContextDto {
+  @ApiPropertyOptional({ example: 'discharge summary draft' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  purpose?: string;
+
+  @ApiPropertyOptional({ example: 'CASE-2026-0042' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 120)
+  caseId?: string;
+
+  @ApiPropertyOptional({ description: 'Pseudonymous reference to the person concerned' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 120)
+  subjectRef?: string;
+
+  @ApiPropertyOptional({
+    description: 'Whether a decision about that person rests on this output alone',
+  })
+  @IsOptional()
+  @IsBoolean()
+  solelyAutomatedDecision?: boolean;
+}
+
+export class SteeringDto {
+  @ApiProperty({ example: 'topic.politics_government' })
+  @IsString()
+  @Length(1, 120)
+  concept!: string;
+
+  @ApiProperty({ enum: ['suppress', 'amplify'] })
+  @IsIn(['suppress', 'amplify'])
+  mode!: 'suppress' | 'amplify';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsNumber()
+  weight?: number;
+}
+
+export class CreateGenerationDto {
+  @ApiProperty({ example: 'The patient was discharged' })
+  @IsString()
+  @Length(1, 4000)
+  prompt!: string;
+
+  @ApiPropertyOptional({ default: 32 })
+  @IsOptional()
+  @IsInt()
+  maxTokens?: number;
+
+  @ApiPropertyOptional({ default: 0.8 })
+  @IsOptional()
+  @IsNumber()
+  temperature?: number;
+
+  @ApiPropertyOptional({ default: 0.95 })
+  @IsOptional()
+  @IsNumber()
+  topP?: number;
+
+  @ApiPropertyOptional({ default: 0 })
+  @IsOptional()
+  @IsInt()
+  seed?: number;
+
+  @ApiPropertyOptional({ type: [SteeringDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => SteeringDto)
+  steering?: SteeringDto[];
+
+  @ApiPropertyOptional({ type: RequestContextDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RequestContextDto)
+  context?: RequestContextDto;
+}
+
+export class SearchRecordsDto {
+  @IsOptional()
+  @IsDateString({ strict: true })
+  from?: string;
+
+  @IsOptional()
+  @IsDateString({ strict: true })
+  to?: string;
+
+  @IsOptional()
+  @IsUUID()
+  applicationId?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 120)
+  concept?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  minShare?: number;
+
+  @IsOptional()
+  @IsIn(['pass', 'flag', 'block'])
+  policyOutcome?: 'pass' | 'flag' | 'block';
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 120)
+  caseId?: string;
+
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  cursor?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ApplicationsModule } from 'src/applications/applications.module';
+import { LogModule } from 'src/log/log.module';
+import { PoliciesModule } from 'src/policies/policies.module';
+import { RecordsController } from 'src/records/records.controller';
+import { RecordsRepository } from 'src/records/records.repository';
+import { RecordsService } from 'src/records/records.service';
+
+@Module({
+  imports: [LogModule, ApplicationsModule, PoliciesModule],
+  controllers: [RecordsController],
+  providers: [RecordsRepository, RecordsService],
+})
+export class RecordsModule {}

@@ -1,0 +1,329 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { ApplicationsRepository } from 'src/applications/applications.repository';
+import { ApplicationPrincipal, Principal } from 'src/auth/principal';
+import { DomainError, NotFoundError, ValidationFailedError } from 'src/common/domain-error';
+import { isUniqueViolation } from 'src/database/unique-violation';
+import { LogRepository } from 'src/log/log.repository';
+import { LogWriter } from 'src/log/log-writer';
+import { CommittedEntry, signedEntry, SignedEntry } from 'src/log/log.types';
+import { ModelRuntime } from 'src/model-runtime/model-runtime';
+import { canonicalJson } from 'src/records/canonical-json';
+import {
+  conceptShares,
+  PolicyResult,
+  RecordBody,
+  recordChunk,
+  recordParts,
+  RecordText,
+  RequestContext,
+} from 'src/records/record-body';
+import { PolicyBlockedError, PolicyFieldsMissingError } from 'src/policies/policies.errors';
+import { PoliciesService } from 'src/policies/policies.service';
+import { evaluatePolicy } from 'src/policies/policy-rules';
+import { openText, sealText } from 'src/records/record-text-cipher';
+import { CreateGenerationDto, SearchRecordsDto } from 'src/records/records.dto';
+import { IdempotencyKeyReusedError, RecordNotCommittedError } from 'src/records/records.errors';
+import { RecordRow, RecordsRepository } from 'src/records/records.repository';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export interface GenerationResponse {
+  text: string;
+  recordId: string;
+  logIndex: number;
+  leafHash: string;
+  signature: string;
+  keyId: string;
+  policy: PolicyResult;
+  /** True when this response repeats an earlier request with the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+export interface RecordView {
+  id: string;
+  logIndex: number;
+  applicationId: string;
+  createdAt: string;
+  provenance: 'generated' | 'submitted';
+  policyOutcome: 'pass' | 'flag' | 'block';
+  /** The signed log entry: body, leaf hash, signature and key id (what `audit-verify` reads). */
+  entry: SignedEntry;
+  /** Prompt and output; null once erased. */
+  text: RecordText | null;
+  /** Later entries about this record: reviews, erasures, reads. */
+  related: SignedEntry[];
+}
+
+function blocked(policy: PolicyResult, recordId: string): PolicyBlockedError {
+  return new PolicyBlockedError(
+    policy,
+    recordId,
+    policy.results.filter((r) => r.outcome === 'block').map((r) => r.detail),
+  );
+}
+
+/**
+ * Records: every generation through the service is attributed, signed and committed to the
+ * tenant's log before its text is released; reads by people are themselves logged.
+ */
+@Injectable()
+export class RecordsService {
+  private readonly logger = new Logger(RecordsService.name);
+
+  constructor(
+    private readonly runtime: ModelRuntime,
+    private readonly writer: LogWriter,
+    private readonly log: LogRepository,
+    private readonly records: RecordsRepository,
+    private readonly applications: ApplicationsRepository,
+    private readonly policies: PoliciesService,
+  ) {}
+
+  async generate(
+    principal: ApplicationPrincipal,
+    request: CreateGenerationDto,
+    idempotencyKey: string | undefined,
+  ): Promise<GenerationResponse> {
+    const { tenantId, applicationId } = principal;
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationFailedError([
+        {
+          field: 'Idempotency-Key',
+          problems: ['must be 8 to 128 characters of letters, digits and . _ : -'],
+        },
+      ]);
+    }
+    // The request as JSON (the DTO instance is not a plain object) identifies a retry.
+    const requestSha256 = createHash('sha256')
+      .update(canonicalJson(JSON.parse(JSON.stringify(request)) as unknown))
+      .digest();
+    if (idempotencyKey) {
+      const earlier = await this.records.byIdempotencyKey(tenantId, applicationId, idempotencyKey);
+      if (earlier) return this.replay(tenantId, earlier, idempotencyKey, requestSha256);
+    }
+    const application = await this.applications.findApplication(tenantId, applicationId);
+    if (!application) throw new NotFoundError('application', applicationId);
+    const context: RequestContext = {
+      purpose: request.context?.purpose ?? null,
+      caseId: request.context?.caseId ?? null,
+      subjectRef: request.context?.subjectRef ?? null,
+      solelyAutomatedDecision: request.context?.solelyAutomatedDecision ?? false,
+    };
+    const inForce = await this.policies.inForce(tenantId, applicationId);
+    const missing = (inForce?.rules.requiredFields ?? []).filter((f) => context[f] === null);
+    if (inForce && missing.length > 0) throw new PolicyFieldsMissingError(inForce, missing);
+
+    // The policy's steering wins over the request's for the same concept.
+    const ruled = new Set(inForce?.rules.steering.map((s) => s.concept));
+    const steering = [
+      ...(request.steering ?? []).filter((s) => !ruled.has(s.concept)),
+      ...(inForce?.rules.steering ?? []),
+    ];
+    const result = await this.runtime.generate(request.prompt, {
+      maxTokens: request.maxTokens,
+      temperature: request.temperature,
+      topP: request.topP,
+      seed: request.seed,
+      steering,
+    });
+    const policy = evaluatePolicy(inForce ?? null, result.chunks.map(recordChunk));
+    const { body, text } = recordParts({
+      applicationId,
+      applicationName: application.name,
+      provenance: 'generated',
+      request: context,
+      result,
+      policy,
+    });
+    let entry: CommittedEntry;
+    try {
+      entry = await this.writer.append(tenantId, {
+        kind: 'record',
+        body: (slot) => body(slot) as unknown as Record<string, unknown>,
+        ...this.attachments(body, text, {
+          applicationId,
+          context,
+          policy,
+          idempotencyKey: idempotencyKey ?? null,
+          requestSha256,
+        }),
+      });
+    } catch (error) {
+      if (idempotencyKey && isUniqueViolation(error, 'records_idempotency_key')) {
+        // A concurrent retry with the same key committed first: answer with its record.
+        const earlier = await this.records.byIdempotencyKey(
+          tenantId,
+          applicationId,
+          idempotencyKey,
+        );
+        if (earlier) return this.replay(tenantId, earlier, idempotencyKey, requestSha256);
+      }
+      this.logger.error(`record not committed: ${(error as Error).message}`);
+      throw new RecordNotCommittedError();
+    }
+    if (policy.outcome === 'block') throw blocked(policy, entry.id);
+    return {
+      text: result.text,
+      recordId: entry.id,
+      logIndex: entry.logIndex,
+      leafHash: entry.leafHash.toString('base64'),
+      signature: entry.signature.toString('base64'),
+      keyId: entry.keyId,
+      policy,
+      replayed: false,
+    };
+  }
+
+  /** A record with its signed entry, its text (unless erased) and the entries about it. */
+  async get(principal: Principal, id: string): Promise<RecordView> {
+    const { tenantId } = principal;
+    const row = await this.records.byId(tenantId, id);
+    if (!row) throw new NotFoundError('record', id);
+    const [entry, related, text] = await Promise.all([
+      this.log.entryById(tenantId, id),
+      this.log.entriesAbout(tenantId, id),
+      this.text(tenantId, id),
+    ]);
+    if (!entry) throw new Error(`record ${id} has no log entry`);
+    return this.view(row, entry, related, text);
+  }
+
+  async search(principal: Principal, query: SearchRecordsDto) {
+    const limit = query.limit ?? 50;
+    const rows = await this.records.search(principal.tenantId, {
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      applicationId: query.applicationId,
+      concept: query.concept,
+      minShare: query.minShare,
+      policyOutcome: query.policyOutcome,
+      caseId: query.caseId,
+      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit,
+    });
+    const last = rows[rows.length - 1];
+    return {
+      records: rows.map((r) => ({
+        id: r.id,
+        logIndex: r.logIndex,
+        applicationId: r.applicationId,
+        createdAt: r.createdAt.toISOString(),
+        provenance: r.provenance,
+        purpose: r.purpose,
+        caseId: r.caseId,
+        policyOutcome: r.policyOutcome,
+      })),
+      nextCursor: rows.length === limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  private attachments(
+    body: (slot: { id: string; tenantId: string; logIndex: number; time: string }) => RecordBody,
+    text: RecordText,
+    facts: {
+      applicationId: string;
+      context: RequestContext;
+      policy: PolicyResult;
+      idempotencyKey: string | null;
+      requestSha256: Buffer;
+    },
+  ) {
+    // The record id is fixed before the commit so the text can be sealed to it.
+    const id = randomUUID();
+    const sealed = sealText(id, text);
+    const shares = conceptShares(body({ id, tenantId: '', logIndex: 0, time: '' }).chunks);
+    return {
+      id,
+      attached: [
+        {
+          table: 'records' as const,
+          values: {
+            applicationId: facts.applicationId,
+            provenance: 'generated' as const,
+            purpose: facts.context.purpose,
+            caseId: facts.context.caseId,
+            policyOutcome: facts.policy.outcome,
+            conceptShares: shares,
+            idempotencyKey: facts.idempotencyKey,
+            requestSha256: facts.requestSha256,
+          },
+        },
+        {
+          table: 'record_texts' as const,
+          values: { iv: sealed.iv, ciphertext: sealed.ciphertext, tag: sealed.tag },
+        },
+        { table: 'record_text_keys' as const, values: { dataKey: sealed.dataKey } },
+      ],
+    };
+  }
+
+  private async replay(
+    tenantId: string,
+    earlier: RecordRow,
+    key: string,
+    requestSha256: Buffer,
+  ): Promise<GenerationResponse> {
+    if (!earlier.requestSha256?.equals(requestSha256)) throw new IdempotencyKeyReusedError(key);
+    const [entry, text] = await Promise.all([
+      this.log.entryById(tenantId, earlier.id),
+      this.text(tenantId, earlier.id),
+    ]);
+    if (!entry) throw new Error(`record ${earlier.id} has no log entry`);
+    if (!text) {
+      throw new DomainError('conflict', 'record_erased', `record ${earlier.id} was erased`);
+    }
+    const body = JSON.parse(entry.canonical) as RecordBody;
+    if (body.policy.outcome === 'block') throw blocked(body.policy, entry.id);
+    return {
+      text: text.output,
+      recordId: entry.id,
+      logIndex: entry.logIndex,
+      leafHash: entry.leafHash.toString('base64'),
+      signature: entry.signature.toString('base64'),
+      keyId: entry.keyId,
+      policy: body.policy,
+      replayed: true,
+    };
+  }
+
+  private async text(tenantId: string, id: string): Promise<RecordText | null> {
+    const sealed = await this.records.text(tenantId, id);
+    if (!sealed?.dataKey) return null;
+    return openText(id, { ...sealed, dataKey: sealed.dataKey });
+  }
+
+  private view(
+    row: RecordRow,
+    entry: CommittedEntry,
+    related: CommittedEntry[],
+    text: RecordText | null,
+  ): RecordView {
+    return {
+      id: row.id,
+      logIndex: row.logIndex,
+      applicationId: row.applicationId,
+      createdAt: row.createdAt.toISOString(),
+      provenance: row.provenance,
+      policyOutcome: row.policyOutcome,
+      entry: signedEntry(entry),
+      text,
+      related: related.map(signedEntry),
+    };
+  }
+}
+
+function encodeCursor(row: RecordRow): string {
+  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(time);
+  if (!id || Number.isNaN(createdAt.getTime())) {
+    throw new ValidationFailedError([
+      { field: 'cursor', problems: ['is not a cursor this API gave'] },
+    ]);
+  }
+  return { createdAt, id };
+}

@@ -1,0 +1,295 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import request from 'supertest';
+import { LogService } from 'src/log/log.service';
+import { leafHash } from 'src/log/merkle';
+import { canonicalJson } from 'src/records/canonical-json';
+import { call, newWorld, World } from 'test/support/auth-fixtures';
+import { createTestApp, TestApp } from 'test/support/test-app';
+
+const code = (res: request.Response) => (res.body as { error?: { code: string } }).error?.code;
+
+interface Generation {
+  text: string;
+  recordId: string;
+  logIndex: number;
+  leafHash: string;
+  signature: string;
+  keyId: string;
+  replayed: boolean;
+}
+
+/** Runs the standalone verifier as an auditor would, on files; returns its exit code and output. */
+function auditVerify(args: string[]): { status: number; output: string } {
+  try {
+    const output = execFileSync(
+      process.execPath,
+      ['-r', '@swc-node/register', 'src/verifier/audit-verify.ts', ...args],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    return { status: 0, output };
+  } catch (error) {
+    const e = error as { status: number; stdout: string; stderr: string };
+    return { status: e.status, output: `${e.stdout}${e.stderr}` };
+  }
+}
+
+describe('records: generation through the service, signed, logged and verifiable offline', () => {
+  let t: TestApp;
+  let w: World;
+  let owner: Client;
+  let dir: string;
+  const generate = (body: object, idempotencyKey?: string) => {
+    const req = request(t.app.getHttpServer())
+      .post('/v1/generations')
+      .set('Authorization', `Bearer ${w.keys.generate.key}`);
+    if (idempotencyKey) req.set('Idempotency-Key', idempotencyKey);
+    return req.send(body);
+  };
+  const logSize = async () =>
+    Number(
+      (
+        await owner.query<{ size: string }>(
+          `SELECT coalesce(max(size), 0) AS size FROM log_heads WHERE tenant_id = $1`,
+          [w.tenantId],
+        )
+      ).rows[0].size,
+    );
+
+  beforeAll(async () => {
+    t = await createTestApp({ runWorkers: false });
+    w = await newWorld(t);
+    owner = new Client({ connectionString: t.database.url });
+    await owner.connect();
+    dir = mkdtempSync(join(tmpdir(), 'records-e2e-'));
+  });
+  afterAll(async () => {
+    await owner.end();
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('returns the text only with a committed record that an auditor verifies offline', async () => {
+    const res = await generate({
+      prompt: 'The treasury will',
+      maxTokens: 12,
+      seed: 7,
+      context: { purpose: 'test', caseId: 'CASE-1', solelyAutomatedDecision: false },
+    });
+    expect(res.status).toBe(201);
+    const g = res.body as Generation;
+    expect(g.text.length).toBeGreaterThan(0);
+
+    const read = await call(t, 'get', `/v1/records/${g.recordId}`, w.people.compliance_officer);
+    expect(read.status).toBe(200);
+    const record = read.body as {
+      entry: { body: Record<string, unknown>; leafHash: string; signature: string; keyId: string };
+      text: { output: string; prompt: string };
+    };
+    expect(record.text).toMatchObject({ prompt: 'The treasury will', output: g.text });
+    expect(record.entry.leafHash).toBe(g.leafHash);
+    expect(leafHash(Buffer.from(canonicalJson(record.entry.body))).toString('base64')).toBe(
+      g.leafHash,
+    );
+    // The body holds commitments, not the text.
+    expect(JSON.stringify(record.entry.body)).not.toContain('treasury');
+    expect(record.entry.body).toMatchObject({
+      kind: 'record',
+      tenant: w.tenantId,
+      logIndex: g.logIndex,
+      provenance: 'generated',
+      request: { caseId: 'CASE-1' },
+    });
+
+    const jwks = await request(t.app.getHttpServer()).get('/.well-known/jwks.json');
+    const proof = await call(
+      t,
+      'get',
+      `/v1/log/entries/${g.recordId}/inclusion-proof`,
+      w.people.compliance_officer,
+    );
+    expect(proof.status).toBe(200);
+    const files = {
+      entry: join(dir, 'entry.json'),
+      keys: join(dir, 'jwks.json'),
+      proof: join(dir, 'proof.json'),
+      checkpoint: join(dir, 'checkpoint.txt'),
+    };
+    writeFileSync(files.entry, JSON.stringify(record.entry));
+    writeFileSync(files.keys, JSON.stringify(jwks.body));
+    writeFileSync(files.proof, JSON.stringify(proof.body));
+    writeFileSync(files.checkpoint, (proof.body as { checkpoint: string }).checkpoint);
+    const verified = auditVerify([
+      'inclusion',
+      '--entry',
+      files.entry,
+      '--proof',
+      files.proof,
+      '--checkpoint',
+      files.checkpoint,
+      '--keys',
+      files.keys,
+    ]);
+    expect(verified).toMatchObject({ status: 0 });
+
+    // One changed character of the body: the verifier fails and says so.
+    const tampered = { ...record.entry, body: { ...record.entry.body, logIndex: g.logIndex + 1 } };
+    writeFileSync(files.entry, JSON.stringify(tampered));
+    const refused = auditVerify(['record', '--entry', files.entry, '--keys', files.keys]);
+    expect(refused.status).toBe(1);
+    expect(refused.output).toMatch(/FAIL/);
+  });
+
+  it('answers a retry with the same Idempotency-Key with the same record, never a second one', async () => {
+    const body = { prompt: 'The licence', maxTokens: 6, seed: 3 };
+    const first = await generate(body, 'retry-key-0001');
+    const before = await logSize();
+    const again = await generate(body, 'retry-key-0001');
+    expect([first.status, again.status]).toEqual([201, 201]);
+    const [a, b] = [first.body as Generation, again.body as Generation];
+    expect(b).toEqual({ ...a, replayed: true });
+    expect(await logSize()).toBe(before);
+    const other = await generate({ ...body, seed: 4 }, 'retry-key-0001');
+    expect([other.status, code(other)]).toEqual([409, 'idempotency_key_reused']);
+  });
+
+  it('refuses bad input with a 422 naming the field, and writes nothing', async () => {
+    const before = await logSize();
+    const cases: [object, RegExp][] = [
+      [{ prompt: '' }, /prompt/],
+      [{ prompt: 'x', maxTokens: 0 }, /maxTokens/],
+      [{ prompt: 'x', temperature: -1 }, /temperature/],
+      [{ prompt: 'x', steering: [{ concept: 'no.such_concept', mode: 'suppress' }] }, /steering/],
+      [{ prompt: 'x', context: { solelyAutomatedDecision: 'yes' } }, /solelyAutomatedDecision/],
+    ];
+    for (const [body, field] of cases) {
+      const res = await generate(body);
+      expect({ status: res.status, body: JSON.stringify(res.body) }).toMatchObject({
+        status: 422,
+        body: expect.stringMatching(field) as string,
+      });
+    }
+    const badKey = await generate({ prompt: 'x' }, 'no');
+    expect([badKey.status, code(badKey)]).toEqual([422, 'validation_failed']);
+    expect(await logSize()).toBe(before);
+  });
+
+  it('applies the application policy: required fields, steering, flag and block', async () => {
+    // The generate key's application, as its records name it.
+    const first = (await generate({ prompt: 'The', maxTokens: 2 })).body as Generation;
+    const read = await call(t, 'get', `/v1/records/${first.recordId}`, w.people.admin);
+    const appId = (read.body as { applicationId: string }).applicationId;
+    const publish = (rules: object) =>
+      call(t, 'post', `/v1/applications/${appId}/policies`, w.people.compliance_officer, {
+        rules,
+      });
+    const before = await logSize();
+    const v1 = await publish({ requiredFields: ['caseId'] });
+    expect(v1.status).toBe(201);
+    const unrun = await generate({ prompt: 'The health of', maxTokens: 4 });
+    expect([unrun.status, code(unrun)]).toEqual([422, 'policy_fields_missing']);
+    expect(JSON.stringify(unrun.body)).toMatch(/context\.caseId/);
+    expect(await logSize()).toBe(before);
+
+    // Flag whenever any group has a positive share: the record says which groups and why.
+    const groups = [
+      'health',
+      'finance',
+      'legal',
+      'safety',
+      'demographic',
+      'pii',
+      'tone',
+      'topic',
+      'form',
+    ];
+    const v2 = await publish({
+      steering: [{ concept: 'topic.politics_government', mode: 'suppress' }],
+      thresholds: groups.map((group) => ({ group, flagAbove: 0 })),
+    });
+    expect((v2.body as { version: number }).version).toBe(2);
+    const request1 = { prompt: 'The health of the nation', maxTokens: 10, seed: 11 };
+    const flagged = await generate(request1);
+    expect(flagged.status).toBe(201);
+    const f = flagged.body as Generation & {
+      policy: {
+        policyVersion: number;
+        outcome: string;
+        results: { rule: string; outcome: string; detail: string }[];
+      };
+    };
+    expect(f.policy).toMatchObject({ policyVersion: 2, outcome: 'flag' });
+    const record = (await call(t, 'get', `/v1/records/${f.recordId}`, w.people.admin)).body as {
+      entry: { body: { steering: { concept: string; mode: string }[]; policy: unknown } };
+    };
+    expect(record.entry.body.policy).toEqual(f.policy);
+    expect(record.entry.body.steering).toEqual([
+      expect.objectContaining({ concept: 'topic.politics_government', mode: 'suppress' }),
+    ]);
+
+    // Block just under the largest group share that request reached: the same seeded request
+    // crosses it, is recorded, and its text is withheld.
+    const top = f.policy.results
+      .map((r) => ({
+        group: r.rule.replace('threshold:', ''),
+        share: Number(/share ([\d.]+)/.exec(r.detail)?.[1]),
+      }))
+      .sort((a, b) => b.share - a.share)[0];
+    expect(top.share).toBeGreaterThan(0);
+    await publish({
+      steering: [{ concept: 'topic.politics_government', mode: 'suppress' }],
+      thresholds: [{ group: top.group, blockAbove: top.share / 2 }],
+    });
+    const sizeBefore = await logSize();
+    const refused = await generate(request1);
+    expect([refused.status, code(refused)]).toEqual([403, 'policy_blocked']);
+    expect(refused.body).not.toHaveProperty('text');
+    expect(JSON.stringify(refused.body)).not.toContain(f.text);
+    const details = (
+      refused.body as { error: { details: { recordId: string; policyVersion: number } } }
+    ).error.details;
+    expect(details.policyVersion).toBe(3);
+    expect(await logSize()).toBe(sizeBefore + 1);
+    const blockedRecord = await call(t, 'get', `/v1/records/${details.recordId}`, w.people.admin);
+    expect((blockedRecord.body as { policyOutcome: string }).policyOutcome).toBe('block');
+
+    const search = await call(t, 'get', '/v1/records?policyOutcome=block', w.people.auditor);
+    expect((search.body as { records: { id: string }[] }).records.map((r) => r.id)).toEqual([
+      details.recordId,
+    ]);
+    await publish({});
+  });
+
+  it('rejects UPDATE and DELETE of log rows even by the owner, and names a tampered entry', async () => {
+    const [{ log_index: index, id }] = (
+      await owner.query<{ log_index: string; id: string }>(
+        `SELECT log_index, id FROM log_entries WHERE tenant_id = $1 ORDER BY log_index LIMIT 1`,
+        [w.tenantId],
+      )
+    ).rows;
+    await expect(
+      owner.query(`UPDATE log_entries SET key_id = 'x' WHERE id = $1`, [id]),
+    ).rejects.toThrow(/append-only/);
+    await expect(owner.query(`DELETE FROM records WHERE id = $1`, [id])).rejects.toThrow(
+      /append-only/,
+    );
+    const log = t.app.get(LogService);
+    expect((await log.verifyLog(w.tenantId)).problem).toBeNull();
+    // Someone with the owner's rights switches the trigger off and changes one byte of a body.
+    await owner.query(`ALTER TABLE log_entries DISABLE TRIGGER log_entries_append_only`);
+    try {
+      await owner.query(
+        `UPDATE log_entries SET body = replace(body, '"kind":"record"', '"kind":"recorD"')
+          WHERE id = $1`,
+        [id],
+      );
+    } finally {
+      await owner.query(`ALTER TABLE log_entries ENABLE TRIGGER log_entries_append_only`);
+    }
+    const { problem } = await log.verifyLog(w.tenantId);
+    expect(problem).toContain(`entry ${id} (index ${index})`);
+  });
+});
