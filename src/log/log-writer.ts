@@ -79,6 +79,7 @@ export class LogWriter {
     return this.repository.appendBatch(tenantId, batch.length, async (firstIndex, time) => {
       const entries: CommittedEntry[] = [];
       const attached: AttachedRow[][] = [];
+      const erasures: string[] = [];
       for (const [i, { draft }] of batch.entries()) {
         const slot = { id: draft.id ?? randomUUID(), tenantId, logIndex: firstIndex + i, time };
         const canonical = canonicalJson(draft.body(slot));
@@ -94,8 +95,9 @@ export class LogWriter {
           keyId,
         });
         attached.push(draft.attached ?? []);
+        if (draft.erasesTextOf) erasures.push(draft.erasesTextOf);
       }
-      return { entries, attached };
+      return { entries, attached, erasures };
     });
   }
 }

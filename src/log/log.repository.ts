@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { AttachedRow, CommittedEntry, LogEntryKind, LogSlot } from 'src/log/log.types';
+import { TextAlreadyErasedError } from 'src/log/log.errors';
 
 /** Columns of each attached table, in insert order, with the value each row supplies. */
 const ATTACHED: {
@@ -128,7 +129,7 @@ export class LogRepository {
     prepare: (
       firstIndex: number,
       time: string,
-    ) => Promise<{ entries: CommittedEntry[]; attached: AttachedRow[][] }>,
+    ) => Promise<{ entries: CommittedEntry[]; attached: AttachedRow[][]; erasures: string[] }>,
   ): Promise<CommittedEntry[]> {
     return this.db.detached(() =>
       this.db.run(tenantId, async (m) => {
@@ -140,7 +141,10 @@ export class LogRepository {
           `SELECT size, clock_timestamp() AS now FROM log_heads WHERE tenant_id = $1 FOR UPDATE`,
           [tenantId],
         );
-        const { entries, attached } = await prepare(Number(head.size), head.now.toISOString());
+        const { entries, attached, erasures } = await prepare(
+          Number(head.size),
+          head.now.toISOString(),
+        );
         if (entries.length !== count) throw new Error('a batch must prepare every entry');
         await insertRows(
           m,
@@ -169,6 +173,21 @@ export class LogRepository {
             }
           });
           await insertRows(m, table, spec.columns, rows);
+        }
+        if (erasures.length > 0) {
+          const erased = await m.query<{ record_id: string }[]>(
+            // As a SELECT over the deletion: TypeORM returns a bare DELETE as [rows, count].
+            `WITH erased AS (
+               DELETE FROM record_text_keys WHERE tenant_id = $1 AND record_id = ANY($2::uuid[])
+               RETURNING record_id)
+             SELECT record_id FROM erased`,
+            [tenantId, erasures],
+          );
+          if (erased.length !== new Set(erasures).size) {
+            throw new TextAlreadyErasedError(
+              erasures.filter((id) => !erased.some((r) => r.record_id === id)),
+            );
+          }
         }
         await m.query(`UPDATE log_heads SET size = size + $2 WHERE tenant_id = $1`, [
           tenantId,

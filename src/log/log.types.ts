@@ -40,6 +40,8 @@ export interface EntryDraft {
   id?: string;
   body: (slot: LogSlot) => Record<string, unknown>;
   attached?: AttachedRow[];
+  /** An erasure: the record whose text key is deleted in the same transaction as this entry. */
+  erasesTextOf?: string;
 }
 
 /** An entry as committed: what the API returns and the verifier checks. */

@@ -1,9 +1,14 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/auth/access';
-import { ApplicationPrincipal, Principal } from 'src/auth/principal';
+import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/auth/principal';
 import { IdParam } from 'src/common/id-param';
-import { CreateGenerationDto, SearchRecordsDto } from 'src/records/records.dto';
+import {
+  CreateGenerationDto,
+  CreateReviewDto,
+  EraseRecordDto,
+  SearchRecordsDto,
+} from 'src/records/records.dto';
 import { RecordsService } from 'src/records/records.service';
 
 const READERS = {
@@ -38,6 +43,33 @@ export class RecordsController {
   @ApiOperation({ summary: 'Search records, newest first (keyset pagination)' })
   search(@CurrentPrincipal() p: Principal, @Query() query: SearchRecordsDto) {
     return this.records.search(p, query);
+  }
+
+  @Post('records/:recordId/reviews')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'compliance_officer'] })
+  @ApiOperation({ summary: 'Review a record: a new signed log entry naming it' })
+  review(
+    @CurrentPrincipal() p: UserPrincipal,
+    @IdParam('recordId') id: string,
+    @Body() body: CreateReviewDto,
+  ) {
+    return this.records.review(p, id, body);
+  }
+
+  @Post('records/:recordId/erasure')
+  @HttpCode(201)
+  @Access({ roles: ['admin'] })
+  @ApiOperation({
+    summary:
+      "Erase a record's prompt and output (its key is destroyed); the record and log still verify",
+  })
+  erase(
+    @CurrentPrincipal() p: UserPrincipal,
+    @IdParam('recordId') id: string,
+    @Body() body: EraseRecordDto,
+  ) {
+    return this.records.erase(p, id, body);
   }
 
   @Get('records/:recordId')

@@ -146,3 +146,25 @@ export class SearchRecordsDto {
   @Max(200)
   limit?: number;
 }
+
+export const REVIEW_VERDICTS = ['approved', 'rejected', 'needs_follow_up'] as const;
+export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];
+
+export class CreateReviewDto {
+  @ApiProperty({ enum: REVIEW_VERDICTS })
+  @IsIn(REVIEW_VERDICTS)
+  verdict!: ReviewVerdict;
+
+  @ApiPropertyOptional({ description: 'The reviewer’s note (kept in the log: no personal data)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4000)
+  note?: string;
+}
+
+export class EraseRecordDto {
+  @ApiProperty({ example: 'GDPR Art. 17 request 2026-118 from the data subject' })
+  @IsString()
+  @Length(3, 1000)
+  reason!: string;
+}

@@ -10,13 +10,13 @@ export class IdempotencyKeyReusedError extends DomainError {
   }
 }
 
-/** Fail closed: the record could not be made durable, so the output is not released. */
+/** Fail closed: the log entry could not be made durable, so nothing is released. */
 export class RecordNotCommittedError extends DomainError {
   constructor() {
     super(
       'unavailable',
       'record_not_committed',
-      'the attribution record could not be committed; no output is released. Retry with the same Idempotency-Key',
+      'the log entry could not be committed, so nothing is released; retry (with the same Idempotency-Key for a generation)',
     );
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationsRepository } from 'src/applications/applications.repository';
-import { ApplicationPrincipal, Principal } from 'src/auth/principal';
+import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/auth/principal';
 import { DomainError, NotFoundError, ValidationFailedError } from 'src/common/domain-error';
 import { isUniqueViolation } from 'src/database/unique-violation';
 import { LogRepository } from 'src/log/log.repository';
@@ -22,7 +22,13 @@ import { PolicyBlockedError, PolicyFieldsMissingError } from 'src/policies/polic
 import { PoliciesService } from 'src/policies/policies.service';
 import { evaluatePolicy } from 'src/policies/policy-rules';
 import { openText, sealText } from 'src/records/record-text-cipher';
-import { CreateGenerationDto, SearchRecordsDto } from 'src/records/records.dto';
+import {
+  CreateGenerationDto,
+  CreateReviewDto,
+  EraseRecordDto,
+  SearchRecordsDto,
+} from 'src/records/records.dto';
+import { TextAlreadyErasedError } from 'src/log/log.errors';
 import { IdempotencyKeyReusedError, RecordNotCommittedError } from 'src/records/records.errors';
 import { RecordRow, RecordsRepository } from 'src/records/records.repository';
 
@@ -176,10 +182,17 @@ export class RecordsService {
   }
 
   /** A record with its signed entry, its text (unless erased) and the entries about it. */
+  /**
+   * A record with its signed entry, its text (unless erased) and the entries about it. A read
+   * by a person is appended to the log first: if it cannot be, the record is not shown.
+   */
   async get(principal: Principal, id: string): Promise<RecordView> {
     const { tenantId } = principal;
     const row = await this.records.byId(tenantId, id);
     if (!row) throw new NotFoundError('record', id);
+    if (principal.kind === 'user') {
+      await this.appendAbout(principal, id, 'access', { action: 'read' });
+    }
     const [entry, related, text] = await Promise.all([
       this.log.entryById(tenantId, id),
       this.log.entriesAbout(tenantId, id),
@@ -187,6 +200,76 @@ export class RecordsService {
     ]);
     if (!entry) throw new Error(`record ${id} has no log entry`);
     return this.view(row, entry, related, text);
+  }
+
+  /** A reviewer's verdict on a record: a new log entry that names it, never an edit. */
+  async review(
+    principal: UserPrincipal,
+    id: string,
+    review: CreateReviewDto,
+  ): Promise<SignedEntry> {
+    await this.requireRecord(principal.tenantId, id);
+    return signedEntry(
+      await this.appendAbout(principal, id, 'review', {
+        verdict: review.verdict,
+        note: review.note ?? null,
+      }),
+    );
+  }
+
+  /**
+   * Erasure (GDPR Art. 17): the record's text key is deleted in the same transaction that logs
+   * the erasure with its reason. The body, its commitments and every proof stay verifiable.
+   */
+  async erase(principal: UserPrincipal, id: string, request: EraseRecordDto): Promise<SignedEntry> {
+    await this.requireRecord(principal.tenantId, id);
+    const sealed = await this.records.text(principal.tenantId, id);
+    if (!sealed?.dataKey) throw new TextAlreadyErasedError([id]);
+    return signedEntry(
+      await this.appendAbout(principal, id, 'erasure', { reason: request.reason }, id),
+    );
+  }
+
+  private async requireRecord(tenantId: string, id: string): Promise<void> {
+    if (!(await this.records.byId(tenantId, id))) throw new NotFoundError('record', id);
+  }
+
+  /** Appends an entry about a record, signed by the service, naming the person. */
+  private async appendAbout(
+    person: UserPrincipal,
+    recordId: string,
+    kind: 'review' | 'erasure' | 'access',
+    details: Record<string, unknown>,
+    erasesTextOf?: string,
+  ): Promise<CommittedEntry> {
+    const record = await this.log.entryById(person.tenantId, recordId);
+    if (!record) throw new NotFoundError('record', recordId);
+    try {
+      return await this.writer.append(person.tenantId, {
+        kind,
+        subjectId: recordId,
+        erasesTextOf,
+        body: (slot) => ({
+          schemaVersion: 1,
+          kind,
+          id: slot.id,
+          tenant: slot.tenantId,
+          logIndex: slot.logIndex,
+          time: slot.time,
+          record: {
+            id: recordId,
+            logIndex: record.logIndex,
+            leafHash: record.leafHash.toString('base64'),
+          },
+          by: { userId: person.userId, role: person.role },
+          ...details,
+        }),
+      });
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      this.logger.error(`${kind} entry not committed: ${(error as Error).message}`);
+      throw new RecordNotCommittedError();
+    }
   }
 
   async search(principal: Principal, query: SearchRecordsDto) {

@@ -170,6 +170,22 @@ const ROUTES: RouteSpec[] = [
     okCode: 'record_not_found',
     crossTenant: 'not_found',
   },
+  {
+    route: 'POST /v1/records/:recordId/reviews',
+    allowed: ['admin', 'compliance_officer'],
+    ok: 404,
+    okCode: 'record_not_found',
+    body: () => ({ verdict: 'approved' }),
+    crossTenant: 'not_found',
+  },
+  {
+    route: 'POST /v1/records/:recordId/erasure',
+    allowed: ['admin'],
+    ok: 404,
+    okCode: 'record_not_found',
+    body: () => ({ reason: 'matrix test' }),
+    crossTenant: 'not_found',
+  },
   { route: 'GET /v1/log/checkpoint', allowed: RECORD_READERS, ok: 200, crossTenant: 'self_only' },
   {
     route: 'POST /v1/log/checkpoints',

@@ -263,6 +263,107 @@ describe('records: generation through the service, signed, logged and verifiable
     await publish({});
   });
 
+  it('logs reads by people, reviews and erasure as entries naming the record', async () => {
+    const g = (
+      await generate({
+        prompt: 'The patient',
+        maxTokens: 8,
+        seed: 5,
+        context: { caseId: 'CASE-9' },
+      })
+    ).body as Generation;
+    const size0 = await logSize();
+    const byKey = await call(t, 'get', `/v1/records/${g.recordId}`, {
+      key: w.keys['records:read'].key,
+    });
+    expect(byKey.status).toBe(200);
+    expect(await logSize()).toBe(size0);
+    const read = await call(t, 'get', `/v1/records/${g.recordId}`, w.people.auditor);
+    expect(read.status).toBe(200);
+    expect(await logSize()).toBe(size0 + 1);
+    type Related = {
+      body: { kind: string; record: { id: string }; by: { userId: string }; reason?: string };
+    }[];
+    const related = (read.body as { related: Related }).related;
+    expect(related.map((e) => [e.body.kind, e.body.record.id, e.body.by.userId])).toEqual([
+      ['access', g.recordId, w.people.auditor.userId],
+    ]);
+
+    const review = await call(
+      t,
+      'post',
+      `/v1/records/${g.recordId}/reviews`,
+      w.people.compliance_officer,
+      {
+        verdict: 'needs_follow_up',
+        note: 'check the dosage against the formulary',
+      },
+    );
+    expect(review.status).toBe(201);
+    const badReview = await call(t, 'post', `/v1/records/${g.recordId}/reviews`, w.people.admin, {
+      verdict: 'fine',
+    });
+    expect([badReview.status, code(badReview)]).toEqual([422, 'validation_failed']);
+
+    const erased = await call(t, 'post', `/v1/records/${g.recordId}/erasure`, w.people.admin, {
+      reason: 'GDPR Art. 17 request from the data subject',
+    });
+    expect(erased.status).toBe(201);
+    const again = await call(t, 'post', `/v1/records/${g.recordId}/erasure`, w.people.admin, {
+      reason: 'twice',
+    });
+    expect([again.status, code(again)]).toEqual([409, 'record_already_erased']);
+
+    const after = await call(t, 'get', `/v1/records/${g.recordId}`, w.people.compliance_officer);
+    const view = after.body as {
+      text: unknown;
+      entry: { body: object; leafHash: string };
+      related: Related;
+    };
+    expect(view.text).toBeNull();
+    expect(view.related.map((e) => e.body.kind)).toEqual(['access', 'review', 'erasure', 'access']);
+    expect(JSON.stringify(view)).not.toContain(g.text);
+    // The body and its proofs still verify, offline.
+    expect(leafHash(Buffer.from(canonicalJson(view.entry.body))).toString('base64')).toBe(
+      g.leafHash,
+    );
+    const jwks = await request(t.app.getHttpServer()).get('/.well-known/jwks.json');
+    const proof = await call(
+      t,
+      'get',
+      `/v1/log/entries/${g.recordId}/inclusion-proof`,
+      w.people.admin,
+    );
+    const files = {
+      entry: join(dir, 'erased.json'),
+      keys: join(dir, 'jwks2.json'),
+      proof: join(dir, 'proof2.json'),
+      checkpoint: join(dir, 'cp2.txt'),
+    };
+    writeFileSync(files.entry, JSON.stringify(view.entry));
+    writeFileSync(files.keys, JSON.stringify(jwks.body));
+    writeFileSync(files.proof, JSON.stringify(proof.body));
+    writeFileSync(files.checkpoint, (proof.body as { checkpoint: string }).checkpoint);
+    expect(
+      auditVerify([
+        'inclusion',
+        '--entry',
+        files.entry,
+        '--proof',
+        files.proof,
+        '--checkpoint',
+        files.checkpoint,
+        '--keys',
+        files.keys,
+      ]),
+    ).toMatchObject({ status: 0 });
+    expect((await t.app.get(LogService).verifyLog(w.tenantId)).problem).toBeNull();
+    const keys = await owner.query(`SELECT 1 FROM record_text_keys WHERE record_id = $1`, [
+      g.recordId,
+    ]);
+    expect(keys.rowCount).toBe(0);
+  });
+
   it('rejects UPDATE and DELETE of log rows even by the owner, and names a tampered entry', async () => {
     const [{ log_index: index, id }] = (
       await owner.query<{ log_index: string; id: string }>(
