@@ -141,9 +141,20 @@ const SEVERITY = { pass: 0, flag: 1, block: 2 } as const;
 export function evaluatePolicy(
   policy: { id: string; version: number; rules: PolicyRules } | null,
   chunks: readonly RecordChunk[],
+  applied: readonly { concept: string; mode: 'suppress' | 'amplify' }[],
 ): PolicyResult {
   if (!policy) return { policyId: null, policyVersion: null, outcome: 'pass', results: [] };
-  const results = policy.rules.thresholds.map((t): PolicyResult['results'][number] => {
+  // The service applies the policy's steering itself; a submitted generation had to.
+  const steering = policy.rules.steering.map((rule): PolicyResult['results'][number] =>
+    applied.some((a) => a.concept === rule.concept && a.mode === rule.mode)
+      ? { rule: `steering:${rule.concept}`, outcome: 'pass', detail: `${rule.mode} applied` }
+      : {
+          rule: `steering:${rule.concept}`,
+          outcome: 'flag',
+          detail: `the policy asks to ${rule.mode} ${rule.concept}; the generation did not`,
+        },
+  );
+  const thresholds = policy.rules.thresholds.map((t): PolicyResult['results'][number] => {
     const share = groupShare(chunks, t.group);
     const shown = share.toFixed(4);
     if (t.blockAbove !== undefined && share > t.blockAbove) {
@@ -166,6 +177,7 @@ export function evaluatePolicy(
       detail: `${t.group} share ${shown} within limits`,
     };
   });
+  const results = [...steering, ...thresholds];
   const outcome = results.reduce<PolicyResult['outcome']>(
     (worst, r) => (SEVERITY[r.outcome] > SEVERITY[worst] ? r.outcome : worst),
     'pass',

@@ -92,6 +92,8 @@ export interface RecordParts {
   request: RequestContext;
   result: GenerationResult;
   policy: PolicyResult;
+  /** Output length in tokens when `result.tokens` is not given (a submitted generation). */
+  outputTokens?: number;
 }
 
 /** Splits a generation into its record body (given its slot) and its erasable text. */
@@ -132,7 +134,7 @@ export function recordParts(parts: RecordParts): {
     output: {
       commitment: commitment(outputSalt, result.text),
       characters: result.text.length,
-      tokens: result.tokens.length,
+      tokens: parts.outputTokens ?? result.tokens.length,
     },
     chunks,
     policy: parts.policy,

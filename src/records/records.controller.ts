@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPrincipal } from 'src/auth/access';
+import { Access, CurrentPrincipal, Public } from 'src/auth/access';
+import { RECORD_BODY_SCHEMA, SUBMITTED_RECORD_SCHEMA } from 'src/records/record-schema';
 import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/auth/principal';
 import { IdParam } from 'src/common/id-param';
 import {
@@ -36,6 +37,36 @@ export class RecordsController {
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
     return this.records.generate(p, body, idempotencyKey);
+  }
+
+  @Post('records')
+  @HttpCode(201)
+  @Access({ scope: 'records:submit' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOperation({
+    summary:
+      "Record a generation made by the application's own interpretable model: validated strictly against /v1/schemas/submitted-record.json, judged by policy, signed and committed",
+  })
+  submit(
+    @CurrentPrincipal() p: ApplicationPrincipal,
+    @Body() body: Record<string, unknown>,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ) {
+    return this.records.submit(p, body, idempotencyKey);
+  }
+
+  @Get('schemas/record.json')
+  @Public()
+  @ApiOperation({ summary: 'JSON Schema (2020-12) of record bodies, version 1' })
+  recordSchema() {
+    return RECORD_BODY_SCHEMA;
+  }
+
+  @Get('schemas/submitted-record.json')
+  @Public()
+  @ApiOperation({ summary: 'JSON Schema (2020-12) of POST /v1/records bodies' })
+  submittedSchema() {
+    return SUBMITTED_RECORD_SCHEMA;
   }
 
   @Get('records')

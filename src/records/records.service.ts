@@ -14,14 +14,17 @@ import {
   PolicyResult,
   RecordBody,
   recordChunk,
+  RecordParts,
   recordParts,
   RecordText,
   RequestContext,
 } from 'src/records/record-body';
 import { PolicyBlockedError, PolicyFieldsMissingError } from 'src/policies/policies.errors';
+import { PolicyVersion } from 'src/policies/policies.repository';
 import { PoliciesService } from 'src/policies/policies.service';
 import { evaluatePolicy } from 'src/policies/policy-rules';
 import { openText, sealText } from 'src/records/record-text-cipher';
+import { submittedRecordParts, validateSubmittedRecord } from 'src/records/submitted-record';
 import {
   CreateGenerationDto,
   CreateReviewDto,
@@ -46,6 +49,8 @@ export interface GenerationResponse {
   replayed: boolean;
 }
 
+export type SubmissionResponse = Omit<GenerationResponse, 'text'>;
+
 export interface RecordView {
   id: string;
   logIndex: number;
@@ -59,6 +64,28 @@ export interface RecordView {
   text: RecordText | null;
   /** Later entries about this record: reviews, erasures, reads. */
   related: SignedEntry[];
+}
+
+const NO_POLICY: PolicyResult = {
+  policyId: null,
+  policyVersion: null,
+  outcome: 'pass',
+  results: [],
+};
+
+function toContext(context: CreateGenerationDto['context']): RequestContext {
+  return {
+    purpose: context?.purpose ?? null,
+    caseId: context?.caseId ?? null,
+    subjectRef: context?.subjectRef ?? null,
+    solelyAutomatedDecision: context?.solelyAutomatedDecision ?? false,
+  };
+}
+
+/** A request that lacks what the policy requires is refused before anything runs. */
+function requireFields(inForce: PolicyVersion | undefined, context: RequestContext): void {
+  const missing = (inForce?.rules.requiredFields ?? []).filter((f) => context[f] === null);
+  if (inForce && missing.length > 0) throw new PolicyFieldsMissingError(inForce, missing);
 }
 
 function blocked(policy: PolicyResult, recordId: string): PolicyBlockedError {
@@ -91,6 +118,90 @@ export class RecordsService {
     request: CreateGenerationDto,
     idempotencyKey: string | undefined,
   ): Promise<GenerationResponse> {
+    return this.record(principal, request, idempotencyKey, async (application, inForce) => {
+      const context = toContext(request.context);
+      requireFields(inForce, context);
+      // The policy's steering wins over the request's for the same concept.
+      const ruled = new Set(inForce?.rules.steering.map((s) => s.concept));
+      const steering = [
+        ...(request.steering ?? []).filter((s) => !ruled.has(s.concept)),
+        ...(inForce?.rules.steering ?? []),
+      ];
+      const result = await this.runtime.generate(request.prompt, {
+        maxTokens: request.maxTokens,
+        temperature: request.temperature,
+        topP: request.topP,
+        seed: request.seed,
+        steering,
+      });
+      const policy = evaluatePolicy(
+        inForce ?? null,
+        result.chunks.map(recordChunk),
+        result.steering,
+      );
+      return {
+        provenance: 'generated',
+        applicationId: application.id,
+        applicationName: application.name,
+        request: context,
+        result,
+        policy,
+      };
+    });
+  }
+
+  /**
+   * A generation made by the application's own interpretable model server: its attributions
+   * are validated strictly, judged by the application's policy, signed and committed as they
+   * were received (provenance `submitted`).
+   */
+  async submit(
+    principal: ApplicationPrincipal,
+    payload: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<SubmissionResponse> {
+    const submitted = validateSubmittedRecord(payload);
+    const response = await this.record(
+      principal,
+      submitted,
+      idempotencyKey,
+      (application, inForce) => {
+        const parts = submittedRecordParts(submitted, application, NO_POLICY);
+        requireFields(inForce, parts.request);
+        const policy = evaluatePolicy(
+          inForce ?? null,
+          submitted.chunks.map(recordChunk),
+          submitted.steering,
+        );
+        return Promise.resolve({ ...parts, policy });
+      },
+    );
+    // The application has the text already; the response carries only the record.
+    return {
+      recordId: response.recordId,
+      logIndex: response.logIndex,
+      leafHash: response.leafHash,
+      signature: response.signature,
+      keyId: response.keyId,
+      policy: response.policy,
+      replayed: response.replayed,
+    };
+  }
+
+  /**
+   * The path every record takes: idempotent replay, the application and its policy in force,
+   * `make` (generate or validate), then sign and commit; the response is built only after the
+   * commit, and a blocked output is recorded and then refused.
+   */
+  private async record(
+    principal: ApplicationPrincipal,
+    request: object,
+    idempotencyKey: string | undefined,
+    make: (
+      application: { id: string; name: string },
+      inForce: PolicyVersion | undefined,
+    ) => Promise<RecordParts>,
+  ): Promise<GenerationResponse> {
     const { tenantId, applicationId } = principal;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationFailedError([
@@ -100,7 +211,7 @@ export class RecordsService {
         },
       ]);
     }
-    // The request as JSON (the DTO instance is not a plain object) identifies a retry.
+    // The request as JSON (a DTO instance is not a plain object) identifies a retry.
     const requestSha256 = createHash('sha256')
       .update(canonicalJson(JSON.parse(JSON.stringify(request)) as unknown))
       .digest();
@@ -110,38 +221,9 @@ export class RecordsService {
     }
     const application = await this.applications.findApplication(tenantId, applicationId);
     if (!application) throw new NotFoundError('application', applicationId);
-    const context: RequestContext = {
-      purpose: request.context?.purpose ?? null,
-      caseId: request.context?.caseId ?? null,
-      subjectRef: request.context?.subjectRef ?? null,
-      solelyAutomatedDecision: request.context?.solelyAutomatedDecision ?? false,
-    };
     const inForce = await this.policies.inForce(tenantId, applicationId);
-    const missing = (inForce?.rules.requiredFields ?? []).filter((f) => context[f] === null);
-    if (inForce && missing.length > 0) throw new PolicyFieldsMissingError(inForce, missing);
-
-    // The policy's steering wins over the request's for the same concept.
-    const ruled = new Set(inForce?.rules.steering.map((s) => s.concept));
-    const steering = [
-      ...(request.steering ?? []).filter((s) => !ruled.has(s.concept)),
-      ...(inForce?.rules.steering ?? []),
-    ];
-    const result = await this.runtime.generate(request.prompt, {
-      maxTokens: request.maxTokens,
-      temperature: request.temperature,
-      topP: request.topP,
-      seed: request.seed,
-      steering,
-    });
-    const policy = evaluatePolicy(inForce ?? null, result.chunks.map(recordChunk));
-    const { body, text } = recordParts({
-      applicationId,
-      applicationName: application.name,
-      provenance: 'generated',
-      request: context,
-      result,
-      policy,
-    });
+    const parts = await make({ id: application.id, name: application.name }, inForce);
+    const { body, text } = recordParts(parts);
     let entry: CommittedEntry;
     try {
       entry = await this.writer.append(tenantId, {
@@ -149,8 +231,9 @@ export class RecordsService {
         body: (slot) => body(slot) as unknown as Record<string, unknown>,
         ...this.attachments(body, text, {
           applicationId,
-          context,
-          policy,
+          provenance: parts.provenance,
+          context: parts.request,
+          policy: parts.policy,
           idempotencyKey: idempotencyKey ?? null,
           requestSha256,
         }),
@@ -168,20 +251,19 @@ export class RecordsService {
       this.logger.error(`record not committed: ${(error as Error).message}`);
       throw new RecordNotCommittedError();
     }
-    if (policy.outcome === 'block') throw blocked(policy, entry.id);
+    if (parts.policy.outcome === 'block') throw blocked(parts.policy, entry.id);
     return {
-      text: result.text,
+      text: parts.result.text,
       recordId: entry.id,
       logIndex: entry.logIndex,
       leafHash: entry.leafHash.toString('base64'),
       signature: entry.signature.toString('base64'),
       keyId: entry.keyId,
-      policy,
+      policy: parts.policy,
       replayed: false,
     };
   }
 
-  /** A record with its signed entry, its text (unless erased) and the entries about it. */
   /**
    * A record with its signed entry, its text (unless erased) and the entries about it. A read
    * by a person is appended to the log first: if it cannot be, the record is not shown.
@@ -306,6 +388,7 @@ export class RecordsService {
     text: RecordText,
     facts: {
       applicationId: string;
+      provenance: 'generated' | 'submitted';
       context: RequestContext;
       policy: PolicyResult;
       idempotencyKey: string | null;
@@ -323,7 +406,7 @@ export class RecordsService {
           table: 'records' as const,
           values: {
             applicationId: facts.applicationId,
-            provenance: 'generated' as const,
+            provenance: facts.provenance,
             purpose: facts.context.purpose,
             caseId: facts.context.caseId,
             policyOutcome: facts.policy.outcome,

@@ -162,6 +162,21 @@ const ROUTES: RouteSpec[] = [
     body: () => ({ prompt: 'The', maxTokens: 2 }),
     crossTenant: 'self_only',
   },
+  {
+    route: 'POST /v1/records',
+    allowed: ['key:records:submit'],
+    ok: 422,
+    okCode: 'validation_failed',
+    body: () => ({ prompt: 'x' }),
+    crossTenant: 'self_only',
+  },
+  { route: 'GET /v1/schemas/record.json', allowed: 'everyone', ok: 200, crossTenant: 'public' },
+  {
+    route: 'GET /v1/schemas/submitted-record.json',
+    allowed: 'everyone',
+    ok: 200,
+    crossTenant: 'public',
+  },
   { route: 'GET /v1/records', allowed: RECORD_READERS, ok: 200, crossTenant: 'own_only' },
   {
     route: 'GET /v1/records/:recordId',

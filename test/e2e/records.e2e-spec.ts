@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { LogService } from 'src/log/log.service';
+import { ModelRuntime } from 'src/model-runtime/model-runtime';
+import { RECORD_BODY_SCHEMA } from 'src/records/record-schema';
+import { validateRecordBody } from 'src/records/submitted-record';
 import { leafHash } from 'src/log/merkle';
 import { canonicalJson } from 'src/records/canonical-json';
 import { call, newWorld, World } from 'test/support/auth-fixtures';
+import { submittedPayload } from 'test/support/submitted-payload';
 import { createTestApp, TestApp } from 'test/support/test-app';
 
 const code = (res: request.Response) => (res.body as { error?: { code: string } }).error?.code;
@@ -94,6 +98,7 @@ describe('records: generation through the service, signed, logged and verifiable
     expect(leafHash(Buffer.from(canonicalJson(record.entry.body))).toString('base64')).toBe(
       g.leafHash,
     );
+    expect(validateRecordBody(record.entry.body)).toEqual([]);
     // The body holds commitments, not the text.
     expect(JSON.stringify(record.entry.body)).not.toContain('treasury');
     expect(record.entry.body).toMatchObject({
@@ -233,6 +238,7 @@ describe('records: generation through the service, signed, logged and verifiable
     // Block just under the largest group share that request reached: the same seeded request
     // crosses it, is recorded, and its text is withheld.
     const top = f.policy.results
+      .filter((r) => r.rule.startsWith('threshold:'))
       .map((r) => ({
         group: r.rule.replace('threshold:', ''),
         share: Number(/share ([\d.]+)/.exec(r.detail)?.[1]),
@@ -362,6 +368,53 @@ describe('records: generation through the service, signed, logged and verifiable
       g.recordId,
     ]);
     expect(keys.rowCount).toBe(0);
+  });
+
+  it("records an application's own generation after validating it strictly", async () => {
+    const result = await t.app
+      .get(ModelRuntime)
+      .generate('The licence grants', { maxTokens: 10, seed: 2, chunkTokens: 4 });
+    const payload = submittedPayload(result, { purpose: 'licence review', caseId: 'LIC-7' });
+    const submit = (body: object, key?: string) => {
+      const req = request(t.app.getHttpServer())
+        .post('/v1/records')
+        .set('Authorization', `Bearer ${w.keys['records:submit'].key}`);
+      if (key) req.set('Idempotency-Key', key);
+      return req.send(body);
+    };
+    const before = await logSize();
+    const bad = JSON.parse(JSON.stringify(payload)) as typeof payload;
+    bad.chunks[1].concepts.known[0].share = 1.5;
+    const refused = await submit(bad);
+    expect([refused.status, code(refused)]).toEqual([422, 'validation_failed']);
+    expect(JSON.stringify(refused.body)).toContain('chunks.1.concepts.known.0.share');
+    const extra = await submit({ ...payload, secret: 'x' });
+    expect(JSON.stringify(extra.body)).toContain('secret');
+    expect(await logSize()).toBe(before);
+
+    const ok = await submit(payload, 'submit-key-0001');
+    expect(ok.status).toBe(201);
+    const s = ok.body as Omit<Generation, 'text'>;
+    expect(ok.body).not.toHaveProperty('text');
+    const again = await submit(payload, 'submit-key-0001');
+    expect(again.body).toEqual({ ...s, replayed: true });
+    const read = await call(t, 'get', `/v1/records/${s.recordId}`, w.people.admin);
+    const view = read.body as {
+      provenance: string;
+      entry: { body: object };
+      text: { output: string };
+    };
+    expect(view.provenance).toBe('submitted');
+    expect(view.text.output).toBe(result.text);
+    expect(validateRecordBody(view.entry.body)).toEqual([]);
+    expect(view.entry.body).toMatchObject({
+      provenance: 'submitted',
+      request: { caseId: 'LIC-7' },
+    });
+
+    const schema = await request(t.app.getHttpServer()).get('/v1/schemas/record.json');
+    expect(schema.status).toBe(200);
+    expect(schema.body).toEqual(JSON.parse(JSON.stringify(RECORD_BODY_SCHEMA)));
   });
 
   it('rejects UPDATE and DELETE of log rows even by the owner, and names a tampered entry', async () => {

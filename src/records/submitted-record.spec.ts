@@ -1,0 +1,398 @@
+import { FieldProblem, ValidationFailedError } from 'src/common/domain-error';
+import { canonicalJson } from 'src/records/canonical-json';
+import { recordParts } from 'src/records/record-body';
+import { GeneratedChunk } from 'src/model-runtime/generation.types';
+import {
+  SubmittedRecord,
+  submittedRecordParts,
+  toGenerationResult,
+  toRequestContext,
+  validateRecordBody,
+  validateSubmittedRecord,
+} from 'src/records/submitted-record';
+
+// Pure tests on a hand-made submission; test/medium/record-schema.spec.ts checks real
+// generations of the shipped model against the same validators.
+
+/** Sets (or with undefined, deletes) the member at a dotted path: for values the types forbid. */
+function set(target: object, path: string, value: unknown): void {
+  const keys = path.split('.');
+  const last = keys.pop() ?? '';
+  let at = target as Record<string, unknown>;
+  for (const key of keys) at = at[key] as Record<string, unknown>;
+  if (value === undefined) delete at[last];
+  else at[last] = value;
+}
+
+function chunk(index: number, text: string, start: number, end: number): GeneratedChunk {
+  return {
+    index,
+    text,
+    start,
+    end,
+    concepts: {
+      method: 'concept-decomposition',
+      methodVersion: 1,
+      known: [
+        {
+          id: 7,
+          key: 'economy.finance',
+          name: 'Finance',
+          group: 'economy',
+          contribution: 0.4,
+          share: 0.2,
+        },
+        { id: 9, key: 'law.tax', name: 'Tax', group: 'law', contribution: -0.1, share: 0.05 },
+      ],
+      unknown: [{ id: 12, topTokens: [' the', ' of'], contribution: 0.1, share: 0.3 }],
+      knownShare: 0.25,
+      unknownShare: 0.5,
+      epsilonShare: 0.2,
+      steeringShare: 0.05,
+      steeringPenalty: -0.1,
+    },
+    context: {
+      method: 'leave-one-out-mask',
+      methodVersion: 1,
+      effects: [
+        { position: 0, token: 'The', logit: 0.5, logProb: -0.2 },
+        { position: 1, token: ' tre', logit: -0.1, logProb: 0.05 },
+        { position: 2, token: 'asury', logit: 1.5, logProb: 0.7 },
+      ],
+    },
+    trainingData: {
+      method: 'concept-signature-similarity',
+      methodVersion: 2,
+      interpretation: 'Similarity in the model concept space, not causal influence.',
+      sources: { sotu: 0.7, factbook: 0.3 },
+      chunks: [
+        {
+          chunk: 'sotu/1900_william_mc_kinley_r#0',
+          source: 'sotu',
+          document: 'sotu/1900_william_mc_kinley_r',
+          start: 0,
+          end: 325,
+          licence: 'Public domain (works of the US federal government)',
+          sha256: 'c'.repeat(64),
+          segment: { start: 0, end: 120 },
+          score: 0.5,
+          conceptSimilarity: 0.6,
+          sequenceMatch: 0.4,
+        },
+      ],
+    },
+  };
+}
+
+function valid(): SubmittedRecord {
+  return {
+    prompt: 'The treasury',
+    output: ' reported a surplus. It grew',
+    promptTokens: ['The', ' tre', 'asury'],
+    outputTokens: 6,
+    model: {
+      name: 'audit-lm-full',
+      version: '1.1.0',
+      manifestSha256: 'a'.repeat(64),
+      files: { 'model.onnx': 'b'.repeat(64), 'tokenizer.json': 'd'.repeat(64) },
+    },
+    decoding: { maxTokens: 8, temperature: 0.8, topP: 0.95, seed: 0, stoppedBy: 'end_of_sequence' },
+    steering: [
+      { conceptId: 3, concept: 'health.medication', mode: 'suppress', weight: 0, penalty: 1 },
+    ],
+    chunks: [chunk(0, ' reported a surplus.', 0, 4), chunk(1, ' It grew', 4, 6)],
+    context: { purpose: 'budget summary', solelyAutomatedDecision: false },
+  };
+}
+
+function problems(payload: unknown): FieldProblem[] {
+  try {
+    validateSubmittedRecord(payload);
+  } catch (error) {
+    if (error instanceof ValidationFailedError) return error.fields;
+    throw error;
+  }
+  throw new Error('the payload was accepted');
+}
+
+/** Expects a problem on exactly `field` whose message matches `message`. */
+function expectProblem(payload: unknown, field: string, message: RegExp): void {
+  const found = problems(payload);
+  const at = found.find((p) => p.field === field);
+  expect({ field, problems: at?.problems ?? found }).toEqual({
+    field,
+    problems: expect.arrayContaining([expect.stringMatching(message)]),
+  });
+}
+
+const SLOT = {
+  id: '0b6f3a52-8d1e-4f7a-9c2b-3e4d5f6a7b8c',
+  tenantId: '5a1c2e3f-4b5d-4e6f-8a7b-9c0d1e2f3a4b',
+  logIndex: 41,
+  time: '2026-03-01T09:30:00.123Z',
+};
+
+describe('validateSubmittedRecord', () => {
+  it('accepts a complete submission and returns it', () => {
+    const payload = valid();
+    expect(validateSubmittedRecord(payload)).toBe(payload);
+    const bare = valid();
+    delete bare.context;
+    bare.steering = [];
+    expect(validateSubmittedRecord(bare)).toBe(bare);
+  });
+
+  it('rejects anything that is not an object', () => {
+    for (const payload of [null, [], 'text', 42]) {
+      expectProblem(payload, 'body', /must be an object/);
+    }
+  });
+
+  it('names an unknown member at the top level and deep inside', () => {
+    const payload = valid();
+    set(payload, 'extra', 1);
+    set(payload, 'chunks.1.concepts.known.0.colour', 'red');
+    set(payload, 'chunks.0.trainingData.chunks.0.segment.middle', 60);
+    expectProblem(payload, 'extra', /not a member/);
+    expectProblem(payload, 'chunks.1.concepts.known.0.colour', /not a member/);
+    expectProblem(payload, 'chunks.0.trainingData.chunks.0.segment.middle', /not a member/);
+  });
+
+  it('rejects shares outside 0..1, numbers as strings, and non-finite numbers', () => {
+    const payload = valid();
+    payload.chunks[0].concepts.known[0].share = 1.5;
+    set(payload, 'chunks.1.concepts.knownShare', '0.5');
+    payload.chunks[1].trainingData.sources.sotu = -0.1;
+    expectProblem(payload, 'chunks.0.concepts.known.0.share', /must be at most 1/);
+    expectProblem(payload, 'chunks.1.concepts.knownShare', /must be a finite number/);
+    expectProblem(payload, 'chunks.1.trainingData.sources.sotu', /must be at least 0/);
+    // Not JSON, but a caller may hand over JavaScript values.
+    const infinite = valid();
+    infinite.chunks[0].context.effects[0].logit = Infinity;
+    infinite.chunks[0].concepts.known[1].contribution = NaN;
+    expectProblem(infinite, 'chunks.0.context.effects.0.logit', /must be a finite number/);
+    expectProblem(infinite, 'chunks.0.concepts.known.1.contribution', /must be a finite number/);
+  });
+
+  it('names missing members', () => {
+    const payload = valid();
+    set(payload, 'chunks', undefined);
+    set(payload, 'model.manifestSha256', undefined);
+    expectProblem(payload, 'chunks', /is required/);
+    expectProblem(payload, 'model.manifestSha256', /is required/);
+  });
+
+  it('requires chunks numbered from 0 in order', () => {
+    const payload = valid();
+    payload.chunks[0].index = 1;
+    payload.chunks[1].index = 0;
+    expectProblem(payload, 'chunks.0.index', /must be 0/);
+    expectProblem(payload, 'chunks.1.index', /must be 1/);
+  });
+
+  it('requires chunk token ranges that tile 0..outputTokens', () => {
+    const gap = valid();
+    gap.chunks[1].start = 5;
+    expectProblem(gap, 'chunks.1.start', /gap: output tokens 4 to 4/);
+
+    const overlap = valid();
+    overlap.chunks[1].start = 3;
+    expectProblem(overlap, 'chunks.1.start', /overlaps the previous chunk/);
+
+    const late = valid();
+    late.chunks[0].start = 1;
+    expectProblem(late, 'chunks.0.start', /gap: output tokens 0 to 0/);
+
+    const short = valid();
+    short.outputTokens = 7;
+    expectProblem(short, 'chunks.1.end', /must equal outputTokens \(7\)/);
+
+    const empty = valid();
+    empty.chunks[1].start = 6;
+    empty.chunks[0].end = 6;
+    expectProblem(empty, 'chunks.1.end', /must be above start/);
+  });
+
+  it('requires no more output tokens than the budget', () => {
+    const payload = valid();
+    payload.decoding.maxTokens = 5;
+    expectProblem(payload, 'outputTokens', /above decoding.maxTokens \(5\)/);
+  });
+
+  it('requires the chunk texts to spell the output', () => {
+    const changed = valid();
+    changed.chunks[1].text = ' It shrank';
+    expectProblem(changed, 'chunks.1.text', /does not continue output at character 20/);
+
+    const longer = valid();
+    longer.output += ' again';
+    expectProblem(longer, 'output', /chunk texts spell only its first 28/);
+  });
+
+  it('requires the four concept shares to add up to 1', () => {
+    const payload = valid();
+    payload.chunks[1].concepts.epsilonShare = 0.3;
+    expectProblem(payload, 'chunks.1.concepts', /is 1\.1\d*, must be 1/);
+    const close = valid();
+    close.chunks[1].concepts.epsilonShare = 0.2 + 1e-9;
+    expect(() => validateSubmittedRecord(close)).not.toThrow();
+  });
+
+  it('rejects a concept listed twice in one list', () => {
+    const payload = valid();
+    payload.chunks[0].concepts.known[1].id = 7;
+    payload.chunks[1].concepts.unknown.push({ ...payload.chunks[1].concepts.unknown[0] });
+    expectProblem(payload, 'chunks.0.concepts.known.1.id', /concept 7 is listed twice/);
+    expectProblem(payload, 'chunks.1.concepts.unknown.1.id', /concept 12 is listed twice/);
+  });
+
+  it('requires context effects on distinct prompt positions, with their tokens', () => {
+    const outside = valid();
+    outside.chunks[0].context.effects[2].position = 3;
+    expectProblem(
+      outside,
+      'chunks.0.context.effects.2.position',
+      /below the number of prompt tokens \(3\)/,
+    );
+
+    const twice = valid();
+    twice.chunks[1].context.effects[2].position = 1;
+    twice.chunks[1].context.effects[2].token = ' tre';
+    expectProblem(twice, 'chunks.1.context.effects.2.position', /position 1 is listed twice/);
+
+    const wrongToken = valid();
+    wrongToken.chunks[0].context.effects[1].token = ' treasury';
+    expectProblem(wrongToken, 'chunks.0.context.effects.1.token', /prompt token at position 1/);
+  });
+
+  it('bounds every list and text so a request cannot exhaust memory', () => {
+    const payload = valid();
+    payload.promptTokens = Array.from({ length: 4097 }, () => 'a');
+    payload.chunks[0].concepts.known = Array.from({ length: 65 }, (_, id) => ({
+      ...payload.chunks[0].concepts.known[0],
+      id,
+    }));
+    payload.chunks[0].trainingData.chunks = Array.from(
+      { length: 17 },
+      () => payload.chunks[0].trainingData.chunks[0],
+    );
+    payload.prompt = 'x'.repeat(20_001);
+    payload.chunks[1].concepts.unknown[0].topTokens = ['y'.repeat(257)];
+    expectProblem(payload, 'promptTokens', /at most 4096 entries/);
+    expectProblem(payload, 'chunks.0.concepts.known', /at most 64 entries/);
+    expectProblem(payload, 'chunks.0.trainingData.chunks', /at most 16 entries/);
+    expectProblem(payload, 'prompt', /at most 20000 characters/);
+    expectProblem(payload, 'chunks.1.concepts.unknown.0.topTokens.0', /at most 256 characters/);
+
+    const many = valid();
+    many.chunks = Array.from({ length: 513 }, (_, i) => many.chunks[i % 2]);
+    expectProblem(many, 'chunks', /at most 512 entries/);
+  });
+
+  it('lists at most 100 fields, then says how many more', () => {
+    const payload = valid();
+    for (let i = 0; i < 150; i++) set(payload, `extra${i}`, i);
+    const found = problems(payload);
+    expect(found).toHaveLength(101);
+    expect(found[100]).toEqual({
+      field: 'body',
+      problems: ['50 more fields have problems (not listed)'],
+    });
+  });
+
+  it('names a wrong attribution method or method version', () => {
+    const payload = valid();
+    set(payload, 'chunks.0.context.method', 'leave-one-out');
+    set(payload, 'chunks.0.concepts.methodVersion', 2);
+    set(payload, 'chunks.1.trainingData.methodVersion', 1);
+    set(payload, 'chunks.1.trainingData.method', 'influence-functions');
+    expectProblem(payload, 'chunks.0.context.method', /must be "leave-one-out-mask"/);
+    expectProblem(payload, 'chunks.0.concepts.methodVersion', /must be 1/);
+    expectProblem(payload, 'chunks.1.trainingData.methodVersion', /must be 2/);
+    expectProblem(
+      payload,
+      'chunks.1.trainingData.method',
+      /must be "concept-signature-similarity"/,
+    );
+  });
+
+  it('checks decoding, steering, model hashes and context', () => {
+    const payload = valid();
+    set(payload, 'decoding.stoppedBy', 'tired');
+    payload.decoding.seed = 1.5;
+    payload.steering.push({
+      conceptId: 3,
+      concept: 'health.medication',
+      mode: 'amplify',
+      weight: 2,
+      penalty: 1,
+    });
+    payload.steering[0].weight = 1;
+    payload.model.manifestSha256 = 'A'.repeat(64);
+    payload.model.files['model.onnx'] = 'b'.repeat(63);
+    set(payload, 'context.purpose', null);
+    set(payload, 'context.reason', 'x');
+    expectProblem(payload, 'decoding.stoppedBy', /must be one of "max_tokens", "end_of_sequence"/);
+    expectProblem(payload, 'decoding.seed', /must be a whole number/);
+    expectProblem(payload, 'steering.0.weight', /must be 0/);
+    expectProblem(payload, 'steering.1.penalty', /must be 0/);
+    expectProblem(payload, 'model.manifestSha256', /64 lower-case hexadecimal digits/);
+    expectProblem(payload, 'model.files.model.onnx', /64 lower-case hexadecimal digits/);
+    expectProblem(payload, 'context.purpose', /must be a string/);
+    expectProblem(payload, 'context.reason', /not a member/);
+
+    const twice = valid();
+    twice.steering.push({ ...twice.steering[0] });
+    expectProblem(twice, 'steering.1.conceptId', /steered twice/);
+  });
+});
+
+describe('submitted record parts', () => {
+  it('build a record body that validates, with the submitted counts and context', () => {
+    const submitted = validateSubmittedRecord(valid());
+    const { body, text } = recordParts(
+      submittedRecordParts(
+        submitted,
+        { id: '3f2e1d0c-9b8a-4765-8432-10fedcba9876', name: 'budget-assistant' },
+        { policyId: null, policyVersion: null, outcome: 'pass', results: [] },
+      ),
+    );
+    const record = body(SLOT);
+    expect(validateRecordBody(record)).toEqual([]);
+    expect(record.provenance).toBe('submitted');
+    expect(record.output).toMatchObject({ characters: 28, tokens: 6 });
+    expect(record.prompt).toMatchObject({ characters: 12, tokens: 3 });
+    expect(record.request).toEqual({
+      purpose: 'budget summary',
+      caseId: null,
+      subjectRef: null,
+      solelyAutomatedDecision: false,
+    });
+    expect(record.chunks[0].context.effects[0]).toEqual({ position: 0, logit: 0.5, logProb: -0.2 });
+    expect(text.chunkTexts).toEqual([' reported a surplus.', ' It grew']);
+    expect(() => canonicalJson(record)).not.toThrow();
+  });
+
+  it('never carry invented per-token numbers, only the output length', () => {
+    const submitted = validateSubmittedRecord(valid());
+    expect(toGenerationResult(submitted).tokens).toEqual([]);
+    expect(
+      submittedRecordParts(
+        submitted,
+        { id: '3f2e1d0c-9b8a-4765-8432-10fedcba9876', name: 'budget-assistant' },
+        { policyId: null, policyVersion: null, outcome: 'pass', results: [] },
+      ).outputTokens,
+    ).toBe(6);
+  });
+
+  it('record an absent context as nulls and false', () => {
+    const payload = valid();
+    delete payload.context;
+    expect(toRequestContext(validateSubmittedRecord(payload))).toEqual({
+      purpose: null,
+      caseId: null,
+      subjectRef: null,
+      solelyAutomatedDecision: false,
+    });
+  });
+});
