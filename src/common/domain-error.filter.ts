@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { isDatabaseUnreachable } from 'src/database/database.errors';
 import type { Request, Response } from 'express';
 import { DomainError, ErrorCategory, ValidationFailedError } from 'src/common/domain-error';
 
@@ -74,7 +75,7 @@ export class DomainErrorFilter implements ExceptionFilter {
     if (request?.id !== undefined) body.error.requestId = String(request.id);
     if (response.headersSent) return;
     const retryAfter = body.error.details?.retryAfterSeconds;
-    if (status === 429 && typeof retryAfter === 'number') {
+    if ((status === 429 || status === 503) && typeof retryAfter === 'number') {
       response.setHeader('Retry-After', String(retryAfter));
     }
     response.status(status).json(body);
@@ -110,6 +111,15 @@ export class DomainErrorFilter implements ExceptionFilter {
           },
         },
       };
+    }
+    if (isDatabaseUnreachable(exception)) {
+      return this.serverError(exception, 503, {
+        error: {
+          code: 'database_unavailable',
+          message: 'the database is unavailable; nothing was done. Retry later',
+          details: { retryAfterSeconds: 5 },
+        },
+      });
     }
     return this.serverError(exception, 500, {
       error: { code: 'internal', message: 'internal error' },

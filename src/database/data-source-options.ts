@@ -23,6 +23,15 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     migrationsRun: false,
     logging: false,
     applicationName: 'interpretable-audit',
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000 },
+    // A server that stops answering must not hold a request forever: the driver gives up on a
+    // query after 15 s (the caller gets a 503, the transaction rolls back), keep-alive notices a
+    // dead peer, and the server ends a transaction left idle by a vanished client.
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: 15_000,
+      keepAlive: true,
+      options: '-c idle_in_transaction_session_timeout=60000',
+    },
   };
 }

@@ -43,3 +43,44 @@ export async function assertDatabaseReachable(url: string, timeoutMs = 10_000): 
     await client.end().catch(() => undefined);
   }
 }
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+]);
+// 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now.
+const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
+
+/**
+ * Whether an error means PostgreSQL could not be reached or went away mid-query (rather than
+ * refusing a statement): connection errors, SQLSTATE class 08, server shutdown, the pool's and
+ * the driver's timeouts. Such a failure is the service being unavailable, not a bug.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
+    const { code, message, driverError, cause } = e as {
+      code?: unknown;
+      message?: unknown;
+      driverError?: unknown;
+      cause?: unknown;
+    };
+    if (typeof code === 'string') {
+      if (UNREACHABLE_CODES.has(code) || SHUTDOWN_STATES.has(code) || code.startsWith('08')) {
+        return true;
+      }
+    }
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(
+        message,
+      )
+    ) {
+      return true;
+    }
+    e = driverError ?? cause;
+  }
+  return false;
+}

@@ -25,7 +25,10 @@ export class JobsService {
     private readonly jobs: JobsRepository,
     private readonly handlers: JobHandlerRegistry,
     @InjectQueue(JOBS_QUEUE) private readonly queue: Queue<QueuedJobData>,
-  ) {}
+  ) {
+    // Without a listener a lost connection goes to console.error, outside the JSON log.
+    this.queue.on('error', (error) => this.logger.warn(`queue connection: ${error.message}`));
+  }
 
   /**
    * Writes the job's row first, then puts it on the queue. If the queue is unreachable the row

@@ -1,10 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { DomainError } from 'src/common/domain-error';
 import { leafHash } from 'src/log/merkle';
 import { LogRepository } from 'src/log/log.repository';
 import { AttachedRow, CommittedEntry, EntryDraft } from 'src/log/log.types';
 import { canonicalJson } from 'src/records/canonical-json';
 import { KeyRing } from 'src/signing/key-ring.service';
+
+/**
+ * An error that one entry of a batch may have caused: a constraint (SQLSTATE class 23), bad
+ * data (class 22), or a domain refusal such as a text already erased.
+ */
+function refusedEntry(error: unknown): boolean {
+  if (error instanceof DomainError) return true;
+  const code = (error as { driverError?: { code?: unknown } }).driverError?.code;
+  return typeof code === 'string' && (code.startsWith('23') || code.startsWith('22'));
+}
 
 /** Most entries one transaction commits: bounds the statement size and the lock hold time. */
 const MAX_BATCH = 256;
@@ -56,8 +67,10 @@ export class LogWriter {
           const committed = await this.commit(tenantId, batch);
           batch.forEach((p, i) => p.resolve(committed[i]));
         } catch (error) {
-          if (batch.length === 1) {
-            batch[0].reject(error);
+          // Only an entry the database refused can fail alone; with the database unreachable,
+          // retrying one by one would make the last caller wait out every entry's timeout.
+          if (batch.length === 1 || !refusedEntry(error)) {
+            batch.forEach((p) => p.reject(error));
             continue;
           }
           for (const pending of batch) {

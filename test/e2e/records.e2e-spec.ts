@@ -12,6 +12,7 @@ import { leafHash } from 'src/log/merkle';
 import { canonicalJson } from 'src/records/canonical-json';
 import { call, newWorld, World } from 'test/support/auth-fixtures';
 import { submittedPayload } from 'test/support/submitted-payload';
+import { logSizeOf, postAsApplication } from 'test/support/records-fixtures';
 import { createTestApp, TestApp } from 'test/support/test-app';
 
 const code = (res: request.Response) => (res.body as { error?: { code: string } }).error?.code;
@@ -46,22 +47,9 @@ describe('records: generation through the service, signed, logged and verifiable
   let w: World;
   let owner: Client;
   let dir: string;
-  const generate = (body: object, idempotencyKey?: string) => {
-    const req = request(t.app.getHttpServer())
-      .post('/v1/generations')
-      .set('Authorization', `Bearer ${w.keys.generate.key}`);
-    if (idempotencyKey) req.set('Idempotency-Key', idempotencyKey);
-    return req.send(body);
-  };
-  const logSize = async () =>
-    Number(
-      (
-        await owner.query<{ size: string }>(
-          `SELECT coalesce(max(size), 0) AS size FROM log_heads WHERE tenant_id = $1`,
-          [w.tenantId],
-        )
-      ).rows[0].size,
-    );
+  const generate = (body: object, idempotencyKey?: string) =>
+    postAsApplication(t, '/v1/generations', w.keys.generate.key, body, idempotencyKey);
+  const logSize = () => logSizeOf(owner, w.tenantId);
 
   beforeAll(async () => {
     t = await createTestApp({ runWorkers: false });
