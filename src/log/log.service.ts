@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from 'src/config/app-config';
 import { DomainError, NotFoundError } from 'src/common/domain-error';
-import { checkpointBody, signNote } from 'src/log/checkpoint';
+import { checkpointBody, signNote, verifyCheckpoint } from 'src/log/checkpoint';
 import { LogRepository, StoredCheckpoint } from 'src/log/log.repository';
 import { CommittedEntry } from 'src/log/log.types';
 import { leafHash } from 'src/log/merkle';
@@ -182,10 +182,33 @@ export class LogService {
     if (tree.size !== size) {
       return { size, problem: `the log head says ${size} entries, the table holds ${tree.size}` };
     }
-    if (checkpoint && !tree.root(checkpoint.size).equals(checkpoint.root)) {
-      return { size, problem: `the root of the checkpoint of size ${checkpoint.size} differs` };
+    if (checkpoint) {
+      const problem = this.checkpointProblem(tenantId, checkpoint, tree.root(checkpoint.size));
+      if (problem) return { size, problem };
     }
     return { size, problem: null };
+  }
+
+  /** A stored checkpoint's note must be signed by our key, and say what its columns and the leaves say. */
+  private checkpointProblem(
+    tenantId: string,
+    stored: StoredCheckpoint,
+    root: Buffer,
+  ): string | null {
+    const name = `checkpoint of size ${stored.size}`;
+    const origin = this.origin(tenantId);
+    const keys = this.keys.keys().map((k) => ({ name: origin, rawPublicKey: k.publicKey }));
+    const verified = verifyCheckpoint(stored.note, keys);
+    if (!verified.ok || !verified.checkpoint) {
+      return `${name}: its note does not verify (${verified.reason ?? 'no signature'})`;
+    }
+    const note = verified.checkpoint;
+    if (note.origin !== origin) return `${name}: its note names the log ${note.origin}`;
+    if (note.size !== stored.size || !note.root.equals(stored.root)) {
+      return `${name}: its note and its columns differ`;
+    }
+    if (!root.equals(stored.root)) return `${name}: its root is not the root of the stored leaves`;
+    return null;
   }
 
   /** What is wrong with one stored entry, naming it; null when it verifies. */
@@ -210,6 +233,10 @@ export class LogService {
     ];
     for (const [field, stored] of fields) {
       if (body[field] !== stored) return `${name}: its ${field} column differs from its body`;
+    }
+    const subject = (body.record as { id?: unknown } | undefined)?.id ?? null;
+    if (entry.kind !== 'record' && subject !== entry.subjectId) {
+      return `${name}: its subject_id column differs from the record its body names`;
     }
     if (!this.keys.verify(entry.keyId, entry.leafHash, entry.signature, new Date(entry.time))) {
       return `${name}: its signature does not verify with key ${entry.keyId}`;

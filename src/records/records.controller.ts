@@ -11,6 +11,7 @@ import {
   SearchRecordsDto,
 } from 'src/records/records.dto';
 import { RecordsService } from 'src/records/records.service';
+import { RecordsVerifier } from 'src/records/records-verifier';
 
 const READERS = {
   roles: ['admin', 'compliance_officer', 'auditor'],
@@ -21,7 +22,10 @@ const READERS = {
 @ApiSecurity('api-key')
 @Controller('v1')
 export class RecordsController {
-  constructor(private readonly records: RecordsService) {}
+  constructor(
+    private readonly records: RecordsService,
+    private readonly verifier: RecordsVerifier,
+  ) {}
 
   @Post('generations')
   @HttpCode(201)
@@ -67,6 +71,16 @@ export class RecordsController {
   @ApiOperation({ summary: 'JSON Schema (2020-12) of POST /v1/records bodies' })
   submittedSchema() {
     return SUBMITTED_RECORD_SCHEMA;
+  }
+
+  @Get('log/verification')
+  @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
+  @ApiOperation({
+    summary:
+      "Verify the tenant's whole log and every record against its signed body (problems name the record)",
+  })
+  verify(@CurrentPrincipal() p: Principal) {
+    return this.verifier.verify(p.tenantId);
   }
 
   @Get('records')

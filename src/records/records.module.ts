@@ -5,10 +5,12 @@ import { PoliciesModule } from 'src/policies/policies.module';
 import { RecordsController } from 'src/records/records.controller';
 import { RecordsRepository } from 'src/records/records.repository';
 import { RecordsService } from 'src/records/records.service';
+import { RecordsVerifier } from 'src/records/records-verifier';
 
 @Module({
   imports: [LogModule, ApplicationsModule, PoliciesModule],
   controllers: [RecordsController],
-  providers: [RecordsRepository, RecordsService],
+  providers: [RecordsRepository, RecordsService, RecordsVerifier],
+  exports: [RecordsVerifier],
 })
 export class RecordsModule {}

@@ -14,6 +14,12 @@ export interface RecordRow {
   requestSha256: Buffer | null;
 }
 
+/** A record row with everything verification compares against the signed body. */
+export interface StoredRecord extends RecordRow {
+  conceptShares: Record<string, number>;
+  text: { iv: Buffer; ciphertext: Buffer; tag: Buffer; dataKey: Buffer | null } | null;
+}
+
 export interface RecordSearch {
   from?: Date;
   to?: Date;
@@ -78,6 +84,42 @@ export class RecordsRepository {
     );
     const row = rows[0];
     return row && { iv: row.iv, ciphertext: row.ciphertext, tag: row.tag, dataKey: row.data_key };
+  }
+
+  /** Records in id order after `after`, with their concept shares and sealed texts. */
+  async stored(
+    tenantId: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<StoredRecord[]> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<
+        (RawRecordRow & {
+          conceptShares: Record<string, number>;
+          iv: Buffer | null;
+          ciphertext: Buffer | null;
+          tag: Buffer | null;
+          dataKey: Buffer | null;
+        })[]
+      >(
+        `SELECT r.id, r.log_index AS "logIndex", r.application_id AS "applicationId",
+                r.created_at AS "createdAt", r.provenance, r.purpose, r.case_id AS "caseId",
+                r.policy_outcome AS "policyOutcome", r.request_sha256 AS "requestSha256",
+                r.concept_shares AS "conceptShares", t.iv, t.ciphertext, t.tag,
+                k.data_key AS "dataKey"
+           FROM records r
+           LEFT JOIN record_texts t ON t.record_id = r.id
+           LEFT JOIN record_text_keys k ON k.record_id = r.id
+          WHERE r.tenant_id = $1 AND ($2::uuid IS NULL OR r.id > $2::uuid)
+          ORDER BY r.id LIMIT $3`,
+        [tenantId, after ?? null, limit],
+      ),
+    );
+    return rows.map(({ iv, ciphertext, tag, dataKey, conceptShares, ...row }) => ({
+      ...toRecord(row),
+      conceptShares,
+      text: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
+    }));
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

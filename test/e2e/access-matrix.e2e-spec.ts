@@ -201,6 +201,12 @@ const ROUTES: RouteSpec[] = [
     body: () => ({ reason: 'matrix test' }),
     crossTenant: 'not_found',
   },
+  {
+    route: 'GET /v1/log/verification',
+    allowed: ['admin', 'compliance_officer', 'auditor'],
+    ok: 200,
+    crossTenant: 'own_only',
+  },
   { route: 'GET /v1/log/checkpoint', allowed: RECORD_READERS, ok: 200, crossTenant: 'self_only' },
   {
     route: 'POST /v1/log/checkpoints',
