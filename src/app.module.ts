@@ -64,7 +64,7 @@ export class AppModule {
         ApplicationsModule,
         TenantsModule,
         SigningModule,
-        LogModule,
+        LogModule.forRoot({ scheduleCheckpoints: options.runWorkers }),
         // The model serves requests: the API process loads it, queue workers do not.
         ...(options.http
           ? [

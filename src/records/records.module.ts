@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ApplicationsModule } from 'src/applications/applications.module';
-import { LogModule } from 'src/log/log.module';
 import { PoliciesModule } from 'src/policies/policies.module';
 import { RecordsController } from 'src/records/records.controller';
 import { RecordsRepository } from 'src/records/records.repository';
@@ -8,7 +7,7 @@ import { RecordsService } from 'src/records/records.service';
 import { RecordsVerifier } from 'src/records/records-verifier';
 
 @Module({
-  imports: [LogModule, ApplicationsModule, PoliciesModule],
+  imports: [ApplicationsModule, PoliciesModule],
   controllers: [RecordsController],
   providers: [RecordsRepository, RecordsService, RecordsVerifier],
   exports: [RecordsVerifier],

@@ -62,7 +62,7 @@ export async function openLogStack(settings: LogStackSettings): Promise<LogStack
           appUrlDerived: true,
         }),
         SigningModule,
-        LogModule,
+        LogModule.forRoot({ scheduleCheckpoints: false }),
       ],
     },
     { logger: false, abortOnError: false },
