@@ -1,9 +1,12 @@
 import { Client } from 'pg';
 import { ApplicationsService } from 'src/applications/applications.service';
 import { TenantDatabase } from 'src/database/tenant-database';
+import { LogService } from 'src/log/log.service';
+import { PoliciesService } from 'src/policies/policies.service';
 import { TenantsService } from 'src/tenants/tenants.service';
 import { UsersService } from 'src/users/users.service';
 import { signIn, unique } from 'test/support/auth-fixtures';
+import { postAsApplication } from 'test/support/records-fixtures';
 import { createTestApp, TestApp } from 'test/support/test-app';
 
 // Row-level security on its own, with the application's WHERE tenant_id = ... taken away: the
@@ -17,6 +20,13 @@ const TENANT_TABLES = [
   'api_keys',
   'sessions',
   'auth_events',
+  'log_heads',
+  'log_entries',
+  'records',
+  'record_texts',
+  'record_text_keys',
+  'checkpoints',
+  'policies',
 ];
 
 describe('tenant isolation in PostgreSQL', () => {
@@ -34,11 +44,19 @@ describe('tenant isolation in PostgreSQL', () => {
     const users = t.app.get(UsersService);
     for (const name of ['Alpha Bank', 'Beta Clinic']) {
       const made = await tenants.create({ name: unique(name), adminEmail: 'admin@example.org' });
-      await apps.createApplication(
+      const app = await apps.createApplication(
         made.tenant.id,
         { name: 'app', scopes: ['generate'] },
         { userId: null },
       );
+      // A policy, a record (with its sealed text and key) and a checkpoint in every tenant.
+      await t.app.get(PoliciesService).publish(made.tenant.id, app.application.id, {}, null);
+      const generated = await postAsApplication(t, '/v1/generations', app.key.key, {
+        prompt: 'The',
+        maxTokens: 2,
+      });
+      expect(generated.status).toBe(201);
+      await t.app.get(LogService).issueCheckpoint(made.tenant.id);
       const auditor = await users.createUser(
         made.tenant.id,
         { email: 'auditor@example.org', role: 'auditor' },
@@ -103,6 +121,15 @@ describe('tenant isolation in PostgreSQL', () => {
       expect(seen.map((r) => r.tenant)).toEqual([a]);
     },
   );
+
+  it('lists every table with a tenant_id column (a new one cannot be forgotten here)', async () => {
+    const { rows } = await owner.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name`,
+    );
+    const withTenant = rows.map((r) => r.table_name);
+    expect(withTenant).toEqual(TENANT_TABLES.filter((n) => n !== 'tenants').sort());
+  });
 
   it('shows nothing at all when no tenant is set', async () => {
     for (const table of TENANT_TABLES) {
