@@ -13,6 +13,7 @@ import {
   Length,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
@@ -149,14 +150,29 @@ export class SearchRecordsDto {
 
 export const REVIEW_VERDICTS = ['approved', 'rejected', 'needs_follow_up'] as const;
 export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];
+export const REVIEW_TYPES = ['review', 'annotation', 'correction'] as const;
+export type ReviewType = (typeof REVIEW_TYPES)[number];
 
+/**
+ * A person's word on a record: a review (a verdict), an annotation, or a correction (what the
+ * output got wrong). All are log entries naming the record; none changes it.
+ */
 export class CreateReviewDto {
-  @ApiProperty({ enum: REVIEW_VERDICTS })
-  @IsIn(REVIEW_VERDICTS)
-  verdict!: ReviewVerdict;
-
-  @ApiPropertyOptional({ description: 'The reviewer’s note (kept in the log: no personal data)' })
+  @ApiPropertyOptional({ enum: REVIEW_TYPES, default: 'review' })
   @IsOptional()
+  @IsIn(REVIEW_TYPES)
+  type?: ReviewType;
+
+  @ApiPropertyOptional({ enum: REVIEW_VERDICTS, description: 'Required for a review' })
+  @ValidateIf((o: CreateReviewDto) => (o.type ?? 'review') === 'review' || o.verdict !== undefined)
+  @IsIn(REVIEW_VERDICTS)
+  verdict?: ReviewVerdict;
+
+  @ApiPropertyOptional({
+    description:
+      'Required for an annotation or a correction. Kept in the log, which erasure does not touch: no personal data',
+  })
+  @ValidateIf((o: CreateReviewDto) => (o.type ?? 'review') !== 'review' || o.note !== undefined)
   @IsString()
   @Length(1, 4000)
   note?: string;

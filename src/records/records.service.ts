@@ -284,7 +284,7 @@ export class RecordsService {
     return this.view(row, entry, related, text);
   }
 
-  /** A reviewer's verdict on a record: a new log entry that names it, never an edit. */
+  /** A review, annotation or correction of a record: a new log entry naming it, never an edit. */
   async review(
     principal: UserPrincipal,
     id: string,
@@ -293,7 +293,8 @@ export class RecordsService {
     await this.requireRecord(principal.tenantId, id);
     return signedEntry(
       await this.appendAbout(principal, id, 'review', {
-        verdict: review.verdict,
+        type: review.type ?? 'review',
+        verdict: review.verdict ?? null,
         note: review.note ?? null,
       }),
     );

@@ -298,6 +298,21 @@ describe('records: generation through the service, signed, logged and verifiable
       verdict: 'fine',
     });
     expect([badReview.status, code(badReview)]).toEqual([422, 'validation_failed']);
+    const noteless = await call(t, 'post', `/v1/records/${g.recordId}/reviews`, w.people.admin, {
+      type: 'correction',
+    });
+    expect(JSON.stringify(noteless.body)).toMatch(/note/);
+    const correction = await call(t, 'post', `/v1/records/${g.recordId}/reviews`, w.people.admin, {
+      type: 'correction',
+      note: 'the dose is per day, not per hour',
+    });
+    expect(correction.status).toBe(201);
+    expect((correction.body as { body: object }).body).toMatchObject({
+      kind: 'review',
+      type: 'correction',
+      verdict: null,
+      record: { id: g.recordId },
+    });
 
     const erased = await call(t, 'post', `/v1/records/${g.recordId}/erasure`, w.people.admin, {
       reason: 'GDPR Art. 17 request from the data subject',
@@ -315,7 +330,13 @@ describe('records: generation through the service, signed, logged and verifiable
       related: Related;
     };
     expect(view.text).toBeNull();
-    expect(view.related.map((e) => e.body.kind)).toEqual(['access', 'review', 'erasure', 'access']);
+    expect(view.related.map((e) => e.body.kind)).toEqual([
+      'access',
+      'review',
+      'review',
+      'erasure',
+      'access',
+    ]);
     expect(JSON.stringify(view)).not.toContain(g.text);
     // The body and its proofs still verify, offline.
     expect(leafHash(Buffer.from(canonicalJson(view.entry.body))).toString('base64')).toBe(
