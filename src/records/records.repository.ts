@@ -137,8 +137,9 @@ export class RecordsRepository {
     if (s.caseId) add((n) => `case_id = ${n}`, s.caseId);
     if (s.concept) {
       add((n) => `concept_shares ? ${n}`, s.concept);
+      const concept = `$${params.length}`;
       if (s.minShare !== undefined) {
-        add((n) => `(concept_shares ->> $${params.length})::float8 >= ${n}`, s.minShare);
+        add((n) => `(concept_shares ->> ${concept})::float8 >= ${n}`, s.minShare);
       }
     }
     if (s.after) {

@@ -426,6 +426,69 @@ describe('records: generation through the service, signed, logged and verifiable
     expect(schema.body).toEqual(JSON.parse(JSON.stringify(RECORD_BODY_SCHEMA)));
   });
 
+  it('searches by case, application, concept share and time, in keyset pages', async () => {
+    const made: Generation[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await generate({
+        prompt: 'The bank',
+        maxTokens: 6,
+        seed: 100 + i,
+        context: { caseId: 'SEARCH-1' },
+      });
+      made.push(res.body as Generation);
+    }
+    const search = async (query: string) => {
+      const res = await call(t, 'get', `/v1/records?${query}`, w.people.auditor);
+      expect(res.status).toBe(200);
+      return res.body as { records: { id: string; caseId: string }[]; nextCursor: string | null };
+    };
+    const byCase = await search('caseId=SEARCH-1');
+    expect(byCase.records.map((r) => r.id).sort()).toEqual(made.map((g) => g.recordId).sort());
+
+    // Pages of 2 walk the same five records, newest first, with no repeats.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await search(`caseId=SEARCH-1&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.records.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(byCase.records.map((r) => r.id));
+
+    // A concept a record has, with its own share as the minimum, finds it; a higher minimum not.
+    const record = (await call(t, 'get', `/v1/records/${made[0].recordId}`, w.people.admin))
+      .body as {
+      applicationId: string;
+      createdAt: string;
+      entry: { body: { chunks: { concepts: { known: { key: string; share: number }[] } }[] } };
+    };
+    const concept = record.entry.body.chunks
+      .flatMap((c) => c.concepts.known)
+      .filter((c) => c.share > 0)
+      .sort((a, b) => b.share - a.share)[0];
+    const withConcept = await search(
+      `caseId=SEARCH-1&concept=${concept.key}&minShare=${concept.share}`,
+    );
+    expect(withConcept.records.map((r) => r.id)).toContain(made[0].recordId);
+    const above = await search(
+      `caseId=SEARCH-1&concept=${concept.key}&minShare=${Math.min(1, concept.share + 1e-6)}`,
+    );
+    expect(above.records.map((r) => r.id)).not.toContain(made[0].recordId);
+
+    const byApp = await search(`applicationId=${record.applicationId}&caseId=SEARCH-1`);
+    expect(byApp.records).toHaveLength(5);
+    const otherApp = await search(`applicationId=${w.applicationId}&caseId=SEARCH-1`);
+    expect(otherApp.records).toHaveLength(0);
+    const later = await search(
+      `caseId=SEARCH-1&from=${new Date(Date.now() + 60_000).toISOString()}`,
+    );
+    expect(later.records).toHaveLength(0);
+    const bad = await call(t, 'get', '/v1/records?minShare=2', w.people.auditor);
+    expect([bad.status, code(bad)]).toEqual([422, 'validation_failed']);
+    const badCursor = await call(t, 'get', '/v1/records?cursor=nonsense', w.people.auditor);
+    expect([badCursor.status, code(badCursor)]).toEqual([422, 'validation_failed']);
+  });
+
   it('rejects UPDATE and DELETE of log rows even by the owner, and names a tampered entry', async () => {
     const [{ log_index: index, id }] = (
       await owner.query<{ log_index: string; id: string }>(
