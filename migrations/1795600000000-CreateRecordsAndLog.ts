@@ -156,6 +156,10 @@ export class CreateRecordsAndLog1795600000000 implements MigrationInterface {
                                      WHERE c.tenant_id = h.tenant_id), 0)
         $$`);
 
+    // Functions are executable by PUBLIC unless revoked: only the service role may ask.
+    await q(`REVOKE EXECUTE ON FUNCTION log_tenants_to_checkpoint() FROM PUBLIC`);
+    await q(`GRANT EXECUTE ON FUNCTION log_tenants_to_checkpoint() TO audit_app`);
+
     for (const table of APPEND_ONLY) await q(`GRANT SELECT, INSERT ON "${table}" TO audit_app`);
     await q(`GRANT SELECT, INSERT ON "log_heads" TO audit_app`);
     await q(`GRANT UPDATE ("size") ON "log_heads" TO audit_app`);

@@ -11,7 +11,11 @@ export const ENTITIES_GLOB = join(ROOT, 'src', '**', '*.entity.{ts,js}');
  * The one description of how we talk to PostgreSQL, shared by the application, the migration CLI
  * and the tests. `synchronize` is never on: the schema changes only through reviewed migrations.
  */
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  poolSize = 10,
+  role: 'owner' | 'app' = 'owner',
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -23,15 +27,20 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     migrationsRun: false,
     logging: false,
     applicationName: 'interpretable-audit',
-    // A server that stops answering must not hold a request forever: the driver gives up on a
-    // query after 15 s (the caller gets a 503, the transaction rolls back), keep-alive notices a
-    // dead peer, and the server ends a transaction left idle by a vanished client.
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 10_000,
-      query_timeout: 15_000,
       keepAlive: true,
-      options: '-c idle_in_transaction_session_timeout=60000',
+      // The service's own queries (not migrations, whose statements and advisory lock may take
+      // long): a server that stops answering must not hold a request for ever. The server
+      // cancels a statement after 15 s and ends a transaction a vanished client left idle; the
+      // driver gives up a little later in case the server itself is gone.
+      ...(role === 'app'
+        ? {
+            query_timeout: 20_000,
+            options: '-c statement_timeout=15000 -c idle_in_transaction_session_timeout=60000',
+          }
+        : {}),
     },
   };
 }

@@ -26,7 +26,7 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({
-            ...dataSourceOptions(endpoint.appUrl, config.DB_POOL_SIZE),
+            ...dataSourceOptions(endpoint.appUrl, config.DB_POOL_SIZE, 'app'),
             // 0 means "the default" (9 tries, 3 s apart) to @nestjs/typeorm; bootstrap has already
             // checked the connection, so one quick retry covers a blip and no more.
             retryAttempts: 1,

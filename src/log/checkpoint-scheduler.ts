@@ -49,10 +49,17 @@ export class CheckpointScheduler implements OnApplicationBootstrap, OnApplicatio
 
   private async signAll(): Promise<number> {
     const tenants = await this.repository.tenantsToCheckpoint();
+    let signed = 0;
     for (const tenantId of tenants) {
-      const checkpoint = await this.log.issueCheckpoint(tenantId);
-      this.logger.log({ tenantId, size: checkpoint.size }, 'checkpoint signed');
+      // One tenant's failure must not stop the others' checkpoints.
+      try {
+        const checkpoint = await this.log.issueCheckpoint(tenantId);
+        this.logger.log({ tenantId, size: checkpoint.size }, 'checkpoint signed');
+        signed += 1;
+      } catch (error) {
+        this.logger.error({ tenantId, err: error }, 'checkpoint not signed');
+      }
     }
-    return tenants.length;
+    return signed;
   }
 }

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from 'src/common/domain-error';
 import { leafHash } from 'src/log/merkle';
+import { EntryNotSerialisableError } from 'src/log/log.errors';
 import { LogRepository } from 'src/log/log.repository';
 import { AttachedRow, CommittedEntry, EntryDraft } from 'src/log/log.types';
-import { canonicalJson } from 'src/records/canonical-json';
+import { CanonicalJsonError, canonicalJson } from 'src/records/canonical-json';
 import { KeyRing } from 'src/signing/key-ring.service';
 
 /**
@@ -48,6 +49,22 @@ export class LogWriter {
   ) {}
 
   append(tenantId: string, draft: EntryDraft): Promise<CommittedEntry> {
+    // A body that cannot be canonicalised fails its own caller here, not the batch it would join.
+    const probe = {
+      id: draft.id ?? randomUUID(),
+      tenantId,
+      logIndex: 0,
+      time: new Date().toISOString(),
+    };
+    try {
+      canonicalJson(draft.body(probe));
+    } catch (error) {
+      return Promise.reject(
+        error instanceof CanonicalJsonError
+          ? new EntryNotSerialisableError(error)
+          : (error as Error),
+      );
+    }
     return new Promise<CommittedEntry>((resolve, reject) => {
       const queue = this.queues.get(tenantId) ?? [];
       queue.push({ draft, resolve, reject });
@@ -97,7 +114,8 @@ export class LogWriter {
         const slot = { id: draft.id ?? randomUUID(), tenantId, logIndex: firstIndex + i, time };
         const canonical = canonicalJson(draft.body(slot));
         const leaf = leafHash(Buffer.from(canonical, 'utf8'));
-        const { keyId, signature } = await this.keys.sign(leaf);
+        // The key valid at the time the body states, which is what verifiers check.
+        const { keyId, signature } = await this.keys.sign(leaf, new Date(time));
         entries.push({
           ...slot,
           kind: draft.kind,

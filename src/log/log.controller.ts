@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/auth/access';
 import { Principal } from 'src/auth/principal';
@@ -10,13 +10,6 @@ const READERS = {
   roles: ['admin', 'compliance_officer', 'auditor'],
   scope: 'records:read',
 } as const;
-
-/** A non-negative integer query or path value, or a 400 naming it. */
-const size = (name: string) =>
-  new ParseIntPipe({
-    exceptionFactory: () =>
-      new ValidationFailedError([{ field: name, problems: ['must be a whole number ≥ 0'] }]),
-  });
 
 @ApiTags('log')
 @Controller('v1/log')
@@ -41,8 +34,8 @@ export class LogController {
   @Get('checkpoints/:size')
   @Access(READERS)
   @ApiOperation({ summary: 'The signed checkpoint of a given tree size' })
-  checkpoint(@CurrentPrincipal() p: Principal, @Param('size', size('size')) treeSize: number) {
-    return this.log.checkpointOfSize(p.tenantId, nonNegative('size', treeSize));
+  checkpoint(@CurrentPrincipal() p: Principal, @Param('size') treeSize: string) {
+    return this.log.checkpointOfSize(p.tenantId, parseSize('size', treeSize));
   }
 
   @Get('entries/:id/inclusion-proof')
@@ -79,11 +72,4 @@ function parseSize(name: string, raw: string | undefined): number {
     throw new ValidationFailedError([{ field: name, problems: ['must be a whole number ≥ 0'] }]);
   }
   return Number(raw);
-}
-
-function nonNegative(name: string, value: number): number {
-  if (value < 0) {
-    throw new ValidationFailedError([{ field: name, problems: ['must be a whole number ≥ 0'] }]);
-  }
-  return value;
 }

@@ -64,6 +64,7 @@ interface EntryRow {
   signature: Buffer;
   key_id: string;
   created_at: Date;
+  stored_time?: string;
 }
 
 export interface StoredCheckpoint {
@@ -75,6 +76,8 @@ export interface StoredCheckpoint {
 
 const ENTRY_COLUMNS = `tenant_id, log_index, id, kind, subject_id, body, leaf_hash, signature,
   key_id, created_at`;
+/** created_at to the microsecond, for verification (a JS Date keeps only milliseconds). */
+const STORED_TIME = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS stored_time`;
 
 /** Multi-row INSERT of `rows` (each as long as `columns`) in one statement. */
 async function insertRows(
@@ -110,6 +113,7 @@ function toEntry(row: EntryRow): CommittedEntry {
     leafHash: row.leaf_hash,
     signature: row.signature,
     keyId: row.key_id,
+    ...(row.stored_time ? { storedTime: row.stored_time } : {}),
   };
 }
 
@@ -183,7 +187,7 @@ export class LogRepository {
              SELECT record_id FROM erased`,
             [tenantId, erasures],
           );
-          if (erased.length !== new Set(erasures).size) {
+          if (erased.length !== erasures.length) {
             throw new TextAlreadyErasedError(
               erasures.filter((id) => !erased.some((r) => r.record_id === id)),
             );
@@ -230,6 +234,36 @@ export class LogRepository {
     return rows[0] ? toEntry(rows[0]) : undefined;
   }
 
+  /**
+   * The entries about a record for display: every review and erasure, the latest `reads`
+   * access entries (a record read often would otherwise grow without bound), and how many
+   * access entries there are in all.
+   */
+  async entriesAboutForDisplay(
+    tenantId: string,
+    subjectId: string,
+    reads: number,
+  ): Promise<{ entries: CommittedEntry[]; accessCount: number }> {
+    return this.db.run(tenantId, async (m) => {
+      const rows = await m.query<EntryRow[]>(
+        `(SELECT ${ENTRY_COLUMNS} FROM log_entries
+           WHERE tenant_id = $1 AND subject_id = $2 AND kind <> 'access')
+         UNION ALL
+         (SELECT ${ENTRY_COLUMNS} FROM log_entries
+           WHERE tenant_id = $1 AND subject_id = $2 AND kind = 'access'
+           ORDER BY log_index DESC LIMIT $3)
+         ORDER BY log_index`,
+        [tenantId, subjectId, reads],
+      );
+      const [{ count }] = await m.query<{ count: string }[]>(
+        `SELECT count(*) AS count FROM log_entries
+          WHERE tenant_id = $1 AND subject_id = $2 AND kind = 'access'`,
+        [tenantId, subjectId],
+      );
+      return { entries: rows.map(toEntry), accessCount: Number(count) };
+    });
+  }
+
   async entriesAbout(tenantId: string, subjectId: string): Promise<CommittedEntry[]> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<EntryRow[]>(
@@ -245,7 +279,7 @@ export class LogRepository {
   async entries(tenantId: string, from: number, to: number): Promise<CommittedEntry[]> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<EntryRow[]>(
-        `SELECT ${ENTRY_COLUMNS} FROM log_entries
+        `SELECT ${ENTRY_COLUMNS}, ${STORED_TIME} FROM log_entries
           WHERE tenant_id = $1 AND log_index >= $2 AND log_index < $3 ORDER BY log_index`,
         [tenantId, from, to],
       ),
@@ -285,6 +319,36 @@ export class LogRepository {
     return row
       ? { size: Number(row.size), root: row.root, note: row.note, createdAt: row.created_at }
       : undefined;
+  }
+
+  /** Every stored checkpoint, smallest first (for verification). */
+  async checkpoints(tenantId: string): Promise<StoredCheckpoint[]> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ size: string; root: Buffer; note: string; created_at: Date }[]>(
+        `SELECT size, root, note, created_at FROM checkpoints WHERE tenant_id = $1 ORDER BY size`,
+        [tenantId],
+      ),
+    );
+    return rows.map((r) => ({
+      size: Number(r.size),
+      root: r.root,
+      note: r.note,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** Record entries with no records row (a row deleted or moved to another tenant). */
+  async recordEntriesWithoutRow(tenantId: string, limit: number): Promise<CommittedEntry[]> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<EntryRow[]>(
+        `SELECT ${ENTRY_COLUMNS} FROM log_entries e
+          WHERE e.tenant_id = $1 AND e.kind = 'record'
+            AND NOT EXISTS (SELECT 1 FROM records r WHERE r.id = e.id AND r.tenant_id = e.tenant_id)
+          ORDER BY e.log_index LIMIT $2`,
+        [tenantId, limit],
+      ),
+    );
+    return rows.map(toEntry);
   }
 
   /** Tenants whose log has grown past their latest checkpoint (for the scheduled signer). */

@@ -10,6 +10,8 @@ import { KeyRing } from 'src/signing/key-ring.service';
 
 /** Leaves read per query when a tree catches up with the database. */
 const SYNC_PAGE = 50_000;
+/** Whole entries (bodies of several kB) read per query when the log is verified. */
+const ENTRY_PAGE = 2_000;
 
 export interface CheckpointView {
   origin: string;
@@ -36,6 +38,11 @@ export interface ConsistencyProofView {
   newCheckpoint: string;
 }
 
+/** An RFC 3339 time with milliseconds, written to the microsecond as PostgreSQL stores it. */
+export function microseconds(time: string): string {
+  return time.replace(/(\.\d{3})Z$/, '$1000Z');
+}
+
 export class CheckpointNotFoundError extends DomainError {
   constructor(size: number) {
     super(
@@ -55,6 +62,7 @@ export class CheckpointNotFoundError extends DomainError {
 export class LogService {
   private readonly trees = new Map<string, MerkleLevels>();
   private readonly syncs = new Map<string, Promise<MerkleLevels>>();
+  private readonly issuing = new Map<string, Promise<CheckpointView>>();
 
   constructor(
     private readonly repository: LogRepository,
@@ -67,11 +75,35 @@ export class LogService {
     return `${this.config.LOG_ORIGIN}/${tenantId}`;
   }
 
-  /** Signs and stores a checkpoint of the log as it is now (or returns the stored one). */
-  async issueCheckpoint(tenantId: string): Promise<CheckpointView> {
+  /**
+   * Signs and stores a checkpoint of the log as it is now (or returns the stored one). Requests
+   * that arrive while one is being signed for the tenant share it rather than each signing one.
+   */
+  issueCheckpoint(tenantId: string): Promise<CheckpointView> {
+    const running = this.issuing.get(tenantId);
+    if (running) return running;
+    const issued = this.signCheckpoint(tenantId).finally(() => this.issuing.delete(tenantId));
+    this.issuing.set(tenantId, issued);
+    return issued;
+  }
+
+  private async signCheckpoint(tenantId: string): Promise<CheckpointView> {
     const size = await this.repository.headSize(tenantId);
+    // A cached tree longer than the table, or whose last leaf the table no longer holds, belongs
+    // to a history the database lost (a restore, a failover): rebuild it from the table.
+    const cached = this.trees.get(tenantId);
+    if (cached && (cached.size > size || !(await this.cachedLeafStillStored(tenantId, cached)))) {
+      this.trees.delete(tenantId);
+    }
     const tree = await this.tree(tenantId, size);
     const root = tree.root(size);
+    // Never sign a history that does not extend the last one signed.
+    const previous = await this.repository.checkpoint(tenantId);
+    if (previous && (previous.size > size || !tree.root(previous.size).equals(previous.root))) {
+      throw new Error(
+        `refusing to sign a checkpoint of tenant ${tenantId}: the log of size ${size} does not extend the signed checkpoint of size ${previous.size}`,
+      );
+    }
     const origin = this.origin(tenantId);
     const body = checkpointBody(origin, size, root);
     const { keyId, signature } = await this.keys.sign(Buffer.from(body, 'utf8'));
@@ -107,7 +139,12 @@ export class LogService {
       size === undefined
         ? await this.latestCheckpoint(tenantId)
         : await this.checkpointOfSize(tenantId, size);
-    if (size === undefined && checkpoint.size <= entry.logIndex) {
+    // A shared signing already under way may predate the entry: then one more round has it.
+    for (
+      let round = 0;
+      size === undefined && checkpoint.size <= entry.logIndex && round < 2;
+      round++
+    ) {
       checkpoint = await this.issueCheckpoint(tenantId);
     }
     if (checkpoint.size <= entry.logIndex) {
@@ -163,14 +200,14 @@ export class LogService {
     tenantId: string,
     onProgress?: (done: number, total: number) => void,
   ): Promise<{ size: number; problem: string | null }> {
-    const checkpoint = await this.repository.checkpoint(tenantId);
+    const checkpoints = await this.repository.checkpoints(tenantId);
     const size = await this.repository.headSize(tenantId);
     const tree = new MerkleLevels();
-    for (let from = 0; from < size; from += SYNC_PAGE) {
+    for (let from = 0; from < size; from += ENTRY_PAGE) {
       const entries = await this.repository.entries(
         tenantId,
         from,
-        Math.min(size, from + SYNC_PAGE),
+        Math.min(size, from + ENTRY_PAGE),
       );
       for (const entry of entries) {
         const problem = this.entryProblem(entry, tree.size);
@@ -182,7 +219,13 @@ export class LogService {
     if (tree.size !== size) {
       return { size, problem: `the log head says ${size} entries, the table holds ${tree.size}` };
     }
-    if (checkpoint) {
+    for (const checkpoint of checkpoints) {
+      if (checkpoint.size > tree.size) {
+        return {
+          size,
+          problem: `checkpoint of size ${checkpoint.size}: the log holds ${tree.size}`,
+        };
+      }
       const problem = this.checkpointProblem(tenantId, checkpoint, tree.root(checkpoint.size));
       if (problem) return { size, problem };
     }
@@ -235,13 +278,23 @@ export class LogService {
       if (body[field] !== stored) return `${name}: its ${field} column differs from its body`;
     }
     const subject = (body.record as { id?: unknown } | undefined)?.id ?? null;
-    if (entry.kind !== 'record' && subject !== entry.subjectId) {
+    if (entry.kind === 'record' ? entry.subjectId !== null : subject !== entry.subjectId) {
       return `${name}: its subject_id column differs from the record its body names`;
+    }
+    // To the microsecond, as stored: a body time has milliseconds, so the rest must be zero.
+    if (entry.storedTime !== undefined && entry.storedTime !== microseconds(entry.time)) {
+      return `${name}: its created_at column differs from its body`;
     }
     if (!this.keys.verify(entry.keyId, entry.leafHash, entry.signature, new Date(entry.time))) {
       return `${name}: its signature does not verify with key ${entry.keyId}`;
     }
     return null;
+  }
+
+  private async cachedLeafStillStored(tenantId: string, tree: MerkleLevels): Promise<boolean> {
+    if (tree.size === 0) return true;
+    const [stored] = await this.repository.leafHashes(tenantId, tree.size - 1, tree.size);
+    return stored?.equals(tree.leaf(tree.size - 1)) ?? false;
   }
 
   /** The tenant's tree, caught up with the database to at least `size` leaves. */

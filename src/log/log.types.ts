@@ -53,6 +53,8 @@ export interface CommittedEntry extends LogSlot {
   leafHash: Buffer;
   signature: Buffer;
   keyId: string;
+  /** created_at as stored, to the microsecond (read back from the table; absent when written). */
+  storedTime?: string;
 }
 
 /** The signed-entry form of the verifier and of `GET /v1/records/:id`. */

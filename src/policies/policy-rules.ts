@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { FieldProblem } from 'src/common/domain-error';
+import { canonicalJson } from 'src/records/canonical-json';
 import { PolicyResult, RecordChunk } from 'src/records/record-body';
 
 export const REQUIRABLE_FIELDS = ['purpose', 'caseId', 'subjectRef'] as const;
@@ -137,13 +139,20 @@ export function groupShare(chunks: readonly RecordChunk[], group: string): numbe
 
 const SEVERITY = { pass: 0, flag: 1, block: 2 } as const;
 
+/** SHA-256 (hex) of the canonical JSON of a policy's rules: what a record binds itself to. */
+export function rulesSha256(rules: PolicyRules): string {
+  return createHash('sha256').update(canonicalJson(rules)).digest('hex');
+}
+
 /** Judges a record's chunks by a policy version (null: no policy, everything passes). */
 export function evaluatePolicy(
   policy: { id: string; version: number; rules: PolicyRules } | null,
   chunks: readonly RecordChunk[],
   applied: readonly { concept: string; mode: 'suppress' | 'amplify' }[],
 ): PolicyResult {
-  if (!policy) return { policyId: null, policyVersion: null, outcome: 'pass', results: [] };
+  if (!policy) {
+    return { policyId: null, policyVersion: null, rulesSha256: null, outcome: 'pass', results: [] };
+  }
   // The service applies the policy's steering itself; a submitted generation had to.
   const steering = policy.rules.steering.map((rule): PolicyResult['results'][number] =>
     applied.some((a) => a.concept === rule.concept && a.mode === rule.mode)
@@ -182,5 +191,11 @@ export function evaluatePolicy(
     (worst, r) => (SEVERITY[r.outcome] > SEVERITY[worst] ? r.outcome : worst),
     'pass',
   );
-  return { policyId: policy.id, policyVersion: policy.version, outcome, results };
+  return {
+    policyId: policy.id,
+    policyVersion: policy.version,
+    rulesSha256: rulesSha256(policy.rules),
+    outcome,
+    results,
+  };
 }

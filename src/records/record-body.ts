@@ -23,6 +23,8 @@ export interface RequestContext {
 export interface PolicyResult {
   policyId: string | null;
   policyVersion: number | null;
+  /** SHA-256 (hex) of the canonical JSON of the rules of that version; null without a policy. */
+  rulesSha256: string | null;
   outcome: 'pass' | 'flag' | 'block';
   results: { rule: string; outcome: 'pass' | 'flag' | 'block'; detail: string }[];
 }

@@ -118,6 +118,7 @@ function body(): RecordBody {
     policy: {
       policyId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a',
       policyVersion: 2,
+      rulesSha256: 'c'.repeat(64),
       outcome: 'flag',
       results: [{ rule: 'threshold:economy', outcome: 'flag', detail: 'economy share 0.25 > 0.2' }],
     },
@@ -145,7 +146,13 @@ describe('RECORD_BODY_SCHEMA', () => {
     const empty = body();
     empty.chunks = [];
     empty.output = { ...empty.output, characters: 0, tokens: 0 };
-    empty.policy = { policyId: null, policyVersion: null, outcome: 'pass', results: [] };
+    empty.policy = {
+      policyId: null,
+      policyVersion: null,
+      rulesSha256: null,
+      outcome: 'pass',
+      results: [],
+    };
     expect(validateRecordBody(empty)).toEqual([]);
   });
 

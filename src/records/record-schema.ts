@@ -599,6 +599,13 @@ export const RECORD_BODY_SCHEMA: JsonSchema = deepFreeze({
             description: 'Version of the policy in force, from 1, or null when none applies.',
             minimum: 1,
           },
+          rulesSha256: {
+            type: ['string', 'null'],
+            title: 'Rules hash',
+            description:
+              'SHA-256 (hex) of the canonical JSON (RFC 8785) of the rules of that version, binding the record to the rules it was judged by; null when none applies.',
+            pattern: '^[0-9a-f]{64}$',
+          },
           outcome: oneOf('Outcome', 'The worst rule outcome: pass, flag or block.', OUTCOME),
           results: array(
             'Rule results',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LogRepository } from 'src/log/log.repository';
-import { LogService } from 'src/log/log.service';
+import { LogService, microseconds } from 'src/log/log.service';
 import { commitment, conceptShares, RecordBody } from 'src/records/record-body';
 import { openText } from 'src/records/record-text-cipher';
 import { RecordsRepository, StoredRecord } from 'src/records/records.repository';
@@ -36,6 +36,9 @@ export class RecordsVerifier {
     const problems: string[] = [];
     const logged = await this.log.verifyLog(tenantId, onProgress);
     if (logged.problem) problems.push(logged.problem);
+    for (const entry of await this.entries.recordEntriesWithoutRow(tenantId, MAX_PROBLEMS)) {
+      problems.push(`record ${entry.id} (index ${entry.logIndex}): its records row is missing`);
+    }
     let records = 0;
     for (let after: string | undefined; problems.length < MAX_PROBLEMS;) {
       const page = await this.records.stored(tenantId, after, PAGE);
@@ -62,7 +65,7 @@ export class RecordsVerifier {
     }
     const columns: [string, unknown, unknown][] = [
       ['log_index', stored.logIndex, body.logIndex],
-      ['created_at', stored.createdAt.toISOString(), body.time],
+      ['created_at', stored.storedTime, microseconds(body.time)],
       ['application_id', stored.applicationId, body.application?.id],
       ['provenance', stored.provenance, body.provenance],
       ['purpose', stored.purpose, body.request?.purpose],

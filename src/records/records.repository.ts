@@ -16,6 +16,8 @@ export interface RecordRow {
 
 /** A record row with everything verification compares against the signed body. */
 export interface StoredRecord extends RecordRow {
+  /** created_at to the microsecond, as stored. */
+  storedTime: string;
   conceptShares: Record<string, number>;
   text: { iv: Buffer; ciphertext: Buffer; tag: Buffer; dataKey: Buffer | null } | null;
 }
@@ -95,6 +97,7 @@ export class RecordsRepository {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<
         (RawRecordRow & {
+          storedTime: string;
           conceptShares: Record<string, number>;
           iv: Buffer | null;
           ciphertext: Buffer | null;
@@ -105,6 +108,7 @@ export class RecordsRepository {
         `SELECT r.id, r.log_index AS "logIndex", r.application_id AS "applicationId",
                 r.created_at AS "createdAt", r.provenance, r.purpose, r.case_id AS "caseId",
                 r.policy_outcome AS "policyOutcome", r.request_sha256 AS "requestSha256",
+                to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "storedTime",
                 r.concept_shares AS "conceptShares", t.iv, t.ciphertext, t.tag,
                 k.data_key AS "dataKey"
            FROM records r
@@ -115,8 +119,9 @@ export class RecordsRepository {
         [tenantId, after ?? null, limit],
       ),
     );
-    return rows.map(({ iv, ciphertext, tag, dataKey, conceptShares, ...row }) => ({
+    return rows.map(({ iv, ciphertext, tag, dataKey, conceptShares, storedTime, ...row }) => ({
       ...toRecord(row),
+      storedTime,
       conceptShares,
       text: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
     }));

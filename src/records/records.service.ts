@@ -36,6 +36,9 @@ import { IdempotencyKeyReusedError, RecordNotCommittedError } from 'src/records/
 import { RecordRow, RecordsRepository } from 'src/records/records.repository';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Reads listed with a record; the rest are counted. */
+const LATEST_READS = 20;
 
 export interface GenerationResponse {
   text: string;
@@ -62,13 +65,16 @@ export interface RecordView {
   entry: SignedEntry;
   /** Prompt and output; null once erased. */
   text: RecordText | null;
-  /** Later entries about this record: reviews, erasures, reads. */
+  /** Later entries about this record: reviews, erasures, and the latest reads. */
   related: SignedEntry[];
+  /** Reads of this record by people, in all (the latest few are in `related`). */
+  accessCount: number;
 }
 
 const NO_POLICY: PolicyResult = {
   policyId: null,
   policyVersion: null,
+  rulesSha256: null,
   outcome: 'pass',
   results: [],
 };
@@ -277,11 +283,13 @@ export class RecordsService {
     }
     const [entry, related, text] = await Promise.all([
       this.log.entryById(tenantId, id),
-      this.log.entriesAbout(tenantId, id),
+      this.log.entriesAboutForDisplay(tenantId, id, LATEST_READS),
       this.text(tenantId, id),
     ]);
     if (!entry) throw new Error(`record ${id} has no log entry`);
-    return this.view(row, entry, related, text);
+    // A blocked output is for people to review, not for applications to read back.
+    const shown = row.policyOutcome === 'block' && principal.kind === 'application' ? null : text;
+    return { ...this.view(row, entry, related.entries, shown), accessCount: related.accessCount };
   }
 
   /** A review, annotation or correction of a record: a new log entry naming it, never an edit. */
@@ -356,6 +364,11 @@ export class RecordsService {
   }
 
   async search(principal: Principal, query: SearchRecordsDto) {
+    if (query.minShare !== undefined && query.concept === undefined) {
+      throw new ValidationFailedError([
+        { field: 'minShare', problems: ['needs concept: the share of which concept'] },
+      ]);
+    }
     const limit = query.limit ?? 50;
     const rows = await this.records.search(principal.tenantId, {
       from: query.from ? new Date(query.from) : undefined,
@@ -465,7 +478,7 @@ export class RecordsService {
     entry: CommittedEntry,
     related: CommittedEntry[],
     text: RecordText | null,
-  ): RecordView {
+  ): Omit<RecordView, 'accessCount'> {
     return {
       id: row.id,
       logIndex: row.logIndex,
@@ -487,7 +500,7 @@ function encodeCursor(row: RecordRow): string {
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(time);
-  if (!id || Number.isNaN(createdAt.getTime())) {
+  if (!id || !UUID.test(id) || Number.isNaN(createdAt.getTime())) {
     throw new ValidationFailedError([
       { field: 'cursor', problems: ['is not a cursor this API gave'] },
     ]);

@@ -354,7 +354,7 @@ describe('submitted record parts', () => {
       submittedRecordParts(
         submitted,
         { id: '3f2e1d0c-9b8a-4765-8432-10fedcba9876', name: 'budget-assistant' },
-        { policyId: null, policyVersion: null, outcome: 'pass', results: [] },
+        { policyId: null, policyVersion: null, rulesSha256: null, outcome: 'pass', results: [] },
       ),
     );
     const record = body(SLOT);
@@ -380,7 +380,7 @@ describe('submitted record parts', () => {
       submittedRecordParts(
         submitted,
         { id: '3f2e1d0c-9b8a-4765-8432-10fedcba9876', name: 'budget-assistant' },
-        { policyId: null, policyVersion: null, outcome: 'pass', results: [] },
+        { policyId: null, policyVersion: null, rulesSha256: null, outcome: 'pass', results: [] },
       ).outputTokens,
     ).toBe(6);
   });

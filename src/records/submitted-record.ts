@@ -79,6 +79,9 @@ export function validateRecordBody(body: unknown): FieldProblem[] {
   if ((record.policy.policyId === null) !== (record.policy.policyVersion === null)) {
     found.add('policy.policyVersion', 'must be null exactly when policyId is null');
   }
+  if ((record.policy.policyId === null) !== (record.policy.rulesSha256 === null)) {
+    found.add('policy.rulesSha256', 'must be null exactly when policyId is null');
+  }
   return found.list();
 }
 

@@ -77,9 +77,13 @@ export class KeyRing implements OnModuleInit, OnModuleDestroy {
     this.current = undefined;
   }
 
-  /** Signs with the key valid now. */
-  async sign(message: Buffer): Promise<KeySignature> {
-    const current = this.currentSigner();
+  /**
+   * Signs with the key valid at `at` (default now). A log entry is signed with the key valid at
+   * the time its body states, so that a verifier checking the key's window at that time agrees,
+   * even when a batch straddles a rotation.
+   */
+  async sign(message: Buffer, at?: Date): Promise<KeySignature> {
+    const current = this.currentSigner(at);
     if (current.sign) return { keyId: current.key.kid, signature: current.sign(message) };
     return {
       keyId: current.key.kid,
@@ -167,8 +171,8 @@ export class KeyRing implements OnModuleInit, OnModuleDestroy {
     return key;
   }
 
-  private currentSigner(): CurrentSigner {
-    const now = Date.now();
+  private currentSigner(at?: Date): CurrentSigner {
+    const now = at?.getTime() ?? Date.now();
     const cached = this.current;
     if (cached && now >= cached.from && now < cached.until) return cached;
     const key = keyValidAt(this.ring, new Date(now));

@@ -7,7 +7,6 @@ import { createTestApp, TestApp } from 'test/support/test-app';
 /** A column value as comparable text (bytes as hex, times to the microsecond as stored). */
 function shown(value: unknown): string {
   if (Buffer.isBuffer(value)) return value.toString('hex');
-  if (value instanceof Date) return value.toISOString();
   return JSON.stringify(value);
 }
 
@@ -75,12 +74,17 @@ describe('tamper evidence: every stored field of records and log rows', () => {
   /** Applies `change` to one row with the triggers off, verifies, and restores the row. */
   async function tampered(table: string, column: string, where: string, change: string) {
     const key = `${table}.${column}`;
-    const original = await owner.query(`SELECT "${column}" AS v FROM "${table}" WHERE ${where}`);
+    // As text, so a microsecond or one byte shows, and the exact value can be put back.
+    const original = await owner.query(
+      `SELECT "${column}"::text AS v FROM "${table}" WHERE ${where}`,
+    );
     expect({ key, rows: original.rowCount }).toEqual({ key, rows: 1 });
     await owner.query(`ALTER TABLE "${table}" DISABLE TRIGGER USER`);
     try {
       await owner.query(`UPDATE "${table}" SET "${column}" = ${change} WHERE ${where}`);
-      const after = await owner.query(`SELECT "${column}" AS v FROM "${table}" WHERE ${where}`);
+      const after = await owner.query(
+        `SELECT "${column}"::text AS v FROM "${table}" WHERE ${where}`,
+      );
       expect({ key, changed: shown(after.rows[0].v) !== shown(original.rows[0].v) }).toEqual({
         key,
         changed: true,
@@ -104,9 +108,10 @@ describe('tamper evidence: every stored field of records and log rows', () => {
     ['log_entries', 'leaf_hash', flipByte],
     ['log_entries', 'signature', flipByte],
     ['log_entries', 'key_id', (c: string) => nudgeChar(c, 3)],
-    ['log_entries', 'created_at', (c: string) => `"${c}" + interval '1 millisecond'`],
+    ['log_entries', 'created_at', (c: string) => `"${c}" + interval '1 microsecond'`],
     ['log_entries', 'kind', () => `'review'`],
-    ['records', 'created_at', (c: string) => `"${c}" + interval '1 millisecond'`],
+    ['records', 'created_at', (c: string) => `"${c}" + interval '1 microsecond'`],
+    ['log_entries', 'subject_id', () => `gen_random_uuid()`],
     ['records', 'provenance', () => `'submitted'`],
     ['records', 'purpose', (c: string) => nudgeChar(c, 2)],
     ['records', 'case_id', (c: string) => nudgeChar(c, 1)],
@@ -158,6 +163,28 @@ describe('tamper evidence: every stored field of records and log rows', () => {
       `log_index + 1000`,
     );
     expect(gap.join('\n')).toMatch(/index/);
+  });
+
+  it('detects a records row that is gone, naming its record', async () => {
+    const id = records[1].recordId;
+    const row = await owner.query<{ tenant_id: string }>(
+      `SELECT tenant_id FROM records WHERE id = $1`,
+      [id],
+    );
+    // Replica mode switches off every trigger, foreign keys included (a superuser's power):
+    // the row moves to another tenant, which for this tenant's evidence is the same as gone.
+    await owner.query(`SET session_replication_role = replica`);
+    try {
+      await owner.query(`UPDATE records SET tenant_id = gen_random_uuid() WHERE id = $1`, [id]);
+      expect((await verify()).problems.join('\n')).toContain(`record ${id}`);
+    } finally {
+      await owner.query(`UPDATE records SET tenant_id = $2 WHERE id = $1`, [
+        id,
+        row.rows[0].tenant_id,
+      ]);
+      await owner.query(`SET session_replication_role = origin`);
+    }
+    expect(await verify()).toMatchObject({ problems: [] });
   });
 
   it('detects a deleted text key without an erasure entry, and a changed checkpoint', async () => {

@@ -157,6 +157,9 @@ describe('records: generation through the service, signed, logged and verifiable
       [{ prompt: 'x', temperature: -1 }, /temperature/],
       [{ prompt: 'x', steering: [{ concept: 'no.such_concept', mode: 'suppress' }] }, /steering/],
       [{ prompt: 'x', context: { solelyAutomatedDecision: 'yes' } }, /solelyAutomatedDecision/],
+      // Text PostgreSQL or canonical JSON cannot hold: refused up front, not a 500 later.
+      [{ prompt: 'x', context: { caseId: 'a\u0000b' } }, /context\.caseId.*NUL/],
+      [{ prompt: 'The \ud800 patient' }, /prompt.*surrogate/],
     ];
     for (const [body, field] of cases) {
       const res = await generate(body);
@@ -249,6 +252,13 @@ describe('records: generation through the service, signed, logged and verifiable
     expect(await logSize()).toBe(sizeBefore + 1);
     const blockedRecord = await call(t, 'get', `/v1/records/${details.recordId}`, w.people.admin);
     expect((blockedRecord.body as { policyOutcome: string }).policyOutcome).toBe('block');
+    expect((blockedRecord.body as { text: { output: string } }).text.output).toBe(f.text);
+    // An application cannot read a blocked output back through the records API.
+    const byKey = await call(t, 'get', `/v1/records/${details.recordId}`, {
+      key: w.keys['records:read'].key,
+    });
+    expect([byKey.status, (byKey.body as { text: unknown }).text]).toEqual([200, null]);
+    expect(JSON.stringify(byKey.body)).not.toContain(f.text);
 
     const search = await call(t, 'get', '/v1/records?policyOutcome=block', w.people.auditor);
     expect((search.body as { records: { id: string }[] }).records.map((r) => r.id)).toEqual([

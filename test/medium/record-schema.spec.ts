@@ -23,6 +23,7 @@ const APPLICATION = { id: '3f2e1d0c-9b8a-4765-8432-10fedcba9876', name: 'treasur
 const NO_POLICY: PolicyResult = {
   policyId: null,
   policyVersion: null,
+  rulesSha256: null,
   outcome: 'pass',
   results: [],
 };
