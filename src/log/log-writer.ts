@@ -23,8 +23,47 @@ const MAX_BATCH = 256;
 
 interface Pending {
   draft: EntryDraft;
+  id: string;
+  /** The body's canonical text split around its index and time (see `template`), or null. */
+  pieces: string[] | null;
   resolve: (entry: CommittedEntry) => void;
   reject: (error: unknown) => void;
+}
+
+// Stand-ins for the index and time a body gets only under the log head's lock: the body is
+// canonicalised once, outside the lock, and the two values are spliced into the text there.
+const INDEX_SENTINEL = String(Number.MAX_SAFE_INTEGER);
+const TIME_SENTINEL = JSON.stringify(`time-${randomUUID()}`);
+const SENTINELS = new RegExp(`(${INDEX_SENTINEL}|${TIME_SENTINEL})`);
+
+/**
+ * Canonicalises a body with stand-ins for its index and time and splits the text around them.
+ * A number or a string replaced by another in canonical text gives the canonical text of the
+ * changed value (members are ordered by name, not value). When the stand-ins do not occur
+ * exactly once each (a body that also holds the largest safe integer, say), null: the body is
+ * then canonicalised whole under the lock.
+ */
+export function template(draft: EntryDraft, id: string, tenantId: string): string[] | null {
+  const text = canonicalJson(
+    draft.body({
+      id,
+      tenantId,
+      logIndex: Number.MAX_SAFE_INTEGER,
+      time: JSON.parse(TIME_SENTINEL) as string,
+    }),
+  );
+  const pieces = text.split(SENTINELS);
+  const found = pieces.filter((_, i) => i % 2 === 1);
+  const once = (s: string) => found.filter((f) => f === s).length === 1;
+  return found.length === 2 && once(INDEX_SENTINEL) && once(TIME_SENTINEL) ? pieces : null;
+}
+
+export function fill(pieces: string[], logIndex: number, time: string): string {
+  return pieces
+    .map((piece, i) =>
+      i % 2 === 0 ? piece : piece === INDEX_SENTINEL ? String(logIndex) : JSON.stringify(time),
+    )
+    .join('');
 }
 
 /**
@@ -50,14 +89,10 @@ export class LogWriter {
 
   append(tenantId: string, draft: EntryDraft): Promise<CommittedEntry> {
     // A body that cannot be canonicalised fails its own caller here, not the batch it would join.
-    const probe = {
-      id: draft.id ?? randomUUID(),
-      tenantId,
-      logIndex: 0,
-      time: new Date().toISOString(),
-    };
+    const id = draft.id ?? randomUUID();
+    let pieces: string[] | null;
     try {
-      canonicalJson(draft.body(probe));
+      pieces = template(draft, id, tenantId);
     } catch (error) {
       return Promise.reject(
         error instanceof CanonicalJsonError
@@ -67,7 +102,7 @@ export class LogWriter {
     }
     return new Promise<CommittedEntry>((resolve, reject) => {
       const queue = this.queues.get(tenantId) ?? [];
-      queue.push({ draft, resolve, reject });
+      queue.push({ draft, id, pieces, resolve, reject });
       this.queues.set(tenantId, queue);
       if (!this.flushing.has(tenantId)) void this.flush(tenantId);
     });
@@ -110,9 +145,11 @@ export class LogWriter {
       const entries: CommittedEntry[] = [];
       const attached: AttachedRow[][] = [];
       const erasures: string[] = [];
-      for (const [i, { draft }] of batch.entries()) {
-        const slot = { id: draft.id ?? randomUUID(), tenantId, logIndex: firstIndex + i, time };
-        const canonical = canonicalJson(draft.body(slot));
+      for (const [i, { draft, id, pieces }] of batch.entries()) {
+        const slot = { id, tenantId, logIndex: firstIndex + i, time };
+        const canonical = pieces
+          ? fill(pieces, slot.logIndex, time)
+          : canonicalJson(draft.body(slot));
         const leaf = leafHash(Buffer.from(canonical, 'utf8'));
         // The key valid at the time the body states, which is what verifiers check.
         const { keyId, signature } = await this.keys.sign(leaf, new Date(time));

@@ -37,7 +37,9 @@ export class CanonicalJsonError extends Error {
 
 /** The RFC 8785 canonical text of a JSON value. Throws a CanonicalJsonError for anything else. */
 export function canonicalJson(value: unknown): string {
-  return serialise(value, '$', new Map());
+  const out: string[] = [];
+  serialise(value, ROOT, new Map(), out);
+  return out.join('');
 }
 
 /** The canonical text encoded as UTF-8: the bytes to hash or sign. */
@@ -46,113 +48,172 @@ export function canonicalBytes(value: unknown): Buffer {
 }
 
 /**
- * @param path the JSON path of `value`, for error messages
+ * Where a value sits, as a chain to the root, written out (`$.chunks[3].share`) only when an
+ * error needs it: records are large, and building every member's path string up front cost more
+ * than serialising.
+ */
+interface Path {
+  readonly parent: Path | null;
+  readonly key: string | number;
+}
+const ROOT: Path = { parent: null, key: '$' };
+
+function render(path: Path): string {
+  if (path.parent === null) return String(path.key);
+  const parent = render(path.parent);
+  return typeof path.key === 'number' ? `${parent}[${path.key}]` : memberPath(parent, path.key);
+}
+
+// The String.prototype.isWellFormed of ES2024 (Node 20), not yet in this project's lib types.
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * Appends the canonical text of `value` to `out`.
+ * @param path where `value` is, for error messages
  * @param ancestors the objects and arrays that enclose `value`, with their paths, to find cycles
  *   (a value shared by two branches without enclosing itself is fine, and written twice)
  */
-function serialise(value: unknown, path: string, ancestors: Map<object, string>): string {
+function serialise(value: unknown, path: Path, ancestors: Map<object, Path>, out: string[]): void {
   switch (typeof value) {
     case 'string':
-      return serialiseString(value, path);
+      out.push(serialiseString(value, path));
+      return;
     case 'number':
-      return serialiseNumber(value, path);
+      out.push(serialiseNumber(value, path));
+      return;
     case 'boolean':
-      return value ? 'true' : 'false';
+      out.push(value ? 'true' : 'false');
+      return;
     case 'object':
-      if (value === null) return 'null';
-      return serialiseContainer(value, path, ancestors);
+      if (value === null) out.push('null');
+      else serialiseContainer(value, path, ancestors, out);
+      return;
     case 'undefined':
-      throw new CanonicalJsonError(path, 'undefined is not a JSON value');
+      throw new CanonicalJsonError(render(path), 'undefined is not a JSON value');
     case 'bigint':
       throw new CanonicalJsonError(
-        path,
+        render(path),
         'a bigint is not a JSON value; convert it to a string (or a safe integer) first',
       );
     case 'symbol':
-      throw new CanonicalJsonError(path, 'a symbol is not a JSON value');
+      throw new CanonicalJsonError(render(path), 'a symbol is not a JSON value');
     case 'function':
-      throw new CanonicalJsonError(path, 'a function is not a JSON value');
+      throw new CanonicalJsonError(render(path), 'a function is not a JSON value');
   }
 }
 
-function serialiseNumber(value: number, path: string): string {
+function serialiseNumber(value: number, path: Path): string {
   if (!Number.isFinite(value)) {
-    throw new CanonicalJsonError(path, `${value} is not a JSON number`);
+    throw new CanonicalJsonError(render(path), `${value} is not a JSON number`);
   }
   // For a finite number JSON.stringify is exactly ECMAScript's Number::toString, which RFC 8785
   // §3.2.2.3 adopts; it also writes -0 as 0.
   return JSON.stringify(value);
 }
 
-function serialiseString(value: string, path: string): string {
-  const at = loneSurrogateAt(value);
-  if (at >= 0) {
+function serialiseString(value: string, path: Path): string {
+  if (!isWellFormed(value)) {
+    const at = loneSurrogateAt(value);
     const unit = value.charCodeAt(at).toString(16).toUpperCase();
-    throw new CanonicalJsonError(path, `string has a lone surrogate U+${unit} at index ${at}`);
+    throw new CanonicalJsonError(
+      render(path),
+      `string has a lone surrogate U+${unit} at index ${at}`,
+    );
   }
   // With well-formed input, JSON.stringify escapes exactly as RFC 8785 §3.2.2.2 requires.
   return JSON.stringify(value);
 }
 
-function serialiseContainer(value: object, path: string, ancestors: Map<object, string>): string {
+function serialiseContainer(
+  value: object,
+  path: Path,
+  ancestors: Map<object, Path>,
+  out: string[],
+): void {
   const enclosing = ancestors.get(value);
   if (enclosing !== undefined) {
-    throw new CanonicalJsonError(path, `cycle: this is the value at ${enclosing} again`);
+    throw new CanonicalJsonError(
+      render(path),
+      `cycle: this is the value at ${render(enclosing)} again`,
+    );
   }
   ancestors.set(value, path);
-  const text = Array.isArray(value)
-    ? serialiseArray(value, path, ancestors)
-    : serialiseObject(value, path, ancestors);
+  if (Array.isArray(value)) serialiseArray(value, path, ancestors, out);
+  else serialiseObject(value, path, ancestors, out);
   ancestors.delete(value);
-  return text;
 }
 
 function serialiseArray(
   value: readonly unknown[],
-  path: string,
-  ancestors: Map<object, string>,
-): string {
+  path: Path,
+  ancestors: Map<object, Path>,
+  out: string[],
+): void {
   if (Object.getPrototypeOf(value) !== Array.prototype) {
-    throw new CanonicalJsonError(path, `${typeName(value)} is not a plain array`);
-  }
-  const parts: string[] = [];
-  for (let i = 0; i < value.length; i++) {
-    // JSON.stringify would write a hole as null; a record should not gain a null it never had.
-    if (!Object.hasOwn(value, i)) throw new CanonicalJsonError(`${path}[${i}]`, 'array hole');
-    parts.push(serialise(value[i], `${path}[${i}]`, ancestors));
+    throw new CanonicalJsonError(render(path), `${typeName(value)} is not a plain array`);
   }
   // With no holes, the own enumerable keys are the indices, in order, then any other properties.
   const keys = Object.keys(value);
   if (keys.length > value.length) {
+    for (let i = 0; i < value.length; i++) {
+      if (!Object.hasOwn(value, i)) {
+        throw new CanonicalJsonError(render({ parent: path, key: i }), 'array hole');
+      }
+    }
     const extra = keys[value.length];
-    throw new CanonicalJsonError(memberPath(path, extra), 'arrays cannot have named properties');
+    throw new CanonicalJsonError(
+      memberPath(render(path), extra),
+      'arrays cannot have named properties',
+    );
   }
   rejectSymbolKeys(value, path);
-  return `[${parts.join(',')}]`;
+  out.push('[');
+  for (let i = 0; i < value.length; i++) {
+    // JSON.stringify would write a hole as null; a record should not gain a null it never had.
+    if (!Object.hasOwn(value, i)) {
+      throw new CanonicalJsonError(render({ parent: path, key: i }), 'array hole');
+    }
+    if (i > 0) out.push(',');
+    serialise(value[i], { parent: path, key: i }, ancestors, out);
+  }
+  out.push(']');
 }
 
-function serialiseObject(value: object, path: string, ancestors: Map<object, string>): string {
+function serialiseObject(
+  value: object,
+  path: Path,
+  ancestors: Map<object, Path>,
+  out: string[],
+): void {
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) {
-    throw new CanonicalJsonError(path, `${typeName(value)} is not a plain object`);
+    throw new CanonicalJsonError(render(path), `${typeName(value)} is not a plain object`);
   }
   rejectSymbolKeys(value, path);
   // The relational operators compare strings by UTF-16 code units, which is the order of
   // RFC 8785 §3.2.3. Property names are unique, so there are no ties.
-  const members = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
-  const parts = members.map(([name, member]) => {
-    const at = memberPath(path, name);
-    const key = loneSurrogateAt(name) >= 0 ? serialiseString(name, at) : JSON.stringify(name);
-    return `${key}:${serialise(member, at, ancestors)}`;
-  });
-  return `{${parts.join(',')}}`;
+  const names = Object.keys(value).sort((a, b) => (a < b ? -1 : 1));
+  const record = value as Record<string, unknown>;
+  out.push('{');
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const at: Path = { parent: path, key: name };
+    if (i > 0) out.push(',');
+    out.push(isWellFormed(name) ? JSON.stringify(name) : serialiseString(name, at), ':');
+    serialise(record[name], at, ancestors, out);
+  }
+  out.push('}');
 }
 
 /** JSON.stringify ignores symbol keys; a record must not lose them silently. */
-function rejectSymbolKeys(value: object, path: string): void {
+function rejectSymbolKeys(value: object, path: Path): void {
   for (const symbol of Object.getOwnPropertySymbols(value)) {
     if (Object.prototype.propertyIsEnumerable.call(value, symbol)) {
-      throw new CanonicalJsonError(path, `${String(symbol)} is a symbol key, not a JSON name`);
+      throw new CanonicalJsonError(
+        render(path),
+        `${String(symbol)} is a symbol key, not a JSON name`,
+      );
     }
   }
 }

@@ -96,12 +96,15 @@ export interface RecordParts {
   policy: PolicyResult;
   /** Output length in tokens when `result.tokens` is not given (a submitted generation). */
   outputTokens?: number;
+  /** `result.chunks` as the record holds them, when the caller has them already. */
+  chunks?: RecordChunk[];
 }
 
 /** Splits a generation into its record body (given its slot) and its erasable text. */
 export function recordParts(parts: RecordParts): {
   body: (slot: LogSlot) => RecordBody;
   text: RecordText;
+  chunks: RecordChunk[];
 } {
   const { result } = parts;
   const promptSalt = randomBytes(32);
@@ -114,7 +117,7 @@ export function recordParts(parts: RecordParts): {
     promptTokens: result.promptTokens,
     chunkTexts: result.chunks.map((c) => c.text),
   };
-  const chunks = result.chunks.map(recordChunk);
+  const chunks = parts.chunks ?? result.chunks.map(recordChunk);
   const body = (slot: LogSlot): RecordBody => ({
     schemaVersion: SCHEMA_VERSION,
     kind: 'record',
@@ -141,7 +144,7 @@ export function recordParts(parts: RecordParts): {
     chunks,
     policy: parts.policy,
   });
-  return { body, text };
+  return { body, text, chunks };
 }
 
 /** A generated chunk as the record holds it (no text). */

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationsRepository } from 'src/applications/applications.repository';
 import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/auth/principal';
 import { DomainError, NotFoundError, ValidationFailedError } from 'src/common/domain-error';
+import { TenantDatabase } from 'src/database/tenant-database';
 import { isUniqueViolation } from 'src/database/unique-violation';
 import { LogRepository } from 'src/log/log.repository';
 import { LogWriter } from 'src/log/log-writer';
@@ -13,6 +14,7 @@ import {
   conceptShares,
   PolicyResult,
   RecordBody,
+  RecordChunk,
   recordChunk,
   RecordParts,
   recordParts,
@@ -117,6 +119,7 @@ export class RecordsService {
     private readonly records: RecordsRepository,
     private readonly applications: ApplicationsRepository,
     private readonly policies: PoliciesService,
+    private readonly db: TenantDatabase,
   ) {}
 
   async generate(
@@ -140,18 +143,15 @@ export class RecordsService {
         seed: request.seed,
         steering,
       });
-      const policy = evaluatePolicy(
-        inForce ?? null,
-        result.chunks.map(recordChunk),
-        result.steering,
-      );
+      const chunks = result.chunks.map(recordChunk);
       return {
         provenance: 'generated',
         applicationId: application.id,
         applicationName: application.name,
         request: context,
         result,
-        policy,
+        chunks,
+        policy: evaluatePolicy(inForce ?? null, chunks, result.steering),
       };
     });
   }
@@ -174,12 +174,9 @@ export class RecordsService {
       (application, inForce) => {
         const parts = submittedRecordParts(submitted, application, NO_POLICY);
         requireFields(inForce, parts.request);
-        const policy = evaluatePolicy(
-          inForce ?? null,
-          submitted.chunks.map(recordChunk),
-          submitted.steering,
-        );
-        return Promise.resolve({ ...parts, policy });
+        const chunks = submitted.chunks.map(recordChunk);
+        const policy = evaluatePolicy(inForce ?? null, chunks, submitted.steering);
+        return Promise.resolve({ ...parts, chunks, policy });
       },
     );
     // The application has the text already; the response carries only the record.
@@ -217,25 +214,33 @@ export class RecordsService {
         },
       ]);
     }
-    // The request as JSON (a DTO instance is not a plain object) identifies a retry.
-    const requestSha256 = createHash('sha256')
-      .update(canonicalJson(JSON.parse(JSON.stringify(request)) as unknown))
-      .digest();
-    if (idempotencyKey) {
-      const earlier = await this.records.byIdempotencyKey(tenantId, applicationId, idempotencyKey);
-      if (earlier) return this.replay(tenantId, earlier, idempotencyKey, requestSha256);
+    // The request's canonical JSON identifies a retry (a DTO instance is made plain first).
+    const plainRequest =
+      Object.getPrototypeOf(request) === Object.prototype
+        ? request
+        : (JSON.parse(JSON.stringify(request)) as unknown);
+    const requestSha256 = createHash('sha256').update(canonicalJson(plainRequest)).digest();
+    // The earlier record, the application and its policy in one transaction (one round trip
+    // each, instead of a transaction each).
+    const { earlier, application, inForce } = await this.db.run(tenantId, async () => ({
+      earlier: idempotencyKey
+        ? await this.records.byIdempotencyKey(tenantId, applicationId, idempotencyKey)
+        : undefined,
+      application: await this.applications.findApplication(tenantId, applicationId),
+      inForce: await this.policies.inForce(tenantId, applicationId),
+    }));
+    if (earlier && idempotencyKey) {
+      return this.replay(tenantId, earlier, idempotencyKey, requestSha256);
     }
-    const application = await this.applications.findApplication(tenantId, applicationId);
     if (!application) throw new NotFoundError('application', applicationId);
-    const inForce = await this.policies.inForce(tenantId, applicationId);
     const parts = await make({ id: application.id, name: application.name }, inForce);
-    const { body, text } = recordParts(parts);
+    const { body, text, chunks } = recordParts(parts);
     let entry: CommittedEntry;
     try {
       entry = await this.writer.append(tenantId, {
         kind: 'record',
         body: (slot) => body(slot) as unknown as Record<string, unknown>,
-        ...this.attachments(body, text, {
+        ...this.attachments(chunks, text, {
           applicationId,
           provenance: parts.provenance,
           context: parts.request,
@@ -398,7 +403,7 @@ export class RecordsService {
   }
 
   private attachments(
-    body: (slot: { id: string; tenantId: string; logIndex: number; time: string }) => RecordBody,
+    chunks: readonly RecordChunk[],
     text: RecordText,
     facts: {
       applicationId: string;
@@ -412,7 +417,7 @@ export class RecordsService {
     // The record id is fixed before the commit so the text can be sealed to it.
     const id = randomUUID();
     const sealed = sealText(id, text);
-    const shares = conceptShares(body({ id, tenantId: '', logIndex: 0, time: '' }).chunks);
+    const shares = conceptShares(chunks);
     return {
       id,
       attached: [
