@@ -19,11 +19,18 @@ const view = (p: PolicyVersion): PolicyView => ({ ...p, createdAt: p.createdAt.t
 /** Per-application concept policies: steering, thresholds and required request fields. */
 @Injectable()
 export class PoliciesService {
+  private readonly listeners: ((tenantId: string, applicationId: string) => void)[] = [];
+
   constructor(
     private readonly policies: PoliciesRepository,
     private readonly applications: ApplicationsRepository,
     private readonly runtime: ModelRuntime,
   ) {}
+
+  /** Called after each publish in this process (caches of the policy in force drop it). */
+  onPublished(listener: (tenantId: string, applicationId: string) => void): void {
+    this.listeners.push(listener);
+  }
 
   /** The version in force, or undefined when the application has none yet. */
   inForce(tenantId: string, applicationId: string): Promise<PolicyVersion | undefined> {
@@ -55,7 +62,9 @@ export class PoliciesService {
         parsed.problems.map((p) => ({ ...p, field: `rules.${p.field}`.replace(/\.$/, '') })),
       );
     }
-    return view(await this.policies.publish(tenantId, applicationId, parsed.rules, by));
+    const published = await this.policies.publish(tenantId, applicationId, parsed.rules, by);
+    for (const listener of this.listeners) listener(tenantId, applicationId);
+    return view(published);
   }
 
   private async requireApplication(tenantId: string, applicationId: string): Promise<void> {
