@@ -27,6 +27,11 @@ const base = {
 };
 
 module.exports = {
+  // Always run test files in a worker process, recycled when it holds more than this after a
+  // file: on a 2-core machine Jest would otherwise run every file inside its main process, where
+  // the loaded models and apps of ~90 files add up past the heap limit, and where a busy event
+  // loop stops draining the embedded PostgreSQL's log pipe (its connections then time out).
+  workerIdleMemoryLimit: '1GB',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   transform: base.transform,
