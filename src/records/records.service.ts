@@ -233,8 +233,6 @@ export class RecordsService {
     // identifies it. Canonical JSON would also match a reordered resend, at several times the
     // cost on a record of tens of kB.
     const requestSha256 = createHash('sha256').update(JSON.stringify(request)).digest();
-    // The earlier record, the application and its policy in one transaction (one round trip
-    // each, instead of a transaction each).
     if (idempotencyKey) {
       const earlier = await this.records.byIdempotencyKey(tenantId, applicationId, idempotencyKey);
       if (earlier) return this.replay(tenantId, earlier, idempotencyKey, requestSha256);
@@ -267,6 +265,9 @@ export class RecordsService {
         );
         if (earlier) return this.replay(tenantId, earlier, idempotencyKey, requestSha256);
       }
+      // A refusal of this entry (a body JSON cannot hold) says what is wrong; anything else is
+      // the log being unavailable.
+      if (error instanceof DomainError) throw error;
       this.logger.error(`record not committed: ${(error as Error).message}`);
       throw new RecordNotCommittedError();
     }
