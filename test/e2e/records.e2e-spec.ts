@@ -128,6 +128,48 @@ describe('records: generation through the service, signed, logged and verifiable
     ]);
     expect(verified).toMatchObject({ status: 0 });
 
+    // The log only grew between two signed checkpoints: audit-verify checks the consistency
+    // proof the API serves, against both notes, from files.
+    const older = (await call(t, 'post', '/v1/log/checkpoints', w.people.admin)).body as {
+      size: number;
+      checkpoint: string;
+    };
+    await generate({ prompt: 'The treasury will', maxTokens: 4, seed: 8 });
+    const newer = (await call(t, 'post', '/v1/log/checkpoints', w.people.admin)).body as {
+      size: number;
+      checkpoint: string;
+    };
+    expect(newer.size).toBeGreaterThan(older.size);
+    const consistency = await call(
+      t,
+      'get',
+      `/v1/log/consistency-proof?from=${older.size}&to=${newer.size}`,
+      w.people.auditor,
+    );
+    expect(consistency.status).toBe(200);
+    const [oldFile, newFile, proofFile] = ['old.txt', 'new.txt', 'consistency.json'].map((f) =>
+      join(dir, f),
+    );
+    writeFileSync(oldFile, older.checkpoint);
+    writeFileSync(newFile, newer.checkpoint);
+    writeFileSync(proofFile, JSON.stringify(consistency.body));
+    const args = ['consistency', '--proof', proofFile, '--old', oldFile, '--new', newFile];
+    expect(auditVerify([...args, '--keys', files.keys])).toMatchObject({ status: 0 });
+    // Swapped checkpoints are refused.
+    expect(
+      auditVerify([
+        'consistency',
+        '--proof',
+        proofFile,
+        '--old',
+        newFile,
+        '--new',
+        oldFile,
+        '--keys',
+        files.keys,
+      ]),
+    ).toMatchObject({ status: 1 });
+
     // One changed character of the body: the verifier fails and says so.
     const tampered = { ...record.entry, body: { ...record.entry.body, logIndex: g.logIndex + 1 } };
     writeFileSync(files.entry, JSON.stringify(tampered));
