@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { STORED_COLUMNS } from 'src/log/log.repository';
 
 /** The four rows one committed record consists of, read back from the database. */
 export interface RecordRows {
@@ -9,34 +10,13 @@ export interface RecordRows {
   key: Record<string, unknown>;
 }
 
-const ENTRY = [
-  'tenant_id',
-  'log_index',
-  'id',
-  'kind',
-  'subject_id',
-  'body',
-  'leaf_hash',
-  'signature',
-  'key_id',
-  'created_at',
-];
-const RECORD = [
-  'id',
-  'tenant_id',
-  'log_index',
-  'created_at',
-  'application_id',
-  'provenance',
-  'purpose',
-  'case_id',
-  'policy_outcome',
-  'concept_shares',
-  'idempotency_key',
-  'request_sha256',
-];
-const TEXT = ['record_id', 'tenant_id', 'iv', 'ciphertext', 'tag'];
-const KEY = ['record_id', 'tenant_id', 'data_key'];
+// The same columns the service writes for a record, from the repository that writes them.
+const {
+  log_entries: ENTRY,
+  records: RECORD,
+  record_texts: TEXT,
+  record_text_keys: KEY,
+} = STORED_COLUMNS;
 
 /** The rows of record `id` exactly as the service stored them (read as the owner). */
 export async function readRecordRows(owner: Client, id: string): Promise<RecordRows> {

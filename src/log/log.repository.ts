@@ -76,6 +76,14 @@ export interface StoredCheckpoint {
 
 const ENTRY_COLUMNS = `tenant_id, log_index, id, kind, subject_id, body, leaf_hash, signature,
   key_id, created_at`;
+
+/** The columns a committed record writes, per table (what the records benchmark's baseline copies). */
+export const STORED_COLUMNS = {
+  log_entries: ENTRY_COLUMNS.split(',').map((c) => c.trim()),
+  records: ATTACHED.records.columns,
+  record_texts: ATTACHED.record_texts.columns,
+  record_text_keys: ATTACHED.record_text_keys.columns,
+} as const;
 /** created_at to the microsecond, for verification (a JS Date keeps only milliseconds). */
 const STORED_TIME = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS stored_time`;
 
@@ -153,7 +161,7 @@ export class LogRepository {
         await insertRows(
           m,
           'log_entries',
-          ENTRY_COLUMNS.split(',').map((c) => c.trim()),
+          STORED_COLUMNS.log_entries,
           entries.map((e) => [
             e.tenantId,
             e.logIndex,

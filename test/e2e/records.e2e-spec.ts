@@ -51,6 +51,40 @@ describe('records: generation through the service, signed, logged and verifiable
     postAsApplication(t, '/v1/generations', w.keys.generate.key, body, idempotencyKey);
   const logSize = () => logSizeOf(owner, w.tenantId);
 
+  /**
+   * As an auditor would: the signed entry, the JWKS and the entry's inclusion proof (with its
+   * checkpoint) written to files, then `audit-verify inclusion` run on them.
+   */
+  async function verifyInclusionOffline(name: string, entry: object, recordId: string) {
+    const jwks = await request(t.app.getHttpServer()).get('/.well-known/jwks.json');
+    const proof = await call(
+      t,
+      'get',
+      `/v1/log/entries/${recordId}/inclusion-proof`,
+      w.people.compliance_officer,
+    );
+    expect(proof.status).toBe(200);
+    const files = {
+      entry: join(dir, `${name}-entry.json`),
+      keys: join(dir, `${name}-jwks.json`),
+      proof: join(dir, `${name}-proof.json`),
+      checkpoint: join(dir, `${name}-checkpoint.txt`),
+    };
+    writeFileSync(files.entry, JSON.stringify(entry));
+    writeFileSync(files.keys, JSON.stringify(jwks.body));
+    writeFileSync(files.proof, JSON.stringify(proof.body));
+    writeFileSync(files.checkpoint, (proof.body as { checkpoint: string }).checkpoint);
+    const verified = auditVerify(
+      ['inclusion', '--entry', files.entry, '--proof', files.proof].concat([
+        '--checkpoint',
+        files.checkpoint,
+        '--keys',
+        files.keys,
+      ]),
+    );
+    return { files, verified };
+  }
+
   beforeAll(async () => {
     t = await createTestApp({ runWorkers: false });
     w = await newWorld(t);
@@ -97,35 +131,7 @@ describe('records: generation through the service, signed, logged and verifiable
       request: { caseId: 'CASE-1' },
     });
 
-    const jwks = await request(t.app.getHttpServer()).get('/.well-known/jwks.json');
-    const proof = await call(
-      t,
-      'get',
-      `/v1/log/entries/${g.recordId}/inclusion-proof`,
-      w.people.compliance_officer,
-    );
-    expect(proof.status).toBe(200);
-    const files = {
-      entry: join(dir, 'entry.json'),
-      keys: join(dir, 'jwks.json'),
-      proof: join(dir, 'proof.json'),
-      checkpoint: join(dir, 'checkpoint.txt'),
-    };
-    writeFileSync(files.entry, JSON.stringify(record.entry));
-    writeFileSync(files.keys, JSON.stringify(jwks.body));
-    writeFileSync(files.proof, JSON.stringify(proof.body));
-    writeFileSync(files.checkpoint, (proof.body as { checkpoint: string }).checkpoint);
-    const verified = auditVerify([
-      'inclusion',
-      '--entry',
-      files.entry,
-      '--proof',
-      files.proof,
-      '--checkpoint',
-      files.checkpoint,
-      '--keys',
-      files.keys,
-    ]);
+    const { files, verified } = await verifyInclusionOffline('first', record.entry, g.recordId);
     expect(verified).toMatchObject({ status: 0 });
 
     // The log only grew between two signed checkpoints: audit-verify checks the consistency
@@ -394,36 +400,11 @@ describe('records: generation through the service, signed, logged and verifiable
     expect(leafHash(Buffer.from(canonicalJson(view.entry.body))).toString('base64')).toBe(
       g.leafHash,
     );
-    const jwks = await request(t.app.getHttpServer()).get('/.well-known/jwks.json');
-    const proof = await call(
-      t,
-      'get',
-      `/v1/log/entries/${g.recordId}/inclusion-proof`,
-      w.people.admin,
+    expect((await verifyInclusionOffline('erased', view.entry, g.recordId)).verified).toMatchObject(
+      {
+        status: 0,
+      },
     );
-    const files = {
-      entry: join(dir, 'erased.json'),
-      keys: join(dir, 'jwks2.json'),
-      proof: join(dir, 'proof2.json'),
-      checkpoint: join(dir, 'cp2.txt'),
-    };
-    writeFileSync(files.entry, JSON.stringify(view.entry));
-    writeFileSync(files.keys, JSON.stringify(jwks.body));
-    writeFileSync(files.proof, JSON.stringify(proof.body));
-    writeFileSync(files.checkpoint, (proof.body as { checkpoint: string }).checkpoint);
-    expect(
-      auditVerify([
-        'inclusion',
-        '--entry',
-        files.entry,
-        '--proof',
-        files.proof,
-        '--checkpoint',
-        files.checkpoint,
-        '--keys',
-        files.keys,
-      ]),
-    ).toMatchObject({ status: 0 });
     expect((await t.app.get(LogService).verifyLog(w.tenantId)).problem).toBeNull();
     const keys = await owner.query(`SELECT 1 FROM record_text_keys WHERE record_id = $1`, [
       g.recordId,
