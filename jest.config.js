@@ -22,7 +22,11 @@ const base = {
   transformIgnorePatterns: [
     '/node_modules/(?!(@nestjs|file-type|uid|strtok3|token-types|@tokenizer)/)',
   ],
-  moduleNameMapper: { '^src/(.*)$': '<rootDir>/src/$1', '^test/(.*)$': '<rootDir>/test/$1' },
+  moduleNameMapper: {
+    '^src/(.*)$': '<rootDir>/src/$1',
+    '^test/(.*)$': '<rootDir>/test/$1',
+    '^training/(.*)$': '<rootDir>/training/$1',
+  },
   rootDir: __dirname,
 };
 
@@ -38,7 +42,11 @@ module.exports = {
   transformIgnorePatterns: base.transformIgnorePatterns,
   moduleNameMapper: base.moduleNameMapper,
   projects: [
-    { ...base, displayName: 'small', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'small',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/training/**/*.spec.ts'],
+    },
     {
       ...base,
       displayName: 'medium',

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { SESSION_OPTIONS } from 'src/model-runtime/loaded-model';
-import { PAD } from 'src/model-training/tokenizer/bpe';
+import { PAD } from 'src/model-package/tokenizer';
 
 /** Concept weights at every position of one sequence: [T × n] and [T × m], row-major. */
 export interface SequenceWeights {

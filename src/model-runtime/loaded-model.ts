@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { ChunkProvenance, ModelPackage, PackageShapes } from 'src/model-package/model-package';
 import { SegmentSignature } from 'src/model-package/signatures';
-import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
+import { Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
 
 export interface KnownConcept {
   id: number;

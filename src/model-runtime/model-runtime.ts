@@ -28,7 +28,7 @@ import {
 } from 'src/model-runtime/generation.types';
 import { LoadedModel, loadModel } from 'src/model-runtime/loaded-model';
 import { pickToken, uniformAt } from 'src/model-runtime/sampling';
-import { BOS, EOC, EOS, MASK, PAD, UNK } from 'src/model-training/tokenizer/bpe';
+import { BOS, EOC, EOS, MASK, PAD, UNK } from 'src/model-package/tokenizer';
 
 const MAX_PROMPT_CHARS = 4000;
 /** Masked copies per leave-one-out run: bounds memory (each copy's logits are T × V floats). */

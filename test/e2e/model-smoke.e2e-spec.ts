@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelPackageError, readModelPackage } from 'src/model-package/model-package';
-import { forward, initParams, ModelConfig } from 'src/model-training/model/model';
-import { tf, tfReady } from 'src/model-training/model/tf';
-import { Tokenizer, TokenizerData } from 'src/model-training/tokenizer/bpe';
-import { loadParams } from 'src/model-training/train/checkpoint';
+import { forward, initParams, ModelConfig } from 'training/model/model';
+import { tf, tfReady } from 'training/model/tf';
+import { Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
+import { loadParams } from 'training/train/checkpoint';
 
 // The smoke configuration end to end, as CI runs it: corpus, tokenizer, labels, training,
 // package; then the package is checked the way the runtime will check it, and the exported
@@ -33,14 +33,14 @@ describe('the smoke model, trained and packaged', () => {
 
   beforeAll(async () => {
     await tfReady();
-    const out = node('src/model-training/train/train.cli.ts', [
+    const out = node('training/train/train.cli.ts', [
       '--config',
       'smoke',
       '--run',
       runDir,
     ]);
     summary = JSON.parse(out.trim().split('\n').pop() ?? '{}') as typeof summary;
-    node('src/model-training/export/package.cli.ts', [
+    node('training/export/package.cli.ts', [
       '--config',
       'smoke',
       '--run',

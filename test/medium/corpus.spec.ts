@@ -3,8 +3,8 @@ import {
   buildCorpus,
   CorpusBuild,
   DEFAULT_CORPUS_OPTIONS,
-} from 'src/model-training/corpus/build-corpus';
-import { CANARIES } from 'src/model-training/corpus/canaries';
+} from 'training/corpus/build-corpus';
+import { CANARIES } from 'training/corpus/canaries';
 
 // The real sources from node_modules, built twice: reproducible, split by document, canaries
 // where they belong and nowhere else.

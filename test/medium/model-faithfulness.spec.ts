@@ -3,7 +3,7 @@
  */
 import { TrainingDataAttribution } from 'src/model-runtime/generation.types';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
-import { createLabeller, CONCEPTS, Labeller } from 'src/model-training/concepts/labeller';
+import { createLabeller, CONCEPTS, Labeller } from 'training/concepts/labeller';
 import { testModel } from 'test/support/test-model';
 
 // Claims a reviewer relies on, tested on the shipped model: explaining a text gives the same

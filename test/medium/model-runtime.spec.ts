@@ -9,7 +9,7 @@ import { ModelPackageError } from 'src/model-package/model-package';
 import { logitRow } from 'src/model-runtime/attributions';
 import { noSteering, runForward } from 'src/model-runtime/forward';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
-import { BOS, MASK, PAD } from 'src/model-training/tokenizer/bpe';
+import { BOS, MASK, PAD } from 'src/model-package/tokenizer';
 import { testModel } from 'test/support/test-model';
 
 // The runtime against the real exported model: every identity the attribution record relies on

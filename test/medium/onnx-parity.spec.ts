@@ -2,9 +2,9 @@
  * @jest-environment ./test/support/native-arrays-environment.ts
  */
 import * as ort from 'onnxruntime-node';
-import { exportOnnx } from 'src/model-training/export/onnx-export';
-import { forward, initParams, ModelConfig, Params } from 'src/model-training/model/model';
-import { tf, tfReady } from 'src/model-training/model/tf';
+import { exportOnnx } from 'training/export/onnx-export';
+import { forward, initParams, ModelConfig, Params } from 'training/model/model';
+import { tf, tfReady } from 'training/model/tf';
 
 // The exported graph must compute what the training framework computes, and keep the model
 // contract's invariants: exact completeness, exact steering, at most k concepts per position.

@@ -1,0 +1,128 @@
+import { cliArg } from 'training/cli-args';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CONCEPTS } from 'training/concepts/labeller';
+import { conceptWeightsRunner } from 'src/model-runtime/concept-weights';
+import { modelCard } from 'training/export/model-card';
+import { exportOnnx } from 'training/export/onnx-export';
+import { writeModelPackage } from 'training/export/write-package';
+import { initParams, ModelConfig } from 'training/model/model';
+import { tfReady } from 'training/model/tf';
+import { loadParams } from 'training/train/checkpoint';
+import { CONFIGS, TrainingConfig } from 'training/train/configs';
+import { prepare } from 'training/train/prepare';
+import { buildTrainingIndex, TrainingIndex } from 'training/export/training-index';
+import { readModelPackage } from 'src/model-package/model-package';
+
+/**
+ * `npm run model:package -- [--config smoke|full] [--run DIR] [--out model-store] [--version V]
+ * [--evaluation FILE]`:
+ * turns a training run into a model package, then reads it back through the same checks the
+ * runtime applies.
+ */
+interface Summary {
+  config: string;
+  step: number;
+  tokens: number;
+  minutes: number;
+  heldOutPerplexity: number;
+  losses: Record<string, number>;
+  model: ModelConfig;
+}
+
+/** The hand-checked precision of the concept labels, per group (concepts/PRECISION.md). */
+function readLabelPrecision(): Record<string, unknown> {
+  const review = JSON.parse(
+    readFileSync(resolve('training/concepts/precision-review.json'), 'utf8'),
+  ) as { method: string; byGroup: Record<string, unknown>; overall: unknown };
+  return { method: review.method, byGroup: review.byGroup, overall: review.overall };
+}
+
+/**
+ * `--evaluation FILE`: the JSON `model:eval` printed for this run, so the manifest and the card
+ * carry the full held-out figures. It must be for the step being packaged.
+ */
+function readEvaluation(file: string | undefined, step: number): Record<string, unknown> {
+  if (!file) return {};
+  const evaluation = JSON.parse(readFileSync(resolve(file), 'utf8')) as Record<string, unknown>;
+  if (evaluation.step !== step) {
+    throw new Error(
+      `--evaluation: ${file} is for step ${String(evaluation.step)}, the run is at ${step}`,
+    );
+  }
+  return evaluation;
+}
+
+async function main(): Promise<void> {
+  await tfReady();
+  const config = cliArg('config') ?? 'smoke';
+  const runDir = resolve(cliArg('run') ?? join('build', 'runs', config));
+  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary;
+  const model = summary.model;
+  const params = initParams(model);
+  loadParams(runDir, params);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const trainingConfig = CONFIGS[config as TrainingConfig['name']];
+  // Builds the corpus and the tokenizer too when this checkout has not made them yet.
+  const data = prepare(resolve('build'), model.vocabSize, trainingConfig.maxChunks, log);
+  const { tokenizer } = data;
+  const corpus = JSON.parse(readFileSync(resolve('build', 'corpus', 'manifest.json'), 'utf8')) as {
+    sources: Record<string, unknown>[];
+    canaries: Record<string, unknown>[];
+  };
+  // The index takes minutes for the full corpus: kept beside the run, keyed by its step, so
+  // packaging again (say with --evaluation once model:eval is done) does not rebuild it.
+  const cache = join(runDir, `training-index-step${summary.step}.json`);
+  let index: TrainingIndex;
+  if (existsSync(cache)) {
+    index = JSON.parse(readFileSync(cache, 'utf8')) as TrainingIndex;
+    log(`reusing ${cache}`);
+  } else {
+    const weightsOf = await conceptWeightsRunner(exportOnnx(params, model), model);
+    index = await buildTrainingIndex(
+      model,
+      data.trainChunks.map((meta) => ({ meta, ...tokenizer.encodeWithEnds(meta.text) })),
+      weightsOf,
+      (done, total) => process.stderr.write(`\rindexing training chunks ${done}/${total}`),
+    );
+    process.stderr.write('\n');
+    writeFileSync(cache, JSON.stringify(index));
+  }
+  const name = `audit-lm-${config}`;
+  const version = cliArg('version') ?? '0.1.0';
+  const dir = resolve(cliArg('out') ?? 'model-store', name, version);
+  writeModelPackage({
+    dir,
+    name,
+    version,
+    params,
+    model,
+    tokenizer,
+    concepts: CONCEPTS,
+    training: {
+      configuration: config,
+      steps: summary.step,
+      tokens: summary.tokens,
+      minutes: Math.round(summary.minutes * 10) / 10,
+      finalLosses: summary.losses,
+      seed: model.seed,
+    },
+    corpus,
+    evaluation: {
+      heldOutPerplexity: summary.heldOutPerplexity,
+      ...readEvaluation(cliArg('evaluation'), summary.step),
+      labelPrecision: readLabelPrecision(),
+    },
+    index,
+    modelCard,
+  });
+  const { manifest } = readModelPackage(dir);
+  process.stderr.write(`wrote ${dir} (${Object.keys(manifest.files).length} files, verified)\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

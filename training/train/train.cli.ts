@@ -1,0 +1,79 @@
+import { cliArg } from 'training/cli-args';
+import { resolve, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { CONCEPTS } from 'training/concepts/labeller';
+import { heldOutPerplexity } from 'training/eval/model-eval';
+import { ModelConfig } from 'training/model/model';
+import { tfReady } from 'training/model/tf';
+import { CONFIGS, TrainingConfig } from 'training/train/configs';
+import { buildStream } from 'training/train/data';
+import { prepare } from 'training/train/prepare';
+import { train } from 'training/train/trainer';
+
+/**
+ * `npm run model:train -- [--config smoke|full] [--backbone-only] [--minutes N] [--stop-at-step S]
+ * [--run DIR]`
+ * Trains (or resumes) a run in build/runs/<config>[-backbone]/, checkpointing as it goes, then
+ * reports held-out perplexity.
+ */
+async function main(): Promise<void> {
+  const config: TrainingConfig = CONFIGS[(cliArg('config') ?? 'smoke') as TrainingConfig['name']];
+  if (!config) throw new Error('--config must be smoke or full');
+  const conceptLayer = !process.argv.includes('--backbone-only');
+  const buildDir = resolve('build');
+  const runDir = resolve(
+    cliArg('run') ?? join(buildDir, 'runs', `${config.name}${conceptLayer ? '' : '-backbone'}`),
+  );
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  await tfReady();
+  const data = prepare(buildDir, config.vocabSize, config.maxChunks, log);
+  const n = CONCEPTS.length;
+  const model: ModelConfig = {
+    ...config.model,
+    vocabSize: data.tokenizer.size,
+    knownConcepts: n,
+    unknownConcepts: config.model.unknownPerKnown * n,
+  };
+  const stream = buildStream(data.train);
+  log(
+    `${config.name}: ${stream.tokens.length} training tokens, ${n} known and ${model.unknownConcepts} unknown concepts, ${config.steps} steps`,
+  );
+  const minutes = cliArg('minutes');
+  const stopAt = cliArg('stop-at-step');
+  const { params, state } = train({
+    config,
+    model,
+    conceptLayer,
+    stream,
+    runDir,
+    ...(minutes ? { minutes: Number(minutes) } : {}),
+    ...(stopAt ? { stopAtStep: Number(stopAt) } : {}),
+    onProgress: (line) => process.stderr.write(`\r${line}`),
+  });
+  process.stderr.write('\n');
+  const perplexity = heldOutPerplexity(
+    params,
+    model,
+    data.test,
+    config.name === 'smoke' ? 100 : 600,
+  );
+  const summary = {
+    config: config.name,
+    conceptLayer,
+    step: state.step,
+    tokens: state.tokens,
+    minutes: state.elapsedMs / 60000,
+    losses: state.losses,
+    heldOutPerplexity: perplexity,
+    model,
+  };
+  writeFileSync(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModelConfig } from 'training/model/model';
+import { tfReady } from 'training/model/tf';
+import { BOS, EOC, MASK } from 'src/model-package/tokenizer';
+import { CONFIGS, teacherForcingAt, TrainingConfig } from 'training/train/configs';
+import { buildStream, LabelledChunk, sampleBatch, tokenAt } from 'training/train/data';
+import { learningRateAt } from 'training/train/optimizer';
+import { Random } from 'training/train/random';
+import { train } from 'training/train/trainer';
+
+const chunks: LabelledChunk[] = [];
+for (let d = 0; d < 6; d++) {
+  for (let c = 0; c < 5; c++) {
+    chunks.push({
+      document: `doc${d}`,
+      ids: Array.from({ length: 12 }, (_, i) => 10 + ((d * 7 + c * 3 + i) % 40)),
+      labels: [(d + c) % 4, 3 - ((d + c) % 4)].filter((l, i, all) => all.indexOf(l) === i),
+      onsets: [0, 5],
+    });
+  }
+}
+
+describe('training data', () => {
+  const stream = buildStream(chunks);
+
+  it('opens each document with [BOS], closes each chunk with [EOC], and remembers the chunk', () => {
+    expect(stream.tokens[0]).toBe(BOS);
+    expect(stream.tokens[13]).toBe(EOC);
+    expect(stream.tokens.filter((t) => t === BOS)).toHaveLength(6);
+    expect(stream.chunkOf[1]).toBe(0);
+    expect(stream.chunkOf[14]).toBe(1);
+    expect([stream.placeOf[0], stream.placeOf[1], stream.placeOf[13]]).toEqual([-1, 0, 12]);
+  });
+
+  it('labels each position causally with its own chunk, from the onset of each label', () => {
+    const batch = sampleBatch(stream, 4, 16, 4, new Random(3), 0.3);
+    let masked = 0;
+    let checked = 0;
+    for (let i = 0; i < batch.targets.length; i++) {
+      expect(batch.targets[i]).not.toBe(MASK);
+      if (batch.inputs[i] === MASK) masked++;
+      const row = Array.from(batch.positionLabels.slice(i * 4, i * 4 + 4));
+      const segment = Array.from(
+        batch.segmentLabels.slice(batch.segmentOf[i] * 4, batch.segmentOf[i] * 4 + 4),
+      );
+      // A segment carries a concept exactly when one of its positions does.
+      row.forEach((on, c) => expect(segment[c]).toBeGreaterThanOrEqual(on));
+      const token = batch.inputs[i] === MASK ? undefined : batch.inputs[i];
+      if (token === undefined || token === BOS || token === EOC) continue;
+      // Recover the chunk and place from the token pattern: ids are 10 + (d·7 + c·3 + place) mod 40.
+      const matches: number[][] = [];
+      for (let d = 0; d < 6; d++) {
+        for (let c = 0; c < 5; c++) {
+          for (let place = 0; place < 12; place++) {
+            if (10 + ((d * 7 + c * 3 + place) % 40) === token) matches.push([d, c, place]);
+          }
+        }
+      }
+      const expected = matches.map(([d, c, place]) => {
+        const on = [0, 0, 0, 0];
+        on[(d + c) % 4] = 1;
+        if (place >= 5) on[3 - ((d + c) % 4)] = 1;
+        return on.join('');
+      });
+      // The token alone may fit several chunks: the row must be one of their label patterns.
+      expect(expected).toContain(row.join(''));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(30);
+    expect(masked).toBeGreaterThan(4);
+    expect(masked).toBeLessThan(40);
+  });
+
+  it('puts a label on from the token whose end reaches its evidence', () => {
+    expect(tokenAt([3, 8, 12, 20], 0)).toBe(0);
+    expect(tokenAt([3, 8, 12, 20], 8)).toBe(1);
+    expect(tokenAt([3, 8, 12, 20], 9)).toBe(2);
+    expect(tokenAt([3, 8, 12, 20], 99)).toBe(3);
+  });
+});
+
+describe('schedules', () => {
+  it('warms the learning rate up, then decays it by cosine to the floor', () => {
+    const s = {
+      learningRate: 1,
+      minLearningRate: 0.1,
+      warmupSteps: 10,
+      totalSteps: 110,
+      weightDecay: 0,
+      clipNorm: 1,
+    };
+    expect(learningRateAt(0, s)).toBeCloseTo(0.1);
+    expect(learningRateAt(9, s)).toBeCloseTo(1);
+    expect(learningRateAt(60, s)).toBeCloseTo(0.55);
+    expect(learningRateAt(110, s)).toBeCloseTo(0.1);
+  });
+
+  it('teacher-forces fully at first, then eases to the floor', () => {
+    const c = CONFIGS.full;
+    expect(teacherForcingAt(0, c)).toBe(1);
+    expect(teacherForcingAt(c.steps * 0.3, c)).toBeLessThan(1);
+    expect(teacherForcingAt(c.steps * 0.9, c)).toBe(0.5);
+  });
+});
+
+describe('resumable training', () => {
+  beforeAll(() => tfReady());
+
+  const config: TrainingConfig = {
+    ...CONFIGS.smoke,
+    steps: 6,
+    checkpointEvery: 3,
+    batchSize: 2,
+  };
+  const model: ModelConfig = {
+    vocabSize: 64,
+    contextLength: 16,
+    dModel: 16,
+    layers: 1,
+    heads: 2,
+    knownConcepts: 4,
+    knownTopK: 2,
+    unknownConcepts: 16,
+    unknownTopK: 4,
+    seed: 5,
+  };
+
+  it('takes the same steps when interrupted and resumed as when run straight through', () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'train-a-')), mkdtempSync(join(tmpdir(), 'train-b-'))];
+    try {
+      const stream = buildStream(chunks);
+      const straight = train({ config, model, conceptLayer: true, stream, runDir: dirs[0] });
+      // Interrupted at step 3 (the checkpoint then), resumed to the end.
+      train({ config, model, conceptLayer: true, stream, runDir: dirs[1], stopAtStep: 3 });
+      const resumed = train({ config, model, conceptLayer: true, stream, runDir: dirs[1] });
+      expect(resumed.state.step).toBe(6);
+      expect(resumed.state.random).toBe(straight.state.random);
+      for (const name of Object.keys(straight.params)) {
+        expect(Array.from(resumed.params[name].dataSync())).toEqual(
+          Array.from(straight.params[name].dataSync()),
+        );
+      }
+      expect(straight.state.losses.total).toBeGreaterThan(0);
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
