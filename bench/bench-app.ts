@@ -8,13 +8,13 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import pino from 'pino';
 import { AppModule } from 'src/app.module';
 import { ApplicationsService } from 'src/applications/applications.service';
-import { Scope } from 'src/applications/scopes';
+import { Scope } from 'src/access/scopes';
 import { AppConfig } from 'src/config/app-config';
 import { loadConfig } from 'src/config/config';
 import { appDatabaseUrl } from 'src/database/app-role';
 import { configureHttpApp } from 'src/http-app';
 import { selectQueueBackend } from 'src/queue/queue-backend';
-import { TenantsService } from 'src/tenants/tenants.service';
+import { ProvisioningService } from 'src/provisioning/provisioning.service';
 import { BenchDatabase } from './bench-database';
 
 export interface BenchApp {
@@ -87,7 +87,7 @@ export async function createTenantWithKey(
 ): Promise<{ tenantId: string; applicationId: string; apiKey: string }> {
   const operator = { userId: null };
   const { tenant } = await app
-    .get(TenantsService)
+    .get(ProvisioningService)
     .create({ name, adminEmail: `admin@${name}.example` }, operator);
   const made = await app
     .get(ApplicationsService)

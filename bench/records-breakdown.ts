@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationsRepository } from 'src/applications/applications.repository';
 import { ApplicationsService } from 'src/applications/applications.service';
-import { leafHash } from 'src/log/merkle';
+import { leafHash } from 'src/evidence-format/merkle';
 import { PoliciesService } from 'src/policies/policies.service';
 import { evaluatePolicy } from 'src/policies/policy-rules';
-import { canonicalJson } from 'src/records/canonical-json';
+import { canonicalJson } from 'src/evidence-format/canonical-json';
 import { conceptShares, recordChunk, recordParts } from 'src/records/record-body';
 import { sealText } from 'src/records/record-text-cipher';
 import { RecordsRepository } from 'src/records/records.repository';

@@ -15,6 +15,7 @@ import { MetricsModule } from 'src/metrics/metrics.module';
 import { ModelRuntimeModule } from 'src/model-runtime/model-runtime.module';
 import { QueueBackend } from 'src/queue/queue-backend';
 import { PoliciesModule } from 'src/policies/policies.module';
+import { ProvisioningModule } from 'src/provisioning/provisioning.module';
 import { QueueModule } from 'src/queue/queue.module';
 import { RecordsModule } from 'src/records/records.module';
 import { SigningModule } from 'src/signing/signing.module';
@@ -63,6 +64,7 @@ export class AppModule {
         UsersModule,
         ApplicationsModule,
         TenantsModule,
+        ProvisioningModule,
         SigningModule,
         LogModule.forRoot({ scheduleCheckpoints: options.runWorkers }),
         // The model serves requests: the API process loads it, queue workers do not.

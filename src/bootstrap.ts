@@ -12,7 +12,7 @@ import { assertDatabaseReachable } from 'src/database/database.errors';
 import { configureHttpApp } from 'src/http-app';
 import { selectQueueBackend } from 'src/queue/queue-backend';
 import { demoBanner } from 'src/tenants/demo-banner';
-import { TenantsService } from 'src/tenants/tenants.service';
+import { ProvisioningService } from 'src/provisioning/provisioning.service';
 
 export type ProcessRole = 'api' | 'worker';
 
@@ -138,7 +138,7 @@ async function createDemoTenant(
   config: AppConfig,
   log: Logger,
 ): Promise<void> {
-  const demo = await app.get(TenantsService).createDemoIfAbsent();
+  const demo = await app.get(ProvisioningService).createDemoIfAbsent();
   if (!demo) return;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   process.stdout.write(

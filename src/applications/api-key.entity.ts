@@ -10,7 +10,7 @@ import {
   Unique,
 } from 'typeorm';
 import { ApplicationEntity } from 'src/applications/application.entity';
-import { SCOPES, Scope } from 'src/applications/scopes';
+import { SCOPES, Scope } from 'src/access/scopes';
 
 /**
  * An application's credential. Only the SHA-256 of the key is kept (keys are 256-bit random, so

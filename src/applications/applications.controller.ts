@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CreateApplicationDto, IssueKeyDto } from 'src/applications/applications.dto';
 import { ApplicationsService } from 'src/applications/applications.service';
-import { Access, CurrentPrincipal } from 'src/auth/access';
-import { actorOf, Principal } from 'src/auth/principal';
+import { Access, CurrentPrincipal } from 'src/access/access';
+import { actorOf, Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
 
 @ApiTags('administration')

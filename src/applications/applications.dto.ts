@@ -9,7 +9,7 @@ import {
   IsString,
   Length,
 } from 'class-validator';
-import { SCOPES, Scope } from 'src/applications/scopes';
+import { SCOPES, Scope } from 'src/access/scopes';
 
 export class IssueKeyDto {
   @ApiProperty({ enum: SCOPES, isArray: true, example: ['generate', 'records:read'] })

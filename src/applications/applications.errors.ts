@@ -17,3 +17,9 @@ export class ApplicationNameTakenError extends DomainError {
     super('conflict', 'application_name_taken', `an application named "${name}" already exists`);
   }
 }
+
+export class InvalidApiKeyError extends DomainError {
+  constructor(reason: string) {
+    super('unauthenticated', 'invalid_api_key', `API key refused: ${reason}`);
+  }
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { ApiKeyEntity } from 'src/applications/api-key.entity';
 import { ApplicationEntity } from 'src/applications/application.entity';
-import { Scope } from 'src/applications/scopes';
+import { Scope } from 'src/access/scopes';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { isUniqueViolation } from 'src/database/unique-violation';
 import { ApplicationNameTakenError } from 'src/applications/applications.errors';

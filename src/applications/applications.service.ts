@@ -8,10 +8,10 @@ import {
   ApplicationNotFoundError,
 } from 'src/applications/applications.errors';
 import { ApplicationsRepository } from 'src/applications/applications.repository';
-import { Scope } from 'src/applications/scopes';
+import { Scope } from 'src/access/scopes';
 import { AuthEventsService } from 'src/auth-events/auth-events.service';
-import { InvalidApiKeyError } from 'src/auth/auth.errors';
-import { Actor, ApplicationPrincipal } from 'src/auth/principal';
+import { InvalidApiKeyError } from 'src/applications/applications.errors';
+import { Actor, ApplicationPrincipal } from 'src/access/principal';
 import { ValidationFailedError } from 'src/common/domain-error';
 import { TenantDatabase } from 'src/database/tenant-database';
 

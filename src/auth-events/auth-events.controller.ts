@@ -3,8 +3,8 @@ import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AuthEventsService } from 'src/auth-events/auth-events.service';
-import { Access, CurrentPrincipal } from 'src/auth/access';
-import { Principal } from 'src/auth/principal';
+import { Access, CurrentPrincipal } from 'src/access/access';
+import { Principal } from 'src/access/principal';
 
 export class ListAuthEventsQuery {
   @IsOptional()

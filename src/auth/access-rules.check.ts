@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { ACCESS_RULE } from 'src/auth/access';
+import { ACCESS_RULE } from 'src/access/access';
 
 /** Refuses to start while any route lacks an access rule: forgetting one must not open it. */
 @Injectable()

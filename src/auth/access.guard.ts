@@ -2,10 +2,10 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
-import { ACCESS_RULE, AccessRule } from 'src/auth/access';
+import { ACCESS_RULE, AccessRule } from 'src/access/access';
 import { AuthenticationRequiredError } from 'src/auth/auth.errors';
-import { authorize } from 'src/auth/authorize';
-import { Principal } from 'src/auth/principal';
+import { authorize } from 'src/access/authorize';
+import { Principal } from 'src/access/principal';
 
 /**
  * The one global guard: public routes pass; every other request must authenticate (API key

@@ -1,14 +1,14 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { SCOPES } from 'src/applications/scopes';
-import { Access, CurrentPrincipal, Public } from 'src/auth/access';
+import { SCOPES } from 'src/access/scopes';
+import { Access, CurrentPrincipal, Public } from 'src/access/access';
 import { ChangePasswordDto, SignInDto } from 'src/auth/auth.dto';
 import { JsonBodyRequiredError } from 'src/auth/auth.errors';
 import { AuthService } from 'src/auth/auth.service';
-import { Principal, UserPrincipal } from 'src/auth/principal';
+import { Principal, UserPrincipal } from 'src/access/principal';
 import { csrfTokenFor, readCookie, SESSION_COOKIE } from 'src/auth/session-tokens';
-import { ROLES } from 'src/users/roles';
+import { ROLES } from 'src/access/roles';
 
 const EVERY_PERSON = { roles: ROLES, selfService: true } as const;
 

@@ -6,12 +6,6 @@ export class AuthenticationRequiredError extends DomainError {
   }
 }
 
-export class InvalidApiKeyError extends DomainError {
-  constructor(reason: string) {
-    super('unauthenticated', 'invalid_api_key', `API key refused: ${reason}`);
-  }
-}
-
 export class SessionEndedError extends DomainError {
   constructor(reason: string) {
     super('unauthenticated', 'session_ended', `session ended: ${reason}; sign in again`);
@@ -29,12 +23,6 @@ export class InvalidCredentialsError extends DomainError {
   }
 }
 
-export class ForbiddenError extends DomainError {
-  constructor(code: string, message: string) {
-    super('forbidden', code, message);
-  }
-}
-
 export class RateLimitedError extends DomainError {
   constructor(
     what: string,
@@ -43,12 +31,6 @@ export class RateLimitedError extends DomainError {
     super('rate_limited', 'rate_limited', `too many ${what}; retry in ${retryAfterSeconds} s`, {
       retryAfterSeconds,
     });
-  }
-}
-
-export class PasswordPolicyError extends DomainError {
-  constructor(problem: string) {
-    super('validation_failed', 'password_rejected', `password rejected: ${problem}`);
   }
 }
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuthEventsService } from 'src/auth-events/auth-events.service';
-import { ForbiddenError, InvalidCredentialsError, SessionEndedError } from 'src/auth/auth.errors';
-import { UserPrincipal } from 'src/auth/principal';
+import { ForbiddenError } from 'src/access/access.errors';
+import { InvalidCredentialsError, SessionEndedError } from 'src/auth/auth.errors';
+import { UserPrincipal } from 'src/access/principal';
 import { RateLimits } from 'src/auth/rate-limits';
 import { csrfTokenFor, newSessionToken, sha256 } from 'src/auth/session-tokens';
 import { SessionsRepository } from 'src/auth/sessions.repository';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IsNull, Not } from 'typeorm';
 import { SessionEntity } from 'src/auth/session.entity';
 import { TenantDatabase } from 'src/database/tenant-database';
-import { Role } from 'src/users/roles';
+import { Role } from 'src/access/roles';
 
 export interface SessionForAuthentication {
   tenantId: string;

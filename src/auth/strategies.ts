@@ -3,9 +3,10 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-custom';
 import { ApplicationsService } from 'src/applications/applications.service';
-import { ForbiddenError, InvalidApiKeyError } from 'src/auth/auth.errors';
+import { ForbiddenError } from 'src/access/access.errors';
+import { InvalidApiKeyError } from 'src/applications/applications.errors';
 import { AuthService } from 'src/auth/auth.service';
-import { ApplicationPrincipal, UserPrincipal } from 'src/auth/principal';
+import { ApplicationPrincipal, UserPrincipal } from 'src/access/principal';
 import { RateLimits } from 'src/auth/rate-limits';
 import { CSRF_HEADER, csrfTokenMatches, readCookie, SESSION_COOKIE } from 'src/auth/session-tokens';
 

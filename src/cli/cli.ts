@@ -22,6 +22,7 @@ import { assertDatabaseReachable } from 'src/database/database.errors';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { selectQueueBackend } from 'src/queue/queue-backend';
 import { openLocalKeyProvider } from 'src/signing/signing-settings';
+import { ProvisioningService } from 'src/provisioning/provisioning.service';
 import { TenantsService } from 'src/tenants/tenants.service';
 import { UsersService } from 'src/users/users.service';
 
@@ -89,8 +90,15 @@ class Session {
       logger: new BootNestLogger(log),
       abortOnError: false,
     });
+    const tenants = this.app.get(TenantsService);
+    const provisioning = this.app.get(ProvisioningService);
     return {
-      tenants: this.app.get(TenantsService),
+      tenants: {
+        // Creating a tenant provisions its first admin too (ProvisioningService).
+        create: (request) => provisioning.create(request),
+        get: (tenantId) => tenants.get(tenantId),
+        findIdBySlug: (slug) => tenants.findIdBySlug(slug),
+      },
       users: this.app.get(UsersService),
       applications: this.app.get(ApplicationsService),
     };

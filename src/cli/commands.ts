@@ -4,11 +4,11 @@ import type {
   ApplicationView,
   IssuedApiKey,
 } from 'src/applications/applications.service';
-import { isScope, Scope, SCOPES } from 'src/applications/scopes';
+import { isScope, Scope, SCOPES } from 'src/access/scopes';
 import { DomainError } from 'src/common/domain-error';
 import { isSlug, slugify } from 'src/tenants/slug';
 import type { TenantView } from 'src/tenants/tenants.service';
-import { isRole, Role, ROLES } from 'src/users/roles';
+import { isRole, Role, ROLES } from 'src/access/roles';
 import type {
   GenerationOptions,
   GenerationResult,

@@ -6,7 +6,7 @@ import {
   HealthCheckService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { Public } from 'src/auth/access';
+import { Public } from 'src/access/access';
 import { ModelHealthIndicator } from 'src/health/model.health';
 import { QueueHealthIndicator } from 'src/health/queue.health';
 

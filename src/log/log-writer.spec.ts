@@ -1,6 +1,6 @@
 import { fill, template } from 'src/log/log-writer';
 import { EntryDraft, LogSlot } from 'src/log/log.types';
-import { canonicalJson } from 'src/records/canonical-json';
+import { canonicalJson } from 'src/evidence-format/canonical-json';
 
 const id = '0b6f3a52-8d1e-4f7a-9c2b-3e4d5f6a7b8c';
 const tenantId = '5a1c2e3f-4b5d-4e6f-8a7b-9c0d1e2f3a4b';

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from 'src/common/domain-error';
-import { leafHash } from 'src/log/merkle';
+import { leafHash } from 'src/evidence-format/merkle';
 import { EntryNotSerialisableError } from 'src/log/log.errors';
 import { LogRepository } from 'src/log/log.repository';
 import { AttachedRow, CommittedEntry, EntryDraft } from 'src/log/log.types';
-import { CanonicalJsonError, canonicalJson } from 'src/records/canonical-json';
+import { CanonicalJsonError, canonicalJson } from 'src/evidence-format/canonical-json';
 import { KeyRing } from 'src/signing/key-ring.service';
 
 /**

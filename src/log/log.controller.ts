@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPrincipal } from 'src/auth/access';
-import { Principal } from 'src/auth/principal';
+import { Access, CurrentPrincipal } from 'src/access/access';
+import { Principal } from 'src/access/principal';
 import { ValidationFailedError } from 'src/common/domain-error';
 import { IdParam } from 'src/common/id-param';
 import { LogService } from 'src/log/log.service';

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from 'src/config/app-config';
 import { DomainError, NotFoundError } from 'src/common/domain-error';
-import { checkpointBody, signNote, verifyCheckpoint } from 'src/log/checkpoint';
+import { checkpointBody, signNote, verifyCheckpoint } from 'src/evidence-format/checkpoint';
 import { LogRepository, StoredCheckpoint } from 'src/log/log.repository';
 import { CommittedEntry } from 'src/log/log.types';
-import { leafHash } from 'src/log/merkle';
-import { MerkleLevels } from 'src/log/merkle-levels';
+import { leafHash } from 'src/evidence-format/merkle';
+import { MerkleLevels } from 'src/evidence-format/merkle-levels';
 import { KeyRing } from 'src/signing/key-ring.service';
 
 /** Leaves read per query when a tree catches up with the database. */

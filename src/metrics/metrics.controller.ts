@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public } from 'src/auth/access';
+import { Public } from 'src/access/access';
 import { MetricsService } from 'src/metrics/metrics.service';
 
 @ApiTags('operations')

@@ -46,17 +46,6 @@ export interface PackageManifest {
 }
 
 /** Where a training chunk came from: the provenance every training-data attribution names. */
-export interface ChunkProvenance {
-  chunk: string;
-  source: string;
-  document: string;
-  /** Character span in the document, end exclusive. */
-  start: number;
-  end: number;
-  licence: string;
-  sha256: string;
-}
-
 export class ModelPackageError extends Error {
   constructor(
     readonly file: string,

@@ -9,10 +9,10 @@ import { LoadedModel } from 'src/model-runtime/loaded-model';
 import {
   ConceptAttribution,
   ConceptShare,
-  ContextEffect,
   TrainingChunkMatch,
   TrainingDataAttribution,
-} from 'src/model-runtime/generation.types';
+} from 'src/evidence-format/attribution';
+import { ContextEffect } from 'src/model-runtime/generation.types';
 
 const TOP_CONCEPTS = 10;
 const TOP_CHUNKS = 5;

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { ChunkProvenance, ModelPackage, PackageShapes } from 'src/model-package/model-package';
+import { ChunkProvenance } from 'src/evidence-format/attribution';
+import { ModelPackage, PackageShapes } from 'src/model-package/model-package';
 import { SegmentSignature } from 'src/model-package/signatures';
 import { Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
 

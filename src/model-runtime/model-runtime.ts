@@ -16,13 +16,11 @@ import {
   runForward,
   runLogits,
 } from 'src/model-runtime/forward';
+import { AppliedSteering, DecodingSettings, ModelIdentity } from 'src/evidence-format/attribution';
 import {
-  AppliedSteering,
-  DecodingSettings,
   GeneratedChunk,
   GenerationOptions,
   GenerationResult,
-  ModelIdentity,
   SteeringRequest,
   TokenDecomposition,
 } from 'src/model-runtime/generation.types';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPrincipal } from 'src/auth/access';
-import { Principal } from 'src/auth/principal';
+import { Access, CurrentPrincipal } from 'src/access/access';
+import { Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
 import { PublishPolicyDto } from 'src/policies/policies.dto';
 import { PoliciesService } from 'src/policies/policies.service';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FieldProblem } from 'src/common/domain-error';
-import { canonicalJson } from 'src/records/canonical-json';
+import { canonicalJson } from 'src/evidence-format/canonical-json';
 import { PolicyResult, RecordChunk } from 'src/records/record-body';
 
 export const REQUIRABLE_FIELDS = ['purpose', 'caseId', 'subjectRef'] as const;

@@ -4,11 +4,10 @@ import {
   AppliedSteering,
   ConceptAttribution,
   DecodingSettings,
-  GeneratedChunk,
-  GenerationResult,
   ModelIdentity,
   TrainingDataAttribution,
-} from 'src/model-runtime/generation.types';
+} from 'src/evidence-format/attribution';
+import { GeneratedChunk, GenerationResult } from 'src/model-runtime/generation.types';
 
 /** What the calling application says about the request (EU AI Act Art. 12, GDPR Art. 22). */
 export interface RequestContext {

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPrincipal, Public } from 'src/auth/access';
-import { RECORD_BODY_SCHEMA, SUBMITTED_RECORD_SCHEMA } from 'src/records/record-schema';
-import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/auth/principal';
+import { Access, CurrentPrincipal, Public } from 'src/access/access';
+import { RECORD_BODY_SCHEMA, SUBMITTED_RECORD_SCHEMA } from 'src/evidence-format/record-schema';
+import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
 import {
   CreateGenerationDto,

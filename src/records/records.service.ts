@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationsRepository } from 'src/applications/applications.repository';
-import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/auth/principal';
+import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/access/principal';
 import { DomainError, NotFoundError, ValidationFailedError } from 'src/common/domain-error';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { isUniqueViolation } from 'src/database/unique-violation';

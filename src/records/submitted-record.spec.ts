@@ -1,5 +1,5 @@
 import { FieldProblem, ValidationFailedError } from 'src/common/domain-error';
-import { canonicalJson } from 'src/records/canonical-json';
+import { canonicalJson } from 'src/evidence-format/canonical-json';
 import { recordParts } from 'src/records/record-body';
 import { GeneratedChunk } from 'src/model-runtime/generation.types';
 import {

@@ -1,13 +1,8 @@
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { FieldProblem, ValidationFailedError } from 'src/common/domain-error';
-import {
-  AppliedSteering,
-  DecodingSettings,
-  GeneratedChunk,
-  GenerationResult,
-  ModelIdentity,
-} from 'src/model-runtime/generation.types';
+import { AppliedSteering, DecodingSettings, ModelIdentity } from 'src/evidence-format/attribution';
+import { GeneratedChunk, GenerationResult } from 'src/model-runtime/generation.types';
 import { PolicyResult, RecordBody, RecordParts, RequestContext } from 'src/records/record-body';
 import {
   FORMAT_RULES,
@@ -15,7 +10,7 @@ import {
   RECORD_BODY_SCHEMA,
   SHARE_SUM_TOLERANCE,
   SUBMITTED_RECORD_SCHEMA,
-} from 'src/records/record-schema';
+} from 'src/evidence-format/record-schema';
 
 /** What the calling application may say about a submitted generation. */
 export interface SubmittedContext {

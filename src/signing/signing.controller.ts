@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public } from 'src/auth/access';
+import { Public } from 'src/access/access';
 import { KeyRing, SigningJwkSet } from 'src/signing/key-ring.service';
 
 @ApiTags('verification')

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPrincipal } from 'src/auth/access';
-import { Principal } from 'src/auth/principal';
+import { Access, CurrentPrincipal } from 'src/access/access';
+import { Principal } from 'src/access/principal';
 import { TenantsService } from 'src/tenants/tenants.service';
 
 @ApiTags('administration')

@@ -10,7 +10,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { TenantEntity } from 'src/tenants/tenant.entity';
-import { ROLES, Role } from 'src/users/roles';
+import { ROLES, Role } from 'src/access/roles';
 
 /** A person who signs in to the portal. Applications are not users; they hold API keys. */
 @Entity('users')

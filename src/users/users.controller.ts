@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPrincipal } from 'src/auth/access';
-import { actorOf, Principal } from 'src/auth/principal';
+import { Access, CurrentPrincipal } from 'src/access/access';
+import { actorOf, Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
 import { CreateAuditorGrantDto, CreateUserDto } from 'src/users/users.dto';
 import { UsersService } from 'src/users/users.service';

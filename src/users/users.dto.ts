@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateString, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import { ROLES, Role } from 'src/users/roles';
+import { ROLES, Role } from 'src/access/roles';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'j.smith@st-mary.example' })

@@ -39,3 +39,9 @@ export class WrongPasswordError extends DomainError {
     super('forbidden', 'wrong_password', 'the current password is wrong');
   }
 }
+
+export class PasswordPolicyError extends DomainError {
+  constructor(problem: string) {
+    super('validation_failed', 'password_rejected', `password rejected: ${problem}`);
+  }
+}

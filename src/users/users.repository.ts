@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditorGrantEntity } from 'src/users/auditor-grant.entity';
-import { Role } from 'src/users/roles';
+import { Role } from 'src/access/roles';
 import { UserEntity } from 'src/users/user.entity';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { isUniqueViolation } from 'src/database/unique-violation';

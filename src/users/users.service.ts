@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthEventsService } from 'src/auth-events/auth-events.service';
-import { PasswordPolicyError } from 'src/auth/auth.errors';
-import { Actor } from 'src/auth/principal';
+import { PasswordPolicyError } from 'src/users/users.errors';
+import { Actor } from 'src/access/principal';
 import { ValidationFailedError } from 'src/common/domain-error';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { AuditorGrantEntity } from 'src/users/auditor-grant.entity';
@@ -12,7 +12,7 @@ import {
   spendVerifyTime,
   verifyPassword,
 } from 'src/users/passwords';
-import { Role } from 'src/users/roles';
+import { Role } from 'src/access/roles';
 import { UserEntity } from 'src/users/user.entity';
 import {
   AuditorGrantNotFoundError,

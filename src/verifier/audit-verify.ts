@@ -10,7 +10,7 @@ import {
   verifyRecord,
   type Check,
 } from 'src/verifier/verify';
-import { parseCheckpoint } from 'src/log/checkpoint';
+import { parseCheckpoint } from 'src/evidence-format/checkpoint';
 import { duplicateMemberName } from 'src/verifier/encoding';
 
 /**

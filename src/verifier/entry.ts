@@ -1,6 +1,6 @@
-import { canonicalBytes } from 'src/records/canonical-json';
-import { verifyEd25519 } from 'src/log/checkpoint';
-import { leafHash } from 'src/log/merkle';
+import { canonicalBytes } from 'src/evidence-format/canonical-json';
+import { verifyEd25519 } from 'src/evidence-format/checkpoint';
+import { leafHash } from 'src/evidence-format/merkle';
 import { fail, isIndex, isObject, notChecked, pass, type Check } from 'src/verifier/checks';
 import { decodeBase64, decodeHash, parseTime } from 'src/verifier/encoding';
 import { keySetCheck, keyWindowCheck, type KeySet } from 'src/verifier/key-set';

@@ -3,8 +3,8 @@ import {
   parseCheckpoint,
   verifyCheckpoint,
   type Checkpoint,
-} from 'src/log/checkpoint';
-import { verifyConsistency, verifyInclusion } from 'src/log/merkle';
+} from 'src/evidence-format/checkpoint';
+import { verifyConsistency, verifyInclusion } from 'src/evidence-format/merkle';
 import { fail, isIndex, isObject, notChecked, pass, type Check } from 'src/verifier/checks';
 import { decodeHash } from 'src/verifier/encoding';
 import type { EntryResult } from 'src/verifier/entry';

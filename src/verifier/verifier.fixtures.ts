@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { checkpointBody, signNote } from 'src/log/checkpoint';
-import { consistencyProof, inclusionProof, leafHash, rootOf } from 'src/log/merkle';
-import { canonicalBytes } from 'src/records/canonical-json';
+import { checkpointBody, signNote } from 'src/evidence-format/checkpoint';
+import { consistencyProof, inclusionProof, leafHash, rootOf } from 'src/evidence-format/merkle';
+import { canonicalBytes } from 'src/evidence-format/canonical-json';
 import { jwkThumbprint } from 'src/verifier/key-set';
 
 /**

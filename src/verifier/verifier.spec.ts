@@ -1,4 +1,4 @@
-import { canonicalJson } from 'src/records/canonical-json';
+import { canonicalJson } from 'src/evidence-format/canonical-json';
 import {
   OTHER_TENANT,
   ROTATION,

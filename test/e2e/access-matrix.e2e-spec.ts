@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SCOPES } from 'src/applications/scopes';
+import { SCOPES } from 'src/access/scopes';
 import { KeyRing } from 'src/signing/key-ring.service';
-import { ROLES } from 'src/users/roles';
+import { ROLES } from 'src/access/roles';
 import { call, Caller, newWorld, signInAgain, unique, World } from 'test/support/auth-fixtures';
 import { createTestApp, TestApp } from 'test/support/test-app';
 

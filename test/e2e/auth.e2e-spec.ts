@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { ApplicationsService } from 'src/applications/applications.service';
-import { TenantsService } from 'src/tenants/tenants.service';
+import { ProvisioningService } from 'src/provisioning/provisioning.service';
 import { UsersService } from 'src/users/users.service';
 import { activate, call, newWorld, signIn, unique, World } from 'test/support/auth-fixtures';
 import { createTestApp, TestApp } from 'test/support/test-app';
@@ -471,7 +471,7 @@ describe('rate limits', () => {
       statuses.push((await signIn(t, 'any-org', 'a@example.org', 'whatever long')).status);
     expect(statuses).toEqual([401, 401, 401, 429]);
     const made = await t.app
-      .get(TenantsService)
+      .get(ProvisioningService)
       .create({ name: unique('Rate'), adminEmail: 'admin@example.org' });
     const { key } = await t.app
       .get(ApplicationsService)

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
-import { verifyConsistency } from 'src/log/merkle';
+import { verifyConsistency } from 'src/evidence-format/merkle';
 import { newWorld, World } from 'test/support/auth-fixtures';
 import { testEntry } from 'test/support/log-stack';
 import { createTestApp, TestApp } from 'test/support/test-app';

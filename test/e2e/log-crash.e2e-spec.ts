@@ -4,8 +4,8 @@ import { createInterface } from 'node:readline';
 import { Client } from 'pg';
 import { LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
-import { verifyConsistency } from 'src/log/merkle';
-import { TenantsService } from 'src/tenants/tenants.service';
+import { verifyConsistency } from 'src/evidence-format/merkle';
+import { ProvisioningService } from 'src/provisioning/provisioning.service';
 import { unique } from 'test/support/auth-fixtures';
 import { testEntry } from 'test/support/log-stack';
 import { createTestApp, TestApp } from 'test/support/test-app';
@@ -151,7 +151,7 @@ describe('the log when its writer is killed (SIGKILL) in the middle of writes', 
     t = await createTestApp({ runWorkers: false });
     log = t.app.get(LogService);
     const made = await t.app
-      .get(TenantsService)
+      .get(ProvisioningService)
       .create({ name: unique('Crash'), adminEmail: 'admin@example.org' });
     tenantId = made.tenant.id;
     owner = new Client({ connectionString: t.database.url });

@@ -33,21 +33,9 @@ describe('the smoke model, trained and packaged', () => {
 
   beforeAll(async () => {
     await tfReady();
-    const out = node('training/train/train.cli.ts', [
-      '--config',
-      'smoke',
-      '--run',
-      runDir,
-    ]);
+    const out = node('training/train/train.cli.ts', ['--config', 'smoke', '--run', runDir]);
     summary = JSON.parse(out.trim().split('\n').pop() ?? '{}') as typeof summary;
-    node('training/export/package.cli.ts', [
-      '--config',
-      'smoke',
-      '--run',
-      runDir,
-      '--out',
-      store,
-    ]);
+    node('training/export/package.cli.ts', ['--config', 'smoke', '--run', runDir, '--out', store]);
   }, 300_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

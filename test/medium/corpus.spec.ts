@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  buildCorpus,
-  CorpusBuild,
-  DEFAULT_CORPUS_OPTIONS,
-} from 'training/corpus/build-corpus';
+import { buildCorpus, CorpusBuild, DEFAULT_CORPUS_OPTIONS } from 'training/corpus/build-corpus';
 import { CANARIES } from 'training/corpus/canaries';
 
 // The real sources from node_modules, built twice: reproducible, split by document, canaries

@@ -1,12 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Client } from 'pg';
-import { verifyCheckpoint } from 'src/log/checkpoint';
+import { verifyCheckpoint } from 'src/evidence-format/checkpoint';
 import { CheckpointView, LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
 import { CommittedEntry } from 'src/log/log.types';
-import { leafHash, rootOf, verifyConsistency, verifyInclusion } from 'src/log/merkle';
+import { leafHash, rootOf, verifyConsistency, verifyInclusion } from 'src/evidence-format/merkle';
 import { KeyRing } from 'src/signing/key-ring.service';
-import { TenantsService } from 'src/tenants/tenants.service';
+import { ProvisioningService } from 'src/provisioning/provisioning.service';
 import { unique } from 'test/support/auth-fixtures';
 import { LogStack, openLogStack, testEntry } from 'test/support/log-stack';
 import { createTestApp, TestApp } from 'test/support/test-app';
@@ -91,7 +91,7 @@ describe('the log under concurrent writers', () => {
     log = t.app.get(LogService);
     keys = t.app.get(KeyRing);
     const made = await t.app
-      .get(TenantsService)
+      .get(ProvisioningService)
       .create({ name: unique('Log Load'), adminEmail: 'admin@example.org' });
     tenantId = made.tenant.id;
     second = await openLogStack({

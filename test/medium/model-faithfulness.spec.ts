@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./test/support/native-arrays-environment.ts
  */
-import { TrainingDataAttribution } from 'src/model-runtime/generation.types';
+import { TrainingDataAttribution } from 'src/evidence-format/attribution';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { createLabeller, CONCEPTS, Labeller } from 'training/concepts/labeller';
 import { testModel } from 'test/support/test-model';

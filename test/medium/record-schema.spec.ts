@@ -4,7 +4,7 @@
 import { ValidationFailedError } from 'src/common/domain-error';
 import { GenerationResult } from 'src/model-runtime/generation.types';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
-import { canonicalJson } from 'src/records/canonical-json';
+import { canonicalJson } from 'src/evidence-format/canonical-json';
 import { PolicyResult, RecordBody, recordParts } from 'src/records/record-body';
 import {
   SubmittedRecord,

@@ -3,7 +3,7 @@ import { ApplicationsService } from 'src/applications/applications.service';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { LogService } from 'src/log/log.service';
 import { PoliciesService } from 'src/policies/policies.service';
-import { TenantsService } from 'src/tenants/tenants.service';
+import { ProvisioningService } from 'src/provisioning/provisioning.service';
 import { UsersService } from 'src/users/users.service';
 import { signIn, unique } from 'test/support/auth-fixtures';
 import { postAsApplication } from 'test/support/records-fixtures';
@@ -39,7 +39,7 @@ describe('tenant isolation in PostgreSQL', () => {
   beforeAll(async () => {
     t = await createTestApp({ runWorkers: false });
     db = t.app.get(TenantDatabase);
-    const tenants = t.app.get(TenantsService);
+    const tenants = t.app.get(ProvisioningService);
     const apps = t.app.get(ApplicationsService);
     const users = t.app.get(UsersService);
     for (const name of ['Alpha Bank', 'Beta Clinic']) {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { Scope, SCOPES } from 'src/applications/scopes';
+import { Scope, SCOPES } from 'src/access/scopes';
 import { ApplicationsService } from 'src/applications/applications.service';
-import { TenantsService } from 'src/tenants/tenants.service';
-import { Role } from 'src/users/roles';
+import { ProvisioningService } from 'src/provisioning/provisioning.service';
+import { Role } from 'src/access/roles';
 import { UsersService } from 'src/users/users.service';
 import { TestApp } from 'test/support/test-app';
 
@@ -100,7 +100,7 @@ export interface World {
 }
 
 export async function newWorld(t: TestApp, name = unique('Tenant')): Promise<World> {
-  const tenants = t.app.get(TenantsService);
+  const tenants = t.app.get(ProvisioningService);
   const users = t.app.get(UsersService);
   const applications = t.app.get(ApplicationsService);
   const operator = { userId: null };

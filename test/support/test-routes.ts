@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
-import { Public } from 'src/auth/access';
+import { Public } from 'src/access/access';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Min, ValidateNested } from 'class-validator';
 import { NotFoundError } from 'src/common/domain-error';

@@ -2,7 +2,7 @@ import { CorpusChunk } from 'training/corpus/build-corpus';
 import { ConceptWeightsRunner } from 'src/model-runtime/concept-weights';
 import { ModelConfig } from 'training/model/model';
 import { BOS } from 'src/model-package/tokenizer';
-import { ChunkProvenance } from 'src/model-package/model-package';
+import { ChunkProvenance } from 'src/evidence-format/attribution';
 import {
   bigramIdf,
   conceptBigrams,

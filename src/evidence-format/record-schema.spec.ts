@@ -6,7 +6,7 @@ import {
   RECORD_BODY_SCHEMA,
   RECORD_SCHEMA_ID,
   SUBMITTED_RECORD_SCHEMA,
-} from 'src/records/record-schema';
+} from 'src/evidence-format/record-schema';
 import { validateRecordBody } from 'src/records/submitted-record';
 
 // The published record schema against record bodies built by recordParts, as the service builds

@@ -1,6 +1,6 @@
-import { AccessRule } from 'src/auth/access';
-import { ForbiddenError } from 'src/auth/auth.errors';
-import { Principal } from 'src/auth/principal';
+import { AccessRule } from 'src/access/access';
+import { ForbiddenError } from 'src/access/access.errors';
+import { Principal } from 'src/access/principal';
 
 /**
  * Decides whether an authenticated caller may use a route. Pure, so every branch is tested

@@ -14,8 +14,8 @@ import {
   signNote,
   verifyCheckpoint,
   verifyEd25519,
-} from 'src/log/checkpoint';
-import { leafHash, rootOf } from 'src/log/merkle';
+} from 'src/evidence-format/checkpoint';
+import { leafHash, rootOf } from 'src/evidence-format/merkle';
 
 interface TestKey {
   privateKey: KeyObject;

@@ -1,5 +1,5 @@
-import { Scope } from 'src/applications/scopes';
-import { Role } from 'src/users/roles';
+import { Scope } from 'src/access/scopes';
+import { Role } from 'src/access/roles';
 
 /** A person signed in to the portal (session cookie). */
 export interface UserPrincipal {

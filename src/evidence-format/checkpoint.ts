@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { HASH_SIZE } from 'src/log/merkle';
+import { HASH_SIZE } from 'src/evidence-format/merkle';
 
 /**
  * Signed tree heads in the C2SP formats, so that any tool of the transparency-log ecosystem can

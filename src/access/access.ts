@@ -1,8 +1,8 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import { Scope } from 'src/applications/scopes';
-import { Principal } from 'src/auth/principal';
-import { Role } from 'src/users/roles';
+import { Scope } from 'src/access/scopes';
+import { Principal } from 'src/access/principal';
+import { Role } from 'src/access/roles';
 
 export const ACCESS_RULE = 'audit:access-rule';
 

@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, HASH_SIZE, nodeHash } from 'src/log/merkle';
+import { EMPTY_ROOT, HASH_SIZE, nodeHash } from 'src/evidence-format/merkle';
 
 /**
  * A growing RFC 6962 tree that keeps the hash of every complete, aligned subtree (level k holds

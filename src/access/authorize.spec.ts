@@ -1,6 +1,6 @@
-import { AccessRule } from 'src/auth/access';
-import { authorize } from 'src/auth/authorize';
-import { ApplicationPrincipal, UserPrincipal } from 'src/auth/principal';
+import { AccessRule } from 'src/access/access';
+import { authorize } from 'src/access/authorize';
+import { ApplicationPrincipal, UserPrincipal } from 'src/access/principal';
 
 const now = new Date('2026-11-24T12:00:00Z');
 const user = (over: Partial<UserPrincipal> = {}): UserPrincipal => ({

@@ -1,4 +1,8 @@
-import { CanonicalJsonError, canonicalBytes, canonicalJson } from 'src/records/canonical-json';
+import {
+  CanonicalJsonError,
+  canonicalBytes,
+  canonicalJson,
+} from 'src/evidence-format/canonical-json';
 
 /** The error thrown for a value, or a failure when nothing is thrown. */
 function errorFor(value: unknown): CanonicalJsonError {

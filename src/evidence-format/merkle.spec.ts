@@ -10,7 +10,7 @@ import {
   rootOf,
   verifyConsistency,
   verifyInclusion,
-} from 'src/log/merkle';
+} from 'src/evidence-format/merkle';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const unhex = (text: string): Buffer => Buffer.from(text, 'hex');

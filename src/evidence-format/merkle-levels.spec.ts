@@ -6,8 +6,8 @@ import {
   rootOf,
   verifyConsistency,
   verifyInclusion,
-} from 'src/log/merkle';
-import { MerkleLevels } from 'src/log/merkle-levels';
+} from 'src/evidence-format/merkle';
+import { MerkleLevels } from 'src/evidence-format/merkle-levels';
 
 const leaf = (i: number) => createHash('sha256').update(`leaf ${i}`).digest();
 
