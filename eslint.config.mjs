@@ -2,6 +2,65 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The layer order of src/ (DESIGN.md §8), lowest floor first. A folder imports only from folders
+// on lower floors: none from its own floor, none from above, so no two folders can import each
+// other. The entry points (src/*.ts and src/cli/) sit above every floor; the verifier and the
+// training pipeline have rules of their own below.
+const FLOORS = [
+  ['config', 'evidence-format'], // pure foundations
+  ['database', 'queue', 'model-package'], // infrastructure
+  ['common'], // domain errors, validation, logging (maps database failures to HTTP)
+  ['access'], // roles, scopes, principal, the access decorators
+  ['signing', 'model-runtime', 'jobs'], // capabilities
+  ['auth-events'],
+  ['tenants'],
+  ['users', 'applications'],
+  ['auth', 'log'], // identity, and the log (its own tables only)
+  ['provisioning', 'policies'],
+  ['records'], // the product's core
+  ['health', 'metrics'], // what people read (reports, evidence packages, portal to come)
+];
+const ENTRY_FILES = ['main', 'worker', 'bootstrap', 'app.module', 'http-app'];
+
+/** One config per layered folder: imports of its own floor, higher floors and entry points fail. */
+function layerRules() {
+  return FLOORS.flatMap((floor, i) =>
+    floor.map((folder) => {
+      const above = FLOORS.slice(i)
+        .flat()
+        .filter((f) => f !== folder);
+      return {
+        files: [`src/${folder}/**/*.ts`],
+        rules: {
+          '@typescript-eslint/no-restricted-imports': [
+            'error',
+            {
+              patterns: [
+                {
+                  regex: `^src/(${above.join('|')})(/|$)`,
+                  message: `src/${folder}/ is on floor ${i + 1} of the layer order (eslint.config.mjs FLOORS): it may import only folders on lower floors.`,
+                },
+                {
+                  regex: `^src/((${ENTRY_FILES.join('|').replace('.', '\\.')})$|cli/)`,
+                  message: 'Only the entry points import the entry points.',
+                },
+                {
+                  regex: '^training(/|$)',
+                  message: 'The service never imports the offline training pipeline.',
+                },
+                {
+                  regex: '^\\.\\./',
+                  message: "Import other folders by their absolute 'src/...' path.",
+                },
+              ],
+            },
+          ],
+        },
+      };
+    }),
+  );
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -70,9 +129,29 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!(node:(crypto|fs|path|util)|src/records/canonical-json|src/log/(merkle|checkpoint)|src/verifier/[\\w.-]+|\\./[\\w.-]+|\\.\\./records/canonical-json|\\.\\./log/(merkle|checkpoint))$)',
+                '^(?!(node:(crypto|fs|path|util)|src/evidence-format/[\\w.-]+|src/verifier/[\\w.-]+|\\./[\\w.-]+)$)',
               message:
-                'src/verifier/ imports only node:crypto, node:fs, node:path, node:util, canonical-json, merkle, checkpoint and its own files.',
+                'src/verifier/ imports only node:crypto, node:fs, node:path, node:util, the evidence format (src/evidence-format/) and its own files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  ...layerRules(),
+  {
+    // The training pipeline builds on the model package format and runs the exported graph
+    // through the service's runtime; nothing else of the service.
+    files: ['training/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^src/(?!(model-package|model-runtime|evidence-format)/)',
+              message:
+                'training/ imports from src/ only the model package, the runtime and the evidence format.',
             },
           ],
         },

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { STORED_COLUMNS } from 'src/log/log.repository';
+import { ENTRY_INSERT_COLUMNS } from 'src/log/log.repository';
+import {
+  KEY_INSERT_COLUMNS,
+  RECORD_INSERT_COLUMNS,
+  TEXT_INSERT_COLUMNS,
+} from 'src/records/records.repository';
 
 /** The four rows one committed record consists of, read back from the database. */
 export interface RecordRows {
@@ -10,13 +15,11 @@ export interface RecordRows {
   key: Record<string, unknown>;
 }
 
-// The same columns the service writes for a record, from the repository that writes them.
-const {
-  log_entries: ENTRY,
-  records: RECORD,
-  record_texts: TEXT,
-  record_text_keys: KEY,
-} = STORED_COLUMNS;
+// The same columns the service writes for a record, from the repositories that write them.
+const ENTRY = ENTRY_INSERT_COLUMNS;
+const RECORD = RECORD_INSERT_COLUMNS;
+const TEXT = TEXT_INSERT_COLUMNS;
+const KEY = KEY_INSERT_COLUMNS;
 
 /** The rows of record `id` exactly as the service stored them (read as the owner). */
 export async function readRecordRows(owner: Client, id: string): Promise<RecordRows> {

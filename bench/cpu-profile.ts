@@ -6,10 +6,13 @@ import { Profiler, Session } from 'node:inspector/promises';
  * nearest caller that is: pg's writes of query parameters count as database client.
  */
 const AREAS: [string, RegExp][] = [
-  ['canonical JSON (src/records/canonical-json.ts)', /src\/records\/canonical-json\.ts$/],
   [
-    'request digest, record body, JSON copies (records.service, record-body)',
-    /src\/records\/(records\.service|record-body)\.ts$/,
+    'canonical JSON (src/evidence-format/canonical-json.ts)',
+    /src\/evidence-format\/canonical-json\.ts$/,
+  ],
+  [
+    'request digest, record body, JSON copies (record-commit.service, record-draft)',
+    /src\/records\/(record-commit\.service|record-draft)\.ts$/,
   ],
   [
     'validation (ajv, submitted-record.ts)',
@@ -17,7 +20,7 @@ const AREAS: [string, RegExp][] = [
   ],
   [
     'hashing, signing, encryption, log writer',
-    /node:internal\/crypto|src\/(log|signing)\/|src\/records\/record-text-cipher\.ts$/,
+    /node:internal\/crypto|src\/(log|signing)\/|src\/evidence-format\/merkle|src\/records\/record-text-cipher\.ts$/,
   ],
   [
     'database client (TypeORM, pg, repositories)',
@@ -25,7 +28,7 @@ const AREAS: [string, RegExp][] = [
   ],
   [
     'Nest, guards, passport, logging, metrics',
-    /node_modules\/(@nestjs|passport[\w-]*|rxjs|pino[\w-]*|prom-client|class-\w+|nestjs-pino)\/|src\/(auth|common|metrics|applications|policies)\//,
+    /node_modules\/(@nestjs|passport[\w-]*|rxjs|pino[\w-]*|prom-client|class-\w+|nestjs-pino)\/|src\/(access|auth|common|metrics|applications|policies)\//,
   ],
   [
     'HTTP, express, body parser (incl. JSON.parse)',

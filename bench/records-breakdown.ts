@@ -1,14 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ApplicationsRepository } from 'src/applications/applications.repository';
 import { ApplicationsService } from 'src/applications/applications.service';
 import { leafHash } from 'src/evidence-format/merkle';
-import { PoliciesService } from 'src/policies/policies.service';
+import { PoliciesRepository } from 'src/policies/policies.repository';
 import { evaluatePolicy } from 'src/policies/policy-rules';
 import { canonicalJson } from 'src/evidence-format/canonical-json';
-import { conceptShares, recordChunk, recordParts } from 'src/records/record-body';
+import { conceptShares, recordChunk, recordDraft } from 'src/records/record-draft';
 import { sealText } from 'src/records/record-text-cipher';
 import { RecordsRepository } from 'src/records/records.repository';
-import { submittedRecordParts, validateSubmittedRecord } from 'src/records/submitted-record';
+import { submittedRecordInput, validateSubmittedRecord } from 'src/records/submitted-record';
 import { KeyRing } from 'src/signing/key-ring.service';
 import { BenchApp } from './bench-app';
 import { profileDuring, timeByArea } from './cpu-profile';
@@ -48,15 +47,16 @@ async function cpuStages(bench: BenchApp, body: string): Promise<Stage[]> {
   const parsed = JSON.parse(body) as unknown;
   const submitted = validateSubmittedRecord(parsed);
   const application = { id: randomUUID(), name: 'bench-app' };
-  const slot = {
+  const stamp = {
     id: randomUUID(),
-    tenantId: randomUUID(),
+    tenant: randomUUID(),
     logIndex: 123_456,
     time: new Date().toISOString(),
   };
   const none = evaluatePolicy(null, [], []);
-  const parts = recordParts(submittedRecordParts(submitted, application, none));
-  const canonical = canonicalJson(parts.body(slot));
+  const chunks = submitted.chunks.map(recordChunk);
+  const draft = recordDraft(submittedRecordInput(submitted, application, chunks, none));
+  const canonical = canonicalJson({ ...draft.content, ...stamp });
   const leaf = leafHash(Buffer.from(canonical, 'utf8'));
   const keys = bench.app.get(KeyRing);
   const started = performance.now();
@@ -73,7 +73,7 @@ async function cpuStages(bench: BenchApp, body: string): Promise<Stage[]> {
       micros: microsPerCall(n, () => validateSubmittedRecord(parsed)),
     },
     {
-      name: 'request digest (SHA-256 of the JSON as sent, as RecordsService does)',
+      name: 'request digest (SHA-256 of the JSON as sent, as RecordCommitService does)',
       micros: microsPerCall(n, () =>
         createHash('sha256').update(JSON.stringify(submitted)).digest(),
       ),
@@ -81,21 +81,20 @@ async function cpuStages(bench: BenchApp, body: string): Promise<Stage[]> {
     {
       name: 'record body, commitments, policy, concept shares',
       micros: microsPerCall(n, () => {
-        const p = submittedRecordParts(submitted, application, none);
-        evaluatePolicy(null, submitted.chunks.map(recordChunk), submitted.steering);
-        const made = recordParts(p);
-        // The service builds the body twice: once for the concept shares, once to sign it.
-        conceptShares(made.body(slot).chunks);
-        return made.body(slot);
+        const recordChunks = submitted.chunks.map(recordChunk);
+        evaluatePolicy(null, recordChunks, submitted.steering);
+        const made = recordDraft(submittedRecordInput(submitted, application, recordChunks, none));
+        conceptShares(made.content.chunks);
+        return made;
       }),
     },
     {
       name: 'text sealing (AES-256-GCM, fresh key)',
-      micros: microsPerCall(n, () => sealText(slot.id, parts.text)),
+      micros: microsPerCall(n, () => sealText(stamp.id, draft.text)),
     },
     {
       name: `canonical JSON of the ${(canonical.length / 1024).toFixed(1)} KiB body`,
-      micros: microsPerCall(n, () => canonicalJson(parts.body(slot))),
+      micros: microsPerCall(n, () => canonicalJson({ ...draft.content, ...stamp })),
     },
     {
       name: 'leaf hash (SHA-256)',
@@ -123,21 +122,20 @@ async function queryStages(
 ): Promise<Stage[]> {
   const { tenantId, applicationId, apiKey } = submitter;
   const applications = bench.app.get(ApplicationsService);
-  const applicationRows = bench.app.get(ApplicationsRepository);
   const records = bench.app.get(RecordsRepository);
-  const policies = bench.app.get(PoliciesService);
+  const policies = bench.app.get(PoliciesRepository);
   return [
     await queryStage('API key look-up (auth_find_api_key)', () =>
       applications.authenticate(apiKey),
     ),
     await queryStage('idempotency look-up (transaction)', (i) =>
-      records.byIdempotencyKey(tenantId, applicationId, `never-used-${i}`),
+      records.findByIdempotencyKey(tenantId, applicationId, `never-used-${i}`),
     ),
     await queryStage('application look-up (transaction; the service reuses it for 1 s)', () =>
-      applicationRows.findApplication(tenantId, applicationId),
+      applications.findApplication(tenantId, applicationId),
     ),
     await queryStage('policy in force (transaction; the service reuses it for 1 s)', () =>
-      policies.inForce(tenantId, applicationId),
+      policies.current(tenantId, applicationId),
     ),
   ];
 }

@@ -8,6 +8,6 @@ import { AuthEventsModule } from 'src/auth-events/auth-events.module';
   imports: [AuthEventsModule],
   controllers: [ApplicationsController],
   providers: [ApplicationsRepository, ApplicationsService],
-  exports: [ApplicationsService, ApplicationsRepository],
+  exports: [ApplicationsService],
 })
 export class ApplicationsModule {}

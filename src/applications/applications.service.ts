@@ -156,6 +156,17 @@ export class ApplicationsService {
     };
   }
 
+  /** The application, or null when the tenant has none with this id. */
+  async findApplication(tenantId: string, id: string): Promise<ApplicationView | null> {
+    const app = await this.applications.findApplication(tenantId, id);
+    return app ? applicationView(app) : null;
+  }
+
+  /** The application; ApplicationNotFoundError when the tenant has none with this id. */
+  async getApplication(tenantId: string, id: string): Promise<ApplicationView> {
+    return applicationView(await this.requireApplication(tenantId, id));
+  }
+
   private async requireApplication(tenantId: string, id: string): Promise<ApplicationEntity> {
     const app = await this.applications.findApplication(tenantId, id);
     if (!app) throw new ApplicationNotFoundError(id);

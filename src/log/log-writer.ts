@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from 'src/common/domain-error';
+import { CanonicalJsonError, canonicalJson } from 'src/evidence-format/canonical-json';
+import { EntryStamp, LogEntryKind } from 'src/evidence-format/entry';
 import { leafHash } from 'src/evidence-format/merkle';
 import { EntryNotSerialisableError } from 'src/log/log.errors';
 import { LogRepository } from 'src/log/log.repository';
-import { AttachedRow, CommittedEntry, EntryDraft } from 'src/log/log.types';
-import { CanonicalJsonError, canonicalJson } from 'src/evidence-format/canonical-json';
+import { CommittedEntry, EntryCompanion, EntryDraft } from 'src/log/log.types';
 import { KeyRing } from 'src/signing/key-ring.service';
 
 /**
@@ -36,6 +37,11 @@ const INDEX_SENTINEL = String(Number.MAX_SAFE_INTEGER);
 const TIME_SENTINEL = JSON.stringify(`time-${randomUUID()}`);
 const SENTINELS = new RegExp(`(${INDEX_SENTINEL}|${TIME_SENTINEL})`);
 
+/** The body as it is hashed: the draft's members and the stamp the log gives it. */
+export function stamped(draft: EntryDraft, stamp: EntryStamp): Record<string, unknown> {
+  return { ...draft.body, ...stamp };
+}
+
 /**
  * Canonicalises a body with stand-ins for its index and time and splits the text around them.
  * A number or a string replaced by another in canonical text gives the canonical text of the
@@ -45,9 +51,9 @@ const SENTINELS = new RegExp(`(${INDEX_SENTINEL}|${TIME_SENTINEL})`);
  */
 export function template(draft: EntryDraft, id: string, tenantId: string): string[] | null {
   const text = canonicalJson(
-    draft.body({
+    stamped(draft, {
       id,
-      tenantId,
+      tenant: tenantId,
       logIndex: Number.MAX_SAFE_INTEGER,
       time: JSON.parse(TIME_SENTINEL) as string,
     }),
@@ -73,6 +79,9 @@ export function fill(pieces: string[], logIndex: number, time: string): string {
  * only after its own entry is durable. Across processes the head's row lock keeps indexes
  * contiguous and unique.
  *
+ * Domains that keep rows beside their entries register an EntryCompanion for the entry kind;
+ * its rows are written in the same transaction.
+ *
  * A batch that fails is retried entry by entry, so one bad entry (a unique idempotency key taken
  * by another process, say) fails alone. When the database is down, every caller gets the error:
  * nothing is acknowledged that was not committed.
@@ -81,13 +90,22 @@ export function fill(pieces: string[], logIndex: number, time: string): string {
 export class LogWriter {
   private readonly queues = new Map<string, Pending[]>();
   private readonly flushing = new Set<string>();
+  private readonly companions = new Map<LogEntryKind, EntryCompanion>();
 
   constructor(
     private readonly repository: LogRepository,
     private readonly keys: KeyRing,
   ) {}
 
-  append(tenantId: string, draft: EntryDraft): Promise<CommittedEntry> {
+  /** Registers the domain whose rows complete entries of `companion.kind` (one per kind). */
+  attach<A>(companion: EntryCompanion<A>): void {
+    if (this.companions.has(companion.kind)) {
+      throw new Error(`log entries of kind ${companion.kind} already have a companion`);
+    }
+    this.companions.set(companion.kind, companion);
+  }
+
+  append<A>(tenantId: string, draft: EntryDraft<A>): Promise<CommittedEntry> {
     // A body that cannot be canonicalised fails its own caller here, not the batch it would join.
     const id = draft.id ?? randomUUID();
     let pieces: string[] | null;
@@ -140,32 +158,54 @@ export class LogWriter {
     }
   }
 
+  /**
+   * One transaction: lock the head, stamp, hash and sign each entry at the index that follows,
+   * insert the entries, let each kind's companion write its rows, move the head. A failure
+   * anywhere rolls all of it back: no gap, and no entry without its rows.
+   */
   private commit(tenantId: string, batch: Pending[]): Promise<CommittedEntry[]> {
-    return this.repository.appendBatch(tenantId, batch.length, async (firstIndex, time) => {
+    return this.repository.inAppendTransaction(tenantId, async () => {
+      const head = await this.repository.lockHead(tenantId);
       const entries: CommittedEntry[] = [];
-      const attached: AttachedRow[][] = [];
-      const erasures: string[] = [];
-      for (const [i, { draft, id, pieces }] of batch.entries()) {
-        const slot = { id, tenantId, logIndex: firstIndex + i, time };
-        const canonical = pieces
-          ? fill(pieces, slot.logIndex, time)
-          : canonicalJson(draft.body(slot));
-        const leaf = leafHash(Buffer.from(canonical, 'utf8'));
-        // The key valid at the time the body states, which is what verifiers check.
-        const { keyId, signature } = await this.keys.sign(leaf, new Date(time));
-        entries.push({
-          ...slot,
-          kind: draft.kind,
-          subjectId: draft.subjectId ?? null,
-          canonical,
-          leafHash: leaf,
-          signature,
-          keyId,
-        });
-        attached.push(draft.attached ?? []);
-        if (draft.erasesTextOf) erasures.push(draft.erasesTextOf);
+      for (const [i, pending] of batch.entries()) {
+        entries.push(await this.seal(tenantId, pending, head.size + i, head.time));
       }
-      return { entries, attached, erasures };
+      await this.repository.insertEntries(tenantId, entries);
+      for (const [kind, companion] of this.companions) {
+        const appended = entries
+          .map((entry, i) => ({ entry, attachment: batch[i].draft.attachment }))
+          .filter(({ entry }) => entry.kind === kind);
+        if (appended.length > 0) await companion.write(tenantId, appended);
+      }
+      await this.repository.advanceHead(tenantId, entries.length);
+      return entries;
     });
+  }
+
+  /** The entry at `logIndex`: its canonical body, leaf hash and signature. */
+  private async seal(
+    tenantId: string,
+    { draft, id, pieces }: Pending,
+    logIndex: number,
+    time: string,
+  ): Promise<CommittedEntry> {
+    const canonical = pieces
+      ? fill(pieces, logIndex, time)
+      : canonicalJson(stamped(draft, { id, tenant: tenantId, logIndex, time }));
+    const leaf = leafHash(Buffer.from(canonical, 'utf8'));
+    // The key valid at the time the body states, which is what verifiers check.
+    const { keyId, signature } = await this.keys.sign(leaf, new Date(time));
+    return {
+      id,
+      tenantId,
+      logIndex,
+      time,
+      kind: draft.kind,
+      subjectId: draft.subjectId ?? null,
+      canonical,
+      leafHash: leaf,
+      signature,
+      keyId,
+    };
   }
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CheckpointScheduler } from 'src/log/checkpoint-scheduler';
 import { LogController } from 'src/log/log.controller';
+import { LogVerificationController } from 'src/log/log-verification.controller';
 import { LogRepository } from 'src/log/log.repository';
 import { LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
@@ -12,7 +13,7 @@ export class LogModule {
     return {
       module: LogModule,
       global: true,
-      controllers: [LogController],
+      controllers: [LogController, LogVerificationController],
       providers: [
         LogRepository,
         LogWriter,

@@ -1,57 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { TenantDatabase } from 'src/database/tenant-database';
-import { AttachedRow, CommittedEntry, LogEntryKind, LogSlot } from 'src/log/log.types';
-import { TextAlreadyErasedError } from 'src/log/log.errors';
-
-/** Columns of each attached table, in insert order, with the value each row supplies. */
-const ATTACHED: {
-  [T in AttachedRow['table']]: {
-    columns: string[];
-    values: (slot: LogSlot, v: Extract<AttachedRow, { table: T }>['values']) => unknown[];
-  };
-} = {
-  records: {
-    columns: [
-      'id',
-      'tenant_id',
-      'log_index',
-      'created_at',
-      'application_id',
-      'provenance',
-      'purpose',
-      'case_id',
-      'policy_outcome',
-      'concept_shares',
-      'idempotency_key',
-      'request_sha256',
-    ],
-    values: (s, v) => [
-      s.id,
-      s.tenantId,
-      s.logIndex,
-      s.time,
-      v.applicationId,
-      v.provenance,
-      v.purpose,
-      v.caseId,
-      v.policyOutcome,
-      JSON.stringify(v.conceptShares),
-      v.idempotencyKey,
-      v.requestSha256,
-    ],
-  },
-  record_texts: {
-    columns: ['record_id', 'tenant_id', 'iv', 'ciphertext', 'tag'],
-    values: (s, v) => [s.id, s.tenantId, v.iv, v.ciphertext, v.tag],
-  },
-  record_text_keys: {
-    columns: ['record_id', 'tenant_id', 'data_key'],
-    values: (s, v) => [s.id, s.tenantId, v.dataKey],
-  },
-};
-/** Parent tables first: a record row references its entry, a text its record, a key its text. */
-const ATTACH_ORDER: AttachedRow['table'][] = ['records', 'record_texts', 'record_text_keys'];
+import { insertRows } from 'src/database/insert-rows';
+import { LogEntryKind } from 'src/evidence-format/entry';
+import { CommittedEntry } from 'src/log/log.types';
 
 interface EntryRow {
   tenant_id: string;
@@ -77,37 +28,10 @@ export interface StoredCheckpoint {
 const ENTRY_COLUMNS = `tenant_id, log_index, id, kind, subject_id, body, leaf_hash, signature,
   key_id, created_at`;
 
-/** The columns a committed record writes, per table (what the records benchmark's baseline copies). */
-export const STORED_COLUMNS = {
-  log_entries: ENTRY_COLUMNS.split(',').map((c) => c.trim()),
-  records: ATTACHED.records.columns,
-  record_texts: ATTACHED.record_texts.columns,
-  record_text_keys: ATTACHED.record_text_keys.columns,
-} as const;
+/** The columns an appended entry writes, in insert order (the records benchmark's baseline copies them). */
+export const ENTRY_INSERT_COLUMNS = ENTRY_COLUMNS.split(',').map((c) => c.trim());
 /** created_at to the microsecond, for verification (a JS Date keeps only milliseconds). */
 const STORED_TIME = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS stored_time`;
-
-/** Multi-row INSERT of `rows` (each as long as `columns`) in one statement. */
-async function insertRows(
-  m: EntityManager,
-  table: string,
-  columns: string[],
-  rows: unknown[][],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const params: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const marks = row.map((value) => {
-      params.push(value);
-      return `$${params.length}`;
-    });
-    return `(${marks.join(', ')})`;
-  });
-  await m.query(
-    `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}`,
-    params,
-  );
-}
 
 function toEntry(row: EntryRow): CommittedEntry {
   return {
@@ -130,84 +54,62 @@ export class LogRepository {
   constructor(private readonly db: TenantDatabase) {}
 
   /**
-   * Appends a batch of entries to a tenant's log in one transaction: takes the log head's row
-   * lock (which orders writers of every process), lets `prepare` build the entries for the
-   * indexes that follow the head, inserts them and their attached rows, and moves the head. A
-   * failure anywhere rolls all of it back: no gap, no entry without its rows.
+   * Runs `work` in a transaction of its own for the tenant (never a caller's: the group commit
+   * appends on behalf of many callers). The repository's append steps below join it.
    */
-  appendBatch(
-    tenantId: string,
-    count: number,
-    prepare: (
-      firstIndex: number,
-      time: string,
-    ) => Promise<{ entries: CommittedEntry[]; attached: AttachedRow[][]; erasures: string[] }>,
-  ): Promise<CommittedEntry[]> {
-    return this.db.detached(() =>
-      this.db.run(tenantId, async (m) => {
-        await m.query(
-          `INSERT INTO log_heads (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`,
-          [tenantId],
-        );
-        const [head] = await m.query<{ size: string; now: Date }[]>(
-          `SELECT size, clock_timestamp() AS now FROM log_heads WHERE tenant_id = $1 FOR UPDATE`,
-          [tenantId],
-        );
-        const { entries, attached, erasures } = await prepare(
-          Number(head.size),
-          head.now.toISOString(),
-        );
-        if (entries.length !== count) throw new Error('a batch must prepare every entry');
-        await insertRows(
-          m,
-          'log_entries',
-          STORED_COLUMNS.log_entries,
-          entries.map((e) => [
-            e.tenantId,
-            e.logIndex,
-            e.id,
-            e.kind,
-            e.subjectId,
-            e.canonical,
-            e.leafHash,
-            e.signature,
-            e.keyId,
-            e.time,
-          ]),
-        );
-        for (const table of ATTACH_ORDER) {
-          const spec = ATTACHED[table];
-          const rows: unknown[][] = [];
-          entries.forEach((entry, i) => {
-            for (const row of attached[i]) {
-              if (row.table !== table) continue;
-              rows.push((spec.values as (s: LogSlot, v: unknown) => unknown[])(entry, row.values));
-            }
-          });
-          await insertRows(m, table, spec.columns, rows);
-        }
-        if (erasures.length > 0) {
-          const erased = await m.query<{ record_id: string }[]>(
-            // As a SELECT over the deletion: TypeORM returns a bare DELETE as [rows, count].
-            `WITH erased AS (
-               DELETE FROM record_text_keys WHERE tenant_id = $1 AND record_id = ANY($2::uuid[])
-               RETURNING record_id)
-             SELECT record_id FROM erased`,
-            [tenantId, erasures],
-          );
-          if (erased.length !== erasures.length) {
-            throw new TextAlreadyErasedError(
-              erasures.filter((id) => !erased.some((r) => r.record_id === id)),
-            );
-          }
-        }
-        await m.query(`UPDATE log_heads SET size = size + $2 WHERE tenant_id = $1`, [
-          tenantId,
-          count,
-        ]);
-        return entries;
-      }),
+  inAppendTransaction<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+    return this.db.detached(() => this.db.run(tenantId, work));
+  }
+
+  /**
+   * Takes the log head's row lock, which orders the appends of every process, and reads the size
+   * and the commit time the next entries get.
+   */
+  lockHead(tenantId: string): Promise<{ size: number; time: string }> {
+    return this.db.run(tenantId, async (m) => {
+      await m.query(
+        `INSERT INTO log_heads (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`,
+        [tenantId],
+      );
+      const [head] = await m.query<{ size: string; now: Date }[]>(
+        `SELECT size, clock_timestamp() AS now FROM log_heads WHERE tenant_id = $1 FOR UPDATE`,
+        [tenantId],
+      );
+      return { size: Number(head.size), time: head.now.toISOString() };
+    });
+  }
+
+  /** Inserts entries (contiguous, from the locked head) in one statement. */
+  insertEntries(tenantId: string, entries: readonly CommittedEntry[]): Promise<void> {
+    return this.db.run(tenantId, (m) =>
+      insertRows(
+        m,
+        'log_entries',
+        ENTRY_INSERT_COLUMNS,
+        entries.map((e) => [
+          e.tenantId,
+          e.logIndex,
+          e.id,
+          e.kind,
+          e.subjectId,
+          e.canonical,
+          e.leafHash,
+          e.signature,
+          e.keyId,
+          e.time,
+        ]),
+      ),
     );
+  }
+
+  /** Moves the head past `count` entries appended after it. */
+  advanceHead(tenantId: string, count: number): Promise<void> {
+    return this.db.run(tenantId, async (m) => {
+      await m.query(`UPDATE log_heads SET size = size + $2 WHERE tenant_id = $1`, [
+        tenantId,
+        count,
+      ]);
+    });
   }
 
   headSize(tenantId: string): Promise<number> {
@@ -345,15 +247,18 @@ export class LogRepository {
     }));
   }
 
-  /** Record entries with no records row (a row deleted or moved to another tenant). */
-  async recordEntriesWithoutRow(tenantId: string, limit: number): Promise<CommittedEntry[]> {
+  /** Entries of one kind after `afterIndex` (-1: from the start), in index order. */
+  async entriesOfKind(
+    tenantId: string,
+    kind: LogEntryKind,
+    afterIndex: number,
+    limit: number,
+  ): Promise<CommittedEntry[]> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<EntryRow[]>(
-        `SELECT ${ENTRY_COLUMNS} FROM log_entries e
-          WHERE e.tenant_id = $1 AND e.kind = 'record'
-            AND NOT EXISTS (SELECT 1 FROM records r WHERE r.id = e.id AND r.tenant_id = e.tenant_id)
-          ORDER BY e.log_index LIMIT $2`,
-        [tenantId, limit],
+        `SELECT ${ENTRY_COLUMNS}, ${STORED_TIME} FROM log_entries
+          WHERE tenant_id = $1 AND kind = $2 AND log_index > $3 ORDER BY log_index LIMIT $4`,
+        [tenantId, kind, afterIndex, limit],
       ),
     );
     return rows.map(toEntry);

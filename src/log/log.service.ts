@@ -3,7 +3,8 @@ import { AppConfig } from 'src/config/app-config';
 import { DomainError, NotFoundError } from 'src/common/domain-error';
 import { checkpointBody, signNote, verifyCheckpoint } from 'src/evidence-format/checkpoint';
 import { LogRepository, StoredCheckpoint } from 'src/log/log.repository';
-import { CommittedEntry } from 'src/log/log.types';
+import { LogEntryKind } from 'src/evidence-format/entry';
+import { CommittedEntry, LogAuditor, LogVerification } from 'src/log/log.types';
 import { leafHash } from 'src/evidence-format/merkle';
 import { MerkleLevels } from 'src/evidence-format/merkle-levels';
 import { KeyRing } from 'src/signing/key-ring.service';
@@ -12,6 +13,8 @@ import { KeyRing } from 'src/signing/key-ring.service';
 const SYNC_PAGE = 50_000;
 /** Whole entries (bodies of several kB) read per query when the log is verified. */
 const ENTRY_PAGE = 2_000;
+/** Problems one verification lists at most. */
+const MAX_PROBLEMS = 100;
 
 export interface CheckpointView {
   origin: string;
@@ -63,12 +66,66 @@ export class LogService {
   private readonly trees = new Map<string, MerkleLevels>();
   private readonly syncs = new Map<string, Promise<MerkleLevels>>();
   private readonly issuing = new Map<string, Promise<CheckpointView>>();
+  private readonly auditors: LogAuditor[] = [];
 
   constructor(
     private readonly repository: LogRepository,
     private readonly keys: KeyRing,
     private readonly config: AppConfig,
   ) {}
+
+  /** Adds a domain's check of its own rows to whole-log verification (see `verify`). */
+  addAuditor(auditor: LogAuditor): void {
+    this.auditors.push(auditor);
+  }
+
+  entry(tenantId: string, id: string): Promise<CommittedEntry | undefined> {
+    return this.repository.entryById(tenantId, id);
+  }
+
+  /** Every entry about an earlier one (reviews, erasures, reads), in log order. */
+  entriesAbout(tenantId: string, subjectId: string): Promise<CommittedEntry[]> {
+    return this.repository.entriesAbout(tenantId, subjectId);
+  }
+
+  /** The entries about an earlier one for display: all but reads, the latest `reads` reads. */
+  entriesAboutForDisplay(
+    tenantId: string,
+    subjectId: string,
+    reads: number,
+  ): Promise<{ entries: CommittedEntry[]; accessCount: number }> {
+    return this.repository.entriesAboutForDisplay(tenantId, subjectId, reads);
+  }
+
+  /** Entries of one kind after `afterIndex` (-1: from the start), in log order. */
+  entriesOfKind(
+    tenantId: string,
+    kind: LogEntryKind,
+    afterIndex: number,
+    limit: number,
+  ): Promise<CommittedEntry[]> {
+    return this.repository.entriesOfKind(tenantId, kind, afterIndex, limit);
+  }
+
+  /**
+   * The tenant's whole evidence re-verified: the log (`verifyLog`), then each domain's rows
+   * against the signed bodies they copy. Every problem names the entry or record.
+   */
+  async verify(
+    tenantId: string,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<LogVerification> {
+    const problems: string[] = [];
+    const logged = await this.verifyLog(tenantId, onProgress);
+    if (logged.problem) problems.push(logged.problem);
+    const counts: Record<string, number> = {};
+    for (const auditor of this.auditors) {
+      const audited = await auditor.audit(tenantId, MAX_PROBLEMS - problems.length);
+      counts[auditor.name] = audited.checked;
+      problems.push(...audited.problems);
+    }
+    return { size: logged.size, ...counts, problems: problems.slice(0, MAX_PROBLEMS) };
+  }
 
   /** `<LOG_ORIGIN>/<tenant id>`: the checkpoint origin and the note key name of a tenant's log. */
   origin(tenantId: string): string {

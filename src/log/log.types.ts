@@ -1,51 +1,28 @@
-export const LOG_ENTRY_KINDS = ['record', 'review', 'erasure', 'access'] as const;
-export type LogEntryKind = (typeof LOG_ENTRY_KINDS)[number];
+import { EntryStamp, LogEntryKind, SignedEntry } from 'src/evidence-format/entry';
 
-/** Version of the entry bodies this code writes (the record schema's `schemaVersion`). */
-export const SCHEMA_VERSION = 1;
-
-/** Where an entry lands: assigned by the writer inside the committing transaction. */
-export interface LogSlot {
-  id: string;
-  tenantId: string;
-  logIndex: number;
-  /** Commit time of the batch, RFC 3339 UTC with milliseconds. */
-  time: string;
-}
-
-/** Rows of other tables written in the same transaction as an entry (all or nothing). */
-export type AttachedRow =
-  | {
-      table: 'records';
-      values: {
-        applicationId: string;
-        provenance: 'generated' | 'submitted';
-        purpose: string | null;
-        caseId: string | null;
-        policyOutcome: 'pass' | 'flag' | 'block';
-        conceptShares: Record<string, number>;
-        idempotencyKey: string | null;
-        requestSha256: Buffer | null;
-      };
-    }
-  | { table: 'record_texts'; values: { iv: Buffer; ciphertext: Buffer; tag: Buffer } }
-  | { table: 'record_text_keys'; values: { dataKey: Buffer } };
-
-/** An entry to append. `body` is called with its slot, so the body can hold its own index. */
-export interface EntryDraft {
+/** An entry to append. The log stamps its body with id, tenant, index and time (EntryStamp). */
+export interface EntryDraft<A = unknown> {
   kind: LogEntryKind;
   /** The earlier entry this one is about (a review's or an erasure's record). */
   subjectId?: string;
   /** Entry id, when the caller needs to know it before the commit (otherwise random). */
   id?: string;
-  body: (slot: LogSlot) => Record<string, unknown>;
-  attached?: AttachedRow[];
-  /** An erasure: the record whose text key is deleted in the same transaction as this entry. */
-  erasesTextOf?: string;
+  /** The body without its stamp: the log adds `id`, `tenant`, `logIndex` and `time`. */
+  body: Record<string, unknown>;
+  /**
+   * What the companion of this entry kind needs to write its own rows in the same transaction
+   * (see EntryCompanion); opaque to the log.
+   */
+  attachment?: A;
 }
 
 /** An entry as committed: what the API returns and the verifier checks. */
-export interface CommittedEntry extends LogSlot {
+export interface CommittedEntry {
+  id: string;
+  tenantId: string;
+  logIndex: number;
+  /** Commit time of the batch, RFC 3339 UTC with milliseconds. */
+  time: string;
   kind: LogEntryKind;
   subjectId: string | null;
   /** The canonical (RFC 8785) JSON text of the body: exactly the bytes that were hashed. */
@@ -57,12 +34,40 @@ export interface CommittedEntry extends LogSlot {
   storedTime?: string;
 }
 
-/** The signed-entry form of the verifier and of `GET /v1/records/:id`. */
-export interface SignedEntry {
-  body: Record<string, unknown>;
-  leafHash: string;
-  signature: string;
-  keyId: string;
+/**
+ * A domain that keeps rows of its own beside some of the log's entries (records keep their
+ * searchable row and sealed text beside each record entry; an erasure destroys a text key). The
+ * log calls `write` inside the transaction that appends the entries, after inserting them and
+ * before moving the head: the entries and the companion's rows commit together or not at all.
+ * A DomainError thrown here refuses the entry that caused it (the batch is retried one by one).
+ */
+export interface EntryCompanion<A = unknown> {
+  readonly kind: LogEntryKind;
+  write(
+    tenantId: string,
+    appended: readonly { entry: CommittedEntry; attachment: A }[],
+  ): Promise<void>;
+}
+
+/**
+ * A domain's part of whole-log verification: it checks its own rows against the signed bodies
+ * they copy, and names what differs.
+ */
+export interface LogAuditor {
+  /** The report member that counts what it checked (`records`, say). */
+  readonly name: string;
+  audit(tenantId: string, maxProblems: number): Promise<{ checked: number; problems: string[] }>;
+}
+
+/** The whole tenant's evidence re-verified: the log, then every auditor's rows. */
+export interface LogVerification {
+  size: number;
+  problems: string[];
+  [counted: string]: number | string[];
+}
+
+export function stampOf(entry: CommittedEntry): EntryStamp {
+  return { id: entry.id, tenant: entry.tenantId, logIndex: entry.logIndex, time: entry.time };
 }
 
 export function signedEntry(entry: CommittedEntry): SignedEntry {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FieldProblem } from 'src/common/domain-error';
 import { canonicalJson } from 'src/evidence-format/canonical-json';
-import { PolicyResult, RecordChunk } from 'src/records/record-body';
+import { PolicyResult, RecordChunk } from 'src/evidence-format/record-body';
 
 export const REQUIRABLE_FIELDS = ['purpose', 'caseId', 'subjectRef'] as const;
 export type RequirableField = (typeof REQUIRABLE_FIELDS)[number];

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { RecordText } from 'src/records/record-body';
+import { RecordText } from 'src/records/record-draft';
 
 export interface SealedText {
   dataKey: Buffer;

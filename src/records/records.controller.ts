@@ -11,7 +11,8 @@ import {
   SearchRecordsDto,
 } from 'src/records/records.dto';
 import { RecordsService } from 'src/records/records.service';
-import { RecordsVerifier } from 'src/records/records-verifier';
+import { GenerationsService } from 'src/records/generations.service';
+import { SubmissionsService } from 'src/records/submissions.service';
 
 const READERS = {
   roles: ['admin', 'compliance_officer', 'auditor'],
@@ -23,8 +24,9 @@ const READERS = {
 @Controller('v1')
 export class RecordsController {
   constructor(
+    private readonly generations: GenerationsService,
+    private readonly submissions: SubmissionsService,
     private readonly records: RecordsService,
-    private readonly verifier: RecordsVerifier,
   ) {}
 
   @Post('generations')
@@ -40,7 +42,7 @@ export class RecordsController {
     @Body() body: CreateGenerationDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    return this.records.generate(p, body, idempotencyKey);
+    return this.generations.generate(p, body, idempotencyKey);
   }
 
   @Post('records')
@@ -56,7 +58,7 @@ export class RecordsController {
     @Body() body: Record<string, unknown>,
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    return this.records.submit(p, body, idempotencyKey);
+    return this.submissions.submit(p, body, idempotencyKey);
   }
 
   @Get('schemas/record.json')
@@ -71,16 +73,6 @@ export class RecordsController {
   @ApiOperation({ summary: 'JSON Schema (2020-12) of POST /v1/records bodies' })
   submittedSchema() {
     return SUBMITTED_RECORD_SCHEMA;
-  }
-
-  @Get('log/verification')
-  @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
-  @ApiOperation({
-    summary:
-      "Verify the tenant's whole log and every record against its signed body (problems name the record)",
-  })
-  verify(@CurrentPrincipal() p: Principal) {
-    return this.verifier.verify(p.tenantId);
   }
 
   @Get('records')

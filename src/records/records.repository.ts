@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { insertRows } from 'src/database/insert-rows';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { SealedText } from 'src/records/record-text-cipher';
 
@@ -22,6 +23,23 @@ export interface StoredRecord extends RecordRow {
   text: { iv: Buffer; ciphertext: Buffer; tag: Buffer; dataKey: Buffer | null } | null;
 }
 
+/** The rows a record keeps beside its log entry: written in the entry's transaction. */
+export interface NewRecordRows {
+  id: string;
+  logIndex: number;
+  /** The entry's commit time (RFC 3339). */
+  createdAt: string;
+  applicationId: string;
+  provenance: 'generated' | 'submitted';
+  purpose: string | null;
+  caseId: string | null;
+  policyOutcome: 'pass' | 'flag' | 'block';
+  conceptShares: Record<string, number>;
+  idempotencyKey: string | null;
+  requestSha256: Buffer | null;
+  sealed: SealedText;
+}
+
 export interface RecordSearch {
   from?: Date;
   to?: Date;
@@ -39,6 +57,24 @@ const RECORD_COLUMNS = `id, log_index AS "logIndex", application_id AS "applicat
   created_at AS "createdAt", provenance, purpose, case_id AS "caseId",
   policy_outcome AS "policyOutcome", request_sha256 AS "requestSha256"`;
 
+/** Columns in insert order, per table (the records benchmark's baseline copies them). */
+export const RECORD_INSERT_COLUMNS = [
+  'id',
+  'tenant_id',
+  'log_index',
+  'created_at',
+  'application_id',
+  'provenance',
+  'purpose',
+  'case_id',
+  'policy_outcome',
+  'concept_shares',
+  'idempotency_key',
+  'request_sha256',
+];
+export const TEXT_INSERT_COLUMNS = ['record_id', 'tenant_id', 'iv', 'ciphertext', 'tag'];
+export const KEY_INSERT_COLUMNS = ['record_id', 'tenant_id', 'data_key'];
+
 type RawRecordRow = Omit<RecordRow, 'logIndex'> & { logIndex: string };
 const toRecord = (row: RawRecordRow): RecordRow => ({ ...row, logIndex: Number(row.logIndex) });
 
@@ -46,7 +82,62 @@ const toRecord = (row: RawRecordRow): RecordRow => ({ ...row, logIndex: Number(r
 export class RecordsRepository {
   constructor(private readonly db: TenantDatabase) {}
 
-  async byIdempotencyKey(
+  /**
+   * Inserts the rows of records whose entries were just appended, in the log's append
+   * transaction (a record row references its entry, a text its record, a key its text).
+   */
+  insert(tenantId: string, records: readonly NewRecordRows[]): Promise<void> {
+    return this.db.run(tenantId, async (m) => {
+      await insertRows(
+        m,
+        'records',
+        RECORD_INSERT_COLUMNS,
+        records.map((r) => [
+          r.id,
+          tenantId,
+          r.logIndex,
+          r.createdAt,
+          r.applicationId,
+          r.provenance,
+          r.purpose,
+          r.caseId,
+          r.policyOutcome,
+          JSON.stringify(r.conceptShares),
+          r.idempotencyKey,
+          r.requestSha256,
+        ]),
+      );
+      await insertRows(
+        m,
+        'record_texts',
+        TEXT_INSERT_COLUMNS,
+        records.map((r) => [r.id, tenantId, r.sealed.iv, r.sealed.ciphertext, r.sealed.tag]),
+      );
+      await insertRows(
+        m,
+        'record_text_keys',
+        KEY_INSERT_COLUMNS,
+        records.map((r) => [r.id, tenantId, r.sealed.dataKey]),
+      );
+    });
+  }
+
+  /** Deletes the text keys of these records; returns the ids whose key was there to delete. */
+  deleteTextKeys(tenantId: string, recordIds: readonly string[]): Promise<string[]> {
+    return this.db.run(tenantId, async (m) => {
+      const erased = await m.query<{ record_id: string }[]>(
+        // As a SELECT over the deletion: TypeORM returns a bare DELETE as [rows, count].
+        `WITH erased AS (
+           DELETE FROM record_text_keys WHERE tenant_id = $1 AND record_id = ANY($2::uuid[])
+           RETURNING record_id)
+         SELECT record_id FROM erased`,
+        [tenantId, recordIds],
+      );
+      return erased.map((r) => r.record_id);
+    });
+  }
+
+  async findByIdempotencyKey(
     tenantId: string,
     applicationId: string,
     key: string,
@@ -61,7 +152,7 @@ export class RecordsRepository {
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
-  async byId(tenantId: string, id: string): Promise<RecordRow | undefined> {
+  async findById(tenantId: string, id: string): Promise<RecordRow | undefined> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<RawRecordRow[]>(
         `SELECT ${RECORD_COLUMNS} FROM records WHERE tenant_id = $1 AND id = $2`,
@@ -72,7 +163,7 @@ export class RecordsRepository {
   }
 
   /** The sealed text, with its key unless the text was erased. */
-  async text(
+  async findText(
     tenantId: string,
     id: string,
   ): Promise<(Omit<SealedText, 'dataKey'> & { dataKey: Buffer | null }) | undefined> {
@@ -88,12 +179,8 @@ export class RecordsRepository {
     return row && { iv: row.iv, ciphertext: row.ciphertext, tag: row.tag, dataKey: row.data_key };
   }
 
-  /** Records in id order after `after`, with their concept shares and sealed texts. */
-  async stored(
-    tenantId: string,
-    after: string | undefined,
-    limit: number,
-  ): Promise<StoredRecord[]> {
+  /** These records (those that exist), with their concept shares and sealed texts. */
+  async findStoredByIds(tenantId: string, ids: readonly string[]): Promise<StoredRecord[]> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<
         (RawRecordRow & {
@@ -114,9 +201,8 @@ export class RecordsRepository {
            FROM records r
            LEFT JOIN record_texts t ON t.record_id = r.id
            LEFT JOIN record_text_keys k ON k.record_id = r.id
-          WHERE r.tenant_id = $1 AND ($2::uuid IS NULL OR r.id > $2::uuid)
-          ORDER BY r.id LIMIT $3`,
-        [tenantId, after ?? null, limit],
+          WHERE r.tenant_id = $1 AND r.id = ANY($2::uuid[])`,
+        [tenantId, ids],
       ),
     );
     return rows.map(({ iv, ciphertext, tag, dataKey, conceptShares, storedTime, ...row }) => ({

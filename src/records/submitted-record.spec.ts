@@ -1,10 +1,11 @@
 import { FieldProblem, ValidationFailedError } from 'src/common/domain-error';
 import { canonicalJson } from 'src/evidence-format/canonical-json';
-import { recordParts } from 'src/records/record-body';
+import { RecordBody } from 'src/evidence-format/record-body';
+import { recordChunk, recordDraft } from 'src/records/record-draft';
 import { GeneratedChunk } from 'src/model-runtime/generation.types';
 import {
   SubmittedRecord,
-  submittedRecordParts,
+  submittedRecordInput,
   toGenerationResult,
   toRequestContext,
   validateRecordBody,
@@ -125,9 +126,9 @@ function expectProblem(payload: unknown, field: string, message: RegExp): void {
   });
 }
 
-const SLOT = {
+const STAMP = {
   id: '0b6f3a52-8d1e-4f7a-9c2b-3e4d5f6a7b8c',
-  tenantId: '5a1c2e3f-4b5d-4e6f-8a7b-9c0d1e2f3a4b',
+  tenant: '5a1c2e3f-4b5d-4e6f-8a7b-9c0d1e2f3a4b',
   logIndex: 41,
   time: '2026-03-01T09:30:00.123Z',
 };
@@ -347,17 +348,18 @@ describe('validateSubmittedRecord', () => {
   });
 });
 
-describe('submitted record parts', () => {
+describe('submitted record input', () => {
   it('build a record body that validates, with the submitted counts and context', () => {
     const submitted = validateSubmittedRecord(valid());
-    const { body, text } = recordParts(
-      submittedRecordParts(
+    const { content, text } = recordDraft(
+      submittedRecordInput(
         submitted,
         { id: '3f2e1d0c-9b8a-4765-8432-10fedcba9876', name: 'budget-assistant' },
+        submitted.chunks.map(recordChunk),
         { policyId: null, policyVersion: null, rulesSha256: null, outcome: 'pass', results: [] },
       ),
     );
-    const record = body(SLOT);
+    const record: RecordBody = { ...content, ...STAMP };
     expect(validateRecordBody(record)).toEqual([]);
     expect(record.provenance).toBe('submitted');
     expect(record.output).toMatchObject({ characters: 28, tokens: 6 });
@@ -377,9 +379,10 @@ describe('submitted record parts', () => {
     const submitted = validateSubmittedRecord(valid());
     expect(toGenerationResult(submitted).tokens).toEqual([]);
     expect(
-      submittedRecordParts(
+      submittedRecordInput(
         submitted,
         { id: '3f2e1d0c-9b8a-4765-8432-10fedcba9876', name: 'budget-assistant' },
+        submitted.chunks.map(recordChunk),
         { policyId: null, policyVersion: null, rulesSha256: null, outcome: 'pass', results: [] },
       ).outputTokens,
     ).toBe(6);

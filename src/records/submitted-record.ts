@@ -3,7 +3,13 @@ import addFormats from 'ajv-formats';
 import { FieldProblem, ValidationFailedError } from 'src/common/domain-error';
 import { AppliedSteering, DecodingSettings, ModelIdentity } from 'src/evidence-format/attribution';
 import { GeneratedChunk, GenerationResult } from 'src/model-runtime/generation.types';
-import { PolicyResult, RecordBody, RecordParts, RequestContext } from 'src/records/record-body';
+import {
+  PolicyResult,
+  RecordBody,
+  RecordChunk,
+  RequestContext,
+} from 'src/evidence-format/record-body';
+import { RecordInput } from 'src/records/record-draft';
 import {
   FORMAT_RULES,
   PATTERN_RULES,
@@ -92,8 +98,8 @@ export function toRequestContext(submitted: SubmittedRecord): RequestContext {
 }
 
 /**
- * A submitted generation as the runtime's result structure, for `recordParts`. A submission has
- * no per-token decomposition, and `recordParts` only counts `tokens`: each of the outputTokens
+ * A submitted generation as the runtime's result structure, for `recordDraft`. A submission has
+ * no per-token decomposition, and `recordDraft` only counts `tokens`: each of the outputTokens
  * entries is a placeholder whose numbers are NaN, so that nothing can sign them by mistake
  * (canonical JSON refuses NaN).
  */
@@ -111,18 +117,22 @@ export function toGenerationResult(submitted: SubmittedRecord): GenerationResult
   };
 }
 
-/** Everything `recordParts` needs to record a submitted generation. */
-export function submittedRecordParts(
+/**
+ * A submitted generation as the record holds it, with its chunks as the record holds them and
+ * the application's policy's verdict on them; the record states the token count sent.
+ */
+export function submittedRecordInput(
   submitted: SubmittedRecord,
   application: { id: string; name: string },
+  chunks: RecordChunk[],
   policy: PolicyResult,
-): RecordParts {
+): RecordInput {
   return {
-    applicationId: application.id,
-    applicationName: application.name,
+    application,
     provenance: 'submitted',
     request: toRequestContext(submitted),
     result: toGenerationResult(submitted),
+    chunks,
     policy,
     outputTokens: submitted.outputTokens,
   };

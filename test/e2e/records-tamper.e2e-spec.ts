@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { RecordsVerifier } from 'src/records/records-verifier';
+import { LogService } from 'src/log/log.service';
 import { call, newWorld, World } from 'test/support/auth-fixtures';
 import { postAsApplication } from 'test/support/records-fixtures';
 import { createTestApp, TestApp } from 'test/support/test-app';
@@ -29,7 +29,7 @@ describe('tamper evidence: every stored field of records and log rows', () => {
   let reviewId: string;
   let erasedId: string;
 
-  const verify = () => t.app.get(RecordsVerifier).verify(w.tenantId);
+  const verify = () => t.app.get(LogService).verify(w.tenantId);
 
   beforeAll(async () => {
     t = await createTestApp({ runWorkers: false });

@@ -17,7 +17,7 @@ import { createTestApp, TestApp } from 'test/support/test-app';
 //
 // Two LogWriter instances with separate connection pools share the tenant, as two processes
 // would: each orders its own callers (group commit), and only the log head's row lock
-// (SELECT ... FOR UPDATE in LogRepository.appendBatch) orders the two. Without that lock both
+// (SELECT ... FOR UPDATE in LogRepository.lockHead) orders the two. Without that lock both
 // would read the same head size and write the same indexes: the primary key turns the second
 // batch into an error, its entries are retried alone and collide again, appends are rejected,
 // and the first test below fails on "every append was acknowledged" (and, if the key were

@@ -5,10 +5,11 @@ import { ValidationFailedError } from 'src/common/domain-error';
 import { GenerationResult } from 'src/model-runtime/generation.types';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { canonicalJson } from 'src/evidence-format/canonical-json';
-import { PolicyResult, RecordBody, recordParts } from 'src/records/record-body';
+import { PolicyResult, RecordBody } from 'src/evidence-format/record-body';
+import { recordChunk, recordDraft } from 'src/records/record-draft';
 import {
   SubmittedRecord,
-  submittedRecordParts,
+  submittedRecordInput,
   validateRecordBody,
   validateSubmittedRecord,
 } from 'src/records/submitted-record';
@@ -27,9 +28,9 @@ const NO_POLICY: PolicyResult = {
   outcome: 'pass',
   results: [],
 };
-const SLOT = {
+const STAMP = {
   id: '0b6f3a52-8d1e-4f7a-9c2b-3e4d5f6a7b8c',
-  tenantId: '5a1c2e3f-4b5d-4e6f-8a7b-9c0d1e2f3a4b',
+  tenant: '5a1c2e3f-4b5d-4e6f-8a7b-9c0d1e2f3a4b',
   logIndex: 1234,
   time: '2026-03-01T09:30:00.123Z',
 };
@@ -67,14 +68,15 @@ afterAll(async () => {
 const submission = (result: GenerationResult): unknown => submittedPayload(result);
 
 function generatedBody(result: GenerationResult): RecordBody {
-  return recordParts({
-    applicationId: APPLICATION.id,
-    applicationName: APPLICATION.name,
+  const { content } = recordDraft({
+    application: APPLICATION,
     provenance: 'generated',
     request: { purpose: null, caseId: null, subjectRef: null, solelyAutomatedDecision: false },
     result,
+    chunks: result.chunks.map(recordChunk),
     policy: NO_POLICY,
-  }).body(SLOT);
+  });
+  return { ...content, ...STAMP };
 }
 
 describe('real generations', () => {
@@ -90,9 +92,9 @@ describe('real generations', () => {
   it('validate as submissions, and as record bodies built from them', () => {
     for (const result of results) {
       const submitted = validateSubmittedRecord(submission(result));
-      const record = recordParts(submittedRecordParts(submitted, APPLICATION, NO_POLICY)).body(
-        SLOT,
-      );
+      const chunks = submitted.chunks.map(recordChunk);
+      const input = submittedRecordInput(submitted, APPLICATION, chunks, NO_POLICY);
+      const record: RecordBody = { ...recordDraft(input).content, ...STAMP };
       expect(validateRecordBody(record)).toEqual([]);
       expect(record.provenance).toBe('submitted');
       expect(record.request.caseId).toBe('CASE-2026-0042');

@@ -1,6 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { GeneratedChunk, GenerationResult } from 'src/model-runtime/generation.types';
-import { RecordBody, recordParts } from 'src/records/record-body';
+import { RecordBody } from 'src/evidence-format/record-body';
+import { recordChunk, recordDraft } from 'src/records/record-draft';
 import {
   JsonSchema,
   RECORD_BODY_SCHEMA,
@@ -9,12 +10,12 @@ import {
 } from 'src/evidence-format/record-schema';
 import { validateRecordBody } from 'src/records/submitted-record';
 
-// The published record schema against record bodies built by recordParts, as the service builds
+// The published record schema against record bodies built by recordDraft (stamped as the log stamps them), as the service builds
 // them; real generations of the shipped model are checked in test/medium/record-schema.spec.ts.
 
-const SLOT = {
+const STAMP = {
   id: '0b6f3a52-8d1e-4f7a-9c2b-3e4d5f6a7b8c',
-  tenantId: '5a1c2e3f-4b5d-4e6f-8a7b-9c0d1e2f3a4b',
+  tenant: '5a1c2e3f-4b5d-4e6f-8a7b-9c0d1e2f3a4b',
   logIndex: 0,
   time: '2026-03-01T09:30:00.123Z',
 };
@@ -109,12 +110,13 @@ function result(): GenerationResult {
 }
 
 function body(): RecordBody {
-  return recordParts({
-    applicationId: '3f2e1d0c-9b8a-4765-8432-10fedcba9876',
-    applicationName: 'budget-assistant',
+  const generated = result();
+  const { content } = recordDraft({
+    application: { id: '3f2e1d0c-9b8a-4765-8432-10fedcba9876', name: 'budget-assistant' },
     provenance: 'generated',
     request: { purpose: null, caseId: 'CASE-1', subjectRef: null, solelyAutomatedDecision: true },
-    result: result(),
+    result: generated,
+    chunks: generated.chunks.map(recordChunk),
     policy: {
       policyId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a',
       policyVersion: 2,
@@ -122,7 +124,8 @@ function body(): RecordBody {
       outcome: 'flag',
       results: [{ rule: 'threshold:economy', outcome: 'flag', detail: 'economy share 0.25 > 0.2' }],
     },
-  }).body(SLOT);
+  });
+  return { ...content, ...STAMP };
 }
 
 /** Sets (or with undefined, deletes) the member at a dotted path: for values the types forbid. */
@@ -141,7 +144,7 @@ function problemAt(record: unknown, field: string): string[] {
 }
 
 describe('RECORD_BODY_SCHEMA', () => {
-  it('accepts the body recordParts builds, with and without chunks and policy', () => {
+  it('accepts the body recordDraft builds, with and without chunks and policy', () => {
     expect(validateRecordBody(body())).toEqual([]);
     const empty = body();
     empty.chunks = [];

@@ -1,62 +1,62 @@
 import { Injectable } from '@nestjs/common';
-import { LogRepository } from 'src/log/log.repository';
+import { commitment, RecordBody } from 'src/evidence-format/record-body';
 import { LogService, microseconds } from 'src/log/log.service';
-import { commitment, conceptShares, RecordBody } from 'src/records/record-body';
+import { CommittedEntry, LogAuditor } from 'src/log/log.types';
+import { conceptShares } from 'src/records/record-draft';
 import { openText } from 'src/records/record-text-cipher';
 import { RecordsRepository, StoredRecord } from 'src/records/records.repository';
 
-const PAGE = 5_000;
-const MAX_PROBLEMS = 100;
-
-export interface VerificationReport {
-  size: number;
-  records: number;
-  /** Each problem names the entry or record; empty when everything verifies. */
-  problems: string[];
-}
+/** Record entries (and their rows) read per round. */
+const PAGE = 2_000;
 
 /**
- * Verifies a tenant's evidence end to end: the log (every leaf from its stored body, every
- * signature, the latest checkpoint's root) and then every record row against its signed body:
- * the searchable columns, the concept shares, and the sealed text against the body's salted
- * commitments (or, when its key is gone, an erasure entry that says why).
+ * Records' part of whole-log verification (the log verifies every leaf, signature and checkpoint
+ * itself): every record entry must have its records row, and every row must say what its signed
+ * body says — the searchable columns, the concept shares, and the sealed text against the body's
+ * salted commitments (or, when its key is gone, an erasure entry that says why).
  */
 @Injectable()
-export class RecordsVerifier {
+export class RecordsAuditor implements LogAuditor {
+  readonly name = 'records';
+
   constructor(
     private readonly log: LogService,
-    private readonly entries: LogRepository,
     private readonly records: RecordsRepository,
   ) {}
 
-  async verify(
+  async audit(
     tenantId: string,
-    onProgress?: (done: number, total: number) => void,
-  ): Promise<VerificationReport> {
+    maxProblems: number,
+  ): Promise<{ checked: number; problems: string[] }> {
     const problems: string[] = [];
-    const logged = await this.log.verifyLog(tenantId, onProgress);
-    if (logged.problem) problems.push(logged.problem);
-    for (const entry of await this.entries.recordEntriesWithoutRow(tenantId, MAX_PROBLEMS)) {
-      problems.push(`record ${entry.id} (index ${entry.logIndex}): its records row is missing`);
-    }
-    let records = 0;
-    for (let after: string | undefined; problems.length < MAX_PROBLEMS;) {
-      const page = await this.records.stored(tenantId, after, PAGE);
-      if (page.length === 0) break;
-      for (const stored of page) {
-        const problem = await this.recordProblem(tenantId, stored);
+    let checked = 0;
+    for (let after = -1; problems.length < maxProblems;) {
+      const entries = await this.log.entriesOfKind(tenantId, 'record', after, PAGE);
+      if (entries.length === 0) break;
+      const rows = await this.records.findStoredByIds(
+        tenantId,
+        entries.map((e) => e.id),
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const entry of entries) {
+        const stored = byId.get(entry.id);
+        const problem = stored
+          ? await this.recordProblem(tenantId, stored, entry)
+          : `record ${entry.id} (index ${entry.logIndex}): its records row is missing`;
         if (problem) problems.push(problem);
       }
-      records += page.length;
-      after = page[page.length - 1].id;
+      checked += rows.length;
+      after = entries[entries.length - 1].logIndex;
     }
-    return { size: logged.size, records, problems: problems.slice(0, MAX_PROBLEMS) };
+    return { checked, problems: problems.slice(0, maxProblems) };
   }
 
-  private async recordProblem(tenantId: string, stored: StoredRecord): Promise<string | null> {
+  private async recordProblem(
+    tenantId: string,
+    stored: StoredRecord,
+    entry: CommittedEntry,
+  ): Promise<string | null> {
     const name = `record ${stored.id} (index ${stored.logIndex})`;
-    const entry = await this.entries.entryById(tenantId, stored.id);
-    if (!entry || entry.kind !== 'record') return `${name}: no record entry in the log`;
     let body: RecordBody;
     try {
       body = JSON.parse(entry.canonical) as RecordBody;
@@ -82,7 +82,7 @@ export class RecordsVerifier {
     }
     if (!stored.text) return `${name}: its sealed text is missing`;
     if (!stored.text.dataKey) {
-      const erasures = await this.entries.entriesAbout(tenantId, stored.id);
+      const erasures = await this.log.entriesAbout(tenantId, stored.id);
       return erasures.some((e) => e.kind === 'erasure')
         ? null
         : `${name}: its text key is gone without an erasure entry`;
