@@ -155,29 +155,38 @@ function prepareCluster(dataDirOption: string, runAs: RunAs | undefined): string
         `the embedded PostgreSQL cluster in ${placement.clusterDir} cannot be used: the ${user} user the server runs as cannot enter ${placement.closedFolder}. ` +
           `It is not moved automatically: move DATA_DIR to a folder that user can enter, or set DATABASE_URL to use an external server`,
       );
-    case 'relocated': {
-      const home = dirname(placement.clusterDir);
-      const closed = placement.closedFolder
-        ? ` (the ${user} user the server runs as cannot enter ${placement.closedFolder})`
-        : '';
-      try {
-        makeReachableDir(home);
-      } catch (error) {
-        throw new EmbeddedPostgresError(
-          `the embedded PostgreSQL cluster for DATA_DIR ${dataDir}${closed} could not be placed in ${home}: ${(error as Error).message}. ` +
-            `Set DATA_DIR to a folder that user can enter, or DATABASE_URL to use an external server`,
-        );
-      }
-      const closedHome = runAs && firstClosed(ancestors(home), runAs);
-      if (closedHome) {
-        throw new EmbeddedPostgresError(
-          `the embedded PostgreSQL cluster for DATA_DIR ${dataDir}${closed} cannot go to ${home} either: that user cannot enter ${closedHome}. ` +
-            `Set DATA_DIR to a folder that user can enter, or DATABASE_URL to use an external server`,
-        );
-      }
+    case 'relocated':
+      prepareRelocatedHome(dataDir, placement.clusterDir, placement.closedFolder, runAs);
       writeFileSync(join(dataDir, CLUSTER_POINTER_FILE), `${placement.clusterDir}\n`);
       return placement.clusterDir;
-    }
+  }
+}
+
+/** Creates the root-owned folder of a relocated cluster and checks the server user can enter it. */
+function prepareRelocatedHome(
+  dataDir: string,
+  clusterDir: string,
+  closedFolder: string | undefined,
+  runAs: RunAs | undefined,
+): void {
+  const home = dirname(clusterDir);
+  const user = runAs?.name ?? 'postgres';
+  const why = closedFolder
+    ? ` (the ${user} user the server runs as cannot enter ${closedFolder})`
+    : '';
+  const advice = `Set DATA_DIR to a folder the ${user} user can enter, or DATABASE_URL to use an external server`;
+  try {
+    makeReachableDir(home);
+  } catch (error) {
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL cluster for DATA_DIR ${dataDir}${why} could not be placed in ${home}: ${(error as Error).message}. ${advice}`,
+    );
+  }
+  const closedHome = runAs && firstClosed(ancestors(home), runAs);
+  if (closedHome) {
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL cluster for DATA_DIR ${dataDir}${why} cannot go to ${home} either: the ${user} user cannot enter ${closedHome}. ${advice}`,
+    );
   }
 }
 
