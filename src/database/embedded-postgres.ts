@@ -86,7 +86,7 @@ export class EmbeddedPostgres {
     const clusterDir = prepareCluster(options.dataDir, runAs);
     const bin = binaries(runAs);
     const credentials = existsSync(join(clusterDir, 'PG_VERSION'))
-      ? readCredentials(options.dataDir)
+      ? clusterCredentials(options.dataDir, clusterDir)
       : initCluster(options.dataDir, clusterDir, runAs, bin);
     const child = await startServer(clusterDir, options, runAs, bin);
     const server = new EmbeddedPostgres(child, options, credentials, clusterDir);
@@ -287,6 +287,22 @@ export function readCredentials(dataDir: string): Credentials {
   throw new EmbeddedPostgresError(
     `the embedded PostgreSQL cluster in ${dataDir} has no readable credentials file (${CREDENTIALS_FILE}); restore it or move the folder away to start fresh`,
   );
+}
+
+/**
+ * readCredentials, with advice that fits a relocated cluster: moving DATA_DIR away does not start
+ * afresh there (the same DATA_DIR path finds the same relocated folder), removing that folder does.
+ */
+function clusterCredentials(dataDir: string, clusterDir: string): Credentials {
+  const home = relocatedClusterHome(REACHABLE_ROOT, clusterDir);
+  if (!home) return readCredentials(dataDir);
+  try {
+    return readCredentials(dataDir);
+  } catch {
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL cluster in ${clusterDir} (for DATA_DIR ${dataDir}) has no readable credentials file (${join(dataDir, CREDENTIALS_FILE)}); restore it, or remove ${home} to start fresh`,
+    );
+  }
 }
 
 function startServer(
