@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedPostgres } from 'src/database/embedded-postgres';
+import { EmbeddedPostgres, removeEmbeddedData } from 'src/database/embedded-postgres';
 import { freePort } from 'test/support/ports';
 
 /** The PostgreSQL server the tests use when TEST_DATABASE_URL is unset on these machines. */
@@ -72,7 +72,7 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
       await onAdmin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       if (embedded) {
         await embedded.server.stop();
-        rmSync(embedded.dir, { recursive: true, force: true });
+        removeEmbeddedData(embedded.dir);
       }
     },
   };

@@ -41,6 +41,9 @@ export async function startProcess(role: ProcessRole): Promise<void> {
     if (!config.DATABASE_URL)
       log.info({ dataDir: config.DATA_DIR }, 'starting embedded PostgreSQL');
     database = await openDatabaseEndpoint(config, (line) => log.debug({ postgres: line }));
+    // Said once at start: the cluster may live outside DATA_DIR (root, DATA_DIR closed to postgres).
+    if (database.embedded)
+      log.info({ clusterDir: database.embedded.clusterDir }, 'embedded PostgreSQL started');
     await assertDatabaseReachable(database.url);
     const runWorkers = role === 'worker' || config.RUN_WORKERS;
     const queue = selectQueueBackend(config.REDIS_URL, database.url);

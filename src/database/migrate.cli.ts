@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from 'src/config/config';
 import { openDatabaseEndpoint } from 'src/database/database-endpoint';
 import { dataSourceOptions } from 'src/database/data-source-options';
-import { EmbeddedPostgres } from 'src/database/embedded-postgres';
+import { EmbeddedPostgres, removeEmbeddedData } from 'src/database/embedded-postgres';
 import { migrateToLatest } from 'src/database/migrator';
 
 const USAGE = `usage: migrate <run|revert|show|generate NameInPascalCase>
@@ -86,7 +86,7 @@ async function generate(name: string | undefined): Promise<void> {
     });
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeEmbeddedData(dir);
   }
 }
 

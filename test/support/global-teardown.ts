@@ -1,8 +1,8 @@
-import { rmSync } from 'node:fs';
+import { removeEmbeddedData } from 'src/database/embedded-postgres';
 
 export default async function globalTeardown(): Promise<void> {
   const embedded = globalThis.__EMBEDDED_TEST_PG__;
   if (!embedded) return;
   await embedded.server.stop();
-  rmSync(embedded.dir, { recursive: true, force: true });
+  removeEmbeddedData(embedded.dir);
 }
