@@ -116,7 +116,7 @@ export const CONFIG_SCHEMA = {
   }),
   DATABASE_URL: optional({
     description:
-      'PostgreSQL connection URL. Unset: an embedded PostgreSQL server is started with its data in DATA_DIR.',
+      'PostgreSQL connection URL. Unset: an embedded PostgreSQL server is started with its data in DATA_DIR (see DATA_DIR).',
     sensitive: true,
     parse: parsers.url(['postgres:', 'postgresql:']),
   }),
@@ -134,7 +134,7 @@ export const CONFIG_SCHEMA = {
   }),
   DATA_DIR: withDefault({
     description:
-      'Folder for local state: the embedded PostgreSQL cluster and its credentials, and local artifacts.',
+      'Folder for local state: the embedded PostgreSQL cluster and its credentials, and local artifacts. As root, when the postgres user cannot enter DATA_DIR (a clone below a 0700 home), a new cluster lives in /var/lib/interpretable-audit/clusters/ and DATA_DIR/postgres-location names it.',
     default: './data',
     sensitive: false,
     parse: parsers.directory,
