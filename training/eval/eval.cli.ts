@@ -1,12 +1,11 @@
 import { cliArg } from 'training/cli-args';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { evaluateModel, heldOutSequences } from 'training/eval/evaluate';
-import { KneserNey } from 'training/eval/kneser-ney';
+import { evaluateModel } from 'training/eval/evaluate';
+import { ngramBaselines } from 'training/eval/heldout-figures';
 import { heldOutPerplexity } from 'training/eval/model-eval';
 import { initParams, ModelConfig, Params } from 'training/model/model';
 import { tfReady } from 'training/model/tf';
-import { BOS } from 'src/model-package/tokenizer';
 import { loadParams } from 'training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'training/train/configs';
 import { prepare } from 'training/train/prepare';
@@ -56,16 +55,12 @@ async function main(): Promise<void> {
     backbonePerplexity = heldOutPerplexity(backbone.params, backbone.model, data.test);
     backboneStep = backbone.step;
   }
-  const flat = (chunks: typeof data.train) =>
-    heldOutSequences(chunks, run.model.contextLength).flat();
-  const trainSequences = data.train.map((c) => [BOS, ...c.ids]);
-  const testSequences = flat(data.test);
-  const bigram = new KneserNey(2, data.tokenizer.size)
-    .train(trainSequences)
-    .perplexity(testSequences);
-  const trigram = new KneserNey(3, data.tokenizer.size)
-    .train(trainSequences)
-    .perplexity(testSequences);
+  const baselines = ngramBaselines(
+    data.train.map((c) => c.ids),
+    data.test,
+    run.model.contextLength,
+    data.tokenizer.size,
+  );
   const result = {
     step: run.step,
     trainingTokens: run.tokens,
@@ -73,8 +68,8 @@ async function main(): Promise<void> {
     backbonePerplexity,
     backboneStep,
     interpretabilityTax: backbonePerplexity ? model.perplexity / backbonePerplexity : null,
-    trigramPerplexity: trigram,
-    bigramPerplexity: bigram,
+    trigramPerplexity: baselines.trigramPerplexity,
+    bigramPerplexity: baselines.bigramPerplexity,
     conceptAuroc: model.conceptAuroc,
     conceptsScored: model.conceptsScored,
     conceptShare: model.conceptShare,
