@@ -1,20 +1,34 @@
 import { cliArg } from 'training/cli-args';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { evaluateModel, heldOutSequences } from 'training/eval/evaluate';
-import { KneserNey } from 'training/eval/kneser-ney';
+import { loadConfig } from 'src/config/config';
+import { ModelRuntime } from 'src/model-runtime/model-runtime';
+import { PackageManifest } from 'src/model-package/model-package';
+import { createLabeller } from 'training/concepts/labeller';
+import { evaluateModel } from 'training/eval/evaluate';
+import { figuresTable } from 'training/eval/eval-report';
+import { ngramBaselines } from 'training/eval/heldout-figures';
 import { heldOutPerplexity } from 'training/eval/model-eval';
+import { evaluatePackage } from 'training/eval/onnx-eval';
 import { initParams, ModelConfig, Params } from 'training/model/model';
 import { tfReady } from 'training/model/tf';
-import { BOS } from 'src/model-package/tokenizer';
 import { loadParams } from 'training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'training/train/configs';
-import { prepare } from 'training/train/prepare';
+import { labelChunk, prepare, readCorpus, sliceChunks } from 'training/train/prepare';
 
 /**
- * `npm run model:eval -- [--config smoke|full] [--run DIR] [--backbone-run DIR] [--every K] [--json]`: the
- * figures of issue 4 on the held-out split, for the run's latest checkpoint.
+ * `npm run model:eval -- [--json] [--every K]`: the card's figures for the shipped model package
+ * (MODEL_STORE_DIR/MODEL_NAME/MODEL_VERSION, as the service reads them), run through onnxruntime
+ * on the held-out split, so a clone can check the card it ships.
+ *
+ * `npm run model:eval -- --run DIR | --config smoke|full [--backbone-run DIR] [--every K] [--json]`:
+ * the same figures for a training run's latest checkpoint, through tfjs.
+ *
+ * `--every K` scores every K-th held-out chunk only, for a quick look.
  */
+type Figures = Record<string, unknown>;
+type Log = (line: string) => void;
+
 function loadRun(dir: string): {
   params: Params;
   model: ModelConfig;
@@ -33,48 +47,40 @@ function loadRun(dir: string): {
   return { params, model: summary.model, step: state.step, tokens: state.tokens };
 }
 
-async function main(): Promise<void> {
+async function evaluateRun(every: number, log: Log): Promise<Figures> {
   await tfReady();
   const config: TrainingConfig = CONFIGS[(cliArg('config') ?? 'full') as TrainingConfig['name']];
   const runDir = resolve(cliArg('run') ?? join('build', 'runs', config.name));
   const backboneDir = resolve(
     cliArg('backbone-run') ?? join('build', 'runs', `${config.name}-backbone`),
   );
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   const prepared = prepare(resolve('build'), config.vocabSize, config.maxChunks, log);
-  // `--every K`: score every K-th held-out chunk only, for a quick look at a run in progress.
-  const every = Number(cliArg('every') ?? 1);
-  if (!Number.isInteger(every) || every < 1) throw new Error('--every must be a positive integer');
-  const data = { ...prepared, test: prepared.test.filter((_, i) => i % every === 0) };
+  const test = prepared.test.filter((_, i) => i % every === 0);
   const run = loadRun(runDir);
-  log(`evaluating ${runDir} at step ${run.step} on ${data.test.length} held-out chunks`);
-  const model = evaluateModel(run.params, run.model, data.test);
+  log(`evaluating ${runDir} at step ${run.step} on ${test.length} held-out chunks`);
+  const model = evaluateModel(run.params, run.model, test);
   let backbonePerplexity: number | null = null;
   let backboneStep: number | null = null;
   if (existsSync(join(backboneDir, 'summary.json'))) {
     const backbone = loadRun(backboneDir);
-    backbonePerplexity = heldOutPerplexity(backbone.params, backbone.model, data.test);
+    backbonePerplexity = heldOutPerplexity(backbone.params, backbone.model, test);
     backboneStep = backbone.step;
   }
-  const flat = (chunks: typeof data.train) =>
-    heldOutSequences(chunks, run.model.contextLength).flat();
-  const trainSequences = data.train.map((c) => [BOS, ...c.ids]);
-  const testSequences = flat(data.test);
-  const bigram = new KneserNey(2, data.tokenizer.size)
-    .train(trainSequences)
-    .perplexity(testSequences);
-  const trigram = new KneserNey(3, data.tokenizer.size)
-    .train(trainSequences)
-    .perplexity(testSequences);
-  const result = {
+  const baselines = ngramBaselines(
+    prepared.train.map((c) => c.ids),
+    test,
+    run.model.contextLength,
+    prepared.tokenizer.size,
+  );
+  return {
     step: run.step,
     trainingTokens: run.tokens,
     perplexity: model.perplexity,
     backbonePerplexity,
     backboneStep,
     interpretabilityTax: backbonePerplexity ? model.perplexity / backbonePerplexity : null,
-    trigramPerplexity: trigram,
-    bigramPerplexity: bigram,
+    trigramPerplexity: baselines.trigramPerplexity,
+    bigramPerplexity: baselines.bigramPerplexity,
     conceptAuroc: model.conceptAuroc,
     conceptsScored: model.conceptsScored,
     conceptShare: model.conceptShare,
@@ -83,11 +89,143 @@ async function main(): Promise<void> {
     heldOutTokens: model.tokens,
     heldOutChunks: model.chunks,
   };
+}
+
+/**
+ * The held-out split is only the training-time split if the corpus is built from the same source
+ * packages into the same documents and chunks: the package's manifest records what it was.
+ */
+function checkCorpus(manifest: PackageManifest, buildDir: string): void {
+  const corpus = JSON.parse(readFileSync(join(buildDir, 'corpus', 'manifest.json'), 'utf8')) as {
+    sources: Record<string, unknown>[];
+  };
+  const key = (s: Record<string, unknown>) =>
+    JSON.stringify([s.name, s.package, s.version, s.documents, s.testDocuments, s.chunks]);
+  const built = corpus.sources.map(key);
+  const shipped = manifest.sources.map(key);
+  if (JSON.stringify(built) !== JSON.stringify(shipped)) {
+    throw new Error(
+      `the corpus in ${buildDir}/corpus is not the one the package was trained on ` +
+        `(built ${built.join(' ')}; the manifest says ${shipped.join(' ')}): ` +
+        `its held-out split would not be the card's`,
+    );
+  }
+}
+
+/** One progress line on stderr, rewritten in place on a terminal, every tenth otherwise. */
+function progress(label: string): (done: number, total: number) => void {
+  const started = Date.now();
+  let shown = -1;
+  return (done, total) => {
+    const seconds = (Date.now() - started) / 1000;
+    const left = done > 0 ? (seconds * (total - done)) / done : 0;
+    const line = `${label} ${done}/${total} (${Math.floor((100 * done) / total)}%), ${seconds.toFixed(0)} s, about ${left.toFixed(0)} s left`;
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+    } else if (Math.floor((10 * done) / total) > shown) {
+      shown = Math.floor((10 * done) / total);
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}
+
+async function evaluateShippedPackage(
+  every: number,
+  log: Log,
+): Promise<{ figures: Figures; card: Figures }> {
+  const config = loadConfig();
+  const dir = join(config.MODEL_STORE_DIR, config.MODEL_NAME, config.MODEL_VERSION);
+  log(`loading ${dir}`);
+  const runtime = await ModelRuntime.open(
+    config.MODEL_STORE_DIR,
+    config.MODEL_NAME,
+    config.MODEL_VERSION,
+  );
+  try {
+    const { model } = runtime;
+    const { manifest } = model.pkg;
+    const card = manifest.evaluation;
+    const training = manifest.training as {
+      configuration?: string;
+      steps?: number;
+      tokens?: number;
+    };
+    const buildDir = resolve('build');
+    const configuration = CONFIGS[training.configuration as TrainingConfig['name']] as
+      TrainingConfig | undefined;
+    const chunks = sliceChunks(readCorpus(buildDir, log), configuration?.maxChunks);
+    checkCorpus(manifest, buildDir);
+    // The package's own tokenizer, not one trained here: its ids are the ones the graph was
+    // trained on, whatever a retrained tokenizer would give.
+    const { tokenizer } = model;
+    const labeller = createLabeller();
+    const test = chunks
+      .filter((c) => c.split === 'test')
+      .filter((_, i) => i % every === 0)
+      .map((c) => labelChunk(c, tokenizer, labeller));
+    log(
+      `evaluating ${manifest.name} ${manifest.version} through onnxruntime on ${test.length} held-out chunks`,
+    );
+    const figures = await evaluatePackage(model, test, progress('held-out windows'));
+    log('training the Kneser-Ney bigram and trigram baselines');
+    const baselines = ngramBaselines(
+      chunks.filter((c) => c.split === 'train').map((c) => tokenizer.encode(c.text)),
+      test,
+      model.shapes.contextLength,
+      tokenizer.size,
+    );
+    // The backbone twin (the same network without the concept layer) is not in the package:
+    // its perplexity can only be the one the manifest recorded when the package was made.
+    const backbonePerplexity =
+      typeof card.backbonePerplexity === 'number' ? card.backbonePerplexity : null;
+    return {
+      card,
+      figures: {
+        package: `${manifest.name} ${manifest.version}`,
+        manifestSha256: model.pkg.manifestSha256,
+        runtime: 'onnxruntime',
+        step: training.steps ?? null,
+        trainingTokens: training.tokens ?? null,
+        perplexity: figures.perplexity,
+        backbonePerplexity,
+        backboneStep: card.backboneStep ?? null,
+        backboneSource: 'manifest',
+        interpretabilityTax: backbonePerplexity ? figures.perplexity / backbonePerplexity : null,
+        trigramPerplexity: baselines.trigramPerplexity,
+        bigramPerplexity: baselines.bigramPerplexity,
+        conceptAuroc: figures.conceptAuroc,
+        conceptsScored: figures.conceptsScored,
+        conceptShare: figures.conceptShare,
+        knownShare: figures.knownShare,
+        completenessMaxError: figures.completenessMaxError,
+        heldOutTokens: figures.tokens,
+        heldOutChunks: figures.chunks,
+      },
+    };
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const log: Log = (line) => process.stderr.write(`[${elapsed()}] ${line}\n`);
+  const every = Number(cliArg('every') ?? 1);
+  if (!Number.isInteger(every) || every < 1) throw new Error('--every must be a positive integer');
+  const runMode = ['run', 'config', 'backbone-run'].some((flag) =>
+    process.argv.includes(`--${flag}`),
+  );
+  const { figures, card } = runMode
+    ? { figures: await evaluateRun(every, log), card: undefined }
+    : await evaluateShippedPackage(every, log);
   process.stdout.write(
     process.argv.includes('--json')
-      ? `${JSON.stringify(result)}\n`
-      : `${JSON.stringify(result, null, 2)}\n`,
+      ? `${JSON.stringify(figures)}\n`
+      : `${figuresTable(figures, card)}\n`,
   );
+  // On stderr, so that the JSON on stdout stays the same from one run to the next.
+  log(`model:eval took ${elapsed()}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,38 +1,12 @@
-import { auroc, median } from 'training/eval/auroc';
 import { forward, ModelConfig, Params } from 'training/model/model';
 import { matMul, tf } from 'training/model/tf';
-import { BOS } from 'src/model-package/tokenizer';
+import { HeldOutFigures, heldOutSequences, ModelEvaluation } from 'training/eval/heldout-figures';
 import { LabelledChunk } from 'training/train/data';
 
-export interface ModelEvaluation {
-  perplexity: number;
-  /** Macro AUROC of known-concept detection per held-out chunk (max probability over its tokens). */
-  conceptAuroc: number;
-  conceptsScored: number;
-  /** Median over target positions of the share of |contributions| carried by concepts, not ε. */
-  conceptShare: number;
-  /** The same for the named (known) concepts alone. */
-  knownShare: number;
-  completenessMaxError: number;
-  tokens: number;
-  chunks: number;
-}
-
-/** Windows of at most the context length, each starting from [BOS]: the baselines' sequences. */
-export function heldOutSequences(chunks: LabelledChunk[], contextLength: number): number[][][] {
-  return chunks.map((c) => {
-    const windows: number[][] = [];
-    for (let i = 0; i < c.ids.length; i += contextLength - 1) {
-      windows.push([BOS, ...c.ids.slice(i, i + contextLength - 1)]);
-    }
-    return windows;
-  });
-}
-
 /**
- * The model-side figures of `model:eval`, all from one pass over the held-out chunks: perplexity,
- * concept detection against the labeller's chunk labels, and the decomposition of every target
- * logit (shares and the completeness error).
+ * The model-side figures of `model:eval` for a training run, all from one pass over the held-out
+ * chunks: perplexity, concept detection against the labeller's chunk labels, and the
+ * decomposition of every target logit (shares and the completeness error).
  */
 export function evaluateModel(
   params: Params,
@@ -40,13 +14,7 @@ export function evaluateModel(
   chunks: LabelledChunk[],
 ): ModelEvaluation {
   const n = config.knownConcepts;
-  const scores: number[][] = Array.from({ length: n }, () => []);
-  const labels: boolean[][] = Array.from({ length: n }, () => []);
-  const conceptShares: number[] = [];
-  const knownShares: number[] = [];
-  let nll = 0;
-  let tokens = 0;
-  let worstCompleteness = 0;
+  const figures = new HeldOutFigures(n);
   const sequences = heldOutSequences(chunks, config.contextLength);
   chunks.forEach((chunk, c) => {
     const best = new Float32Array(n).fill(0);
@@ -79,38 +47,19 @@ export function evaluateModel(
         const targets = targetLogit.dataSync();
         const lp = logProb.dataSync();
         for (let t = 0; t < target.length; t++) {
-          nll -= lp[t];
-          tokens++;
-          worstCompleteness = Math.max(worstCompleteness, Math.abs(totals[t] - targets[t]));
-          const all = absKnown[t] + absUnknown[t] + absEps[t];
-          if (all > 0) {
-            conceptShares.push((absKnown[t] + absUnknown[t]) / all);
-            knownShares.push(absKnown[t] / all);
-          }
+          figures.addPosition({
+            logProb: lp[t],
+            knownAbs: absKnown[t],
+            unknownAbs: absUnknown[t],
+            epsAbs: absEps[t],
+            completenessError: Math.abs(totals[t] - targets[t]),
+          });
         }
         const probs = tf.max(tf.sigmoid(out.knownLogits), 0).dataSync();
         for (let i = 0; i < n; i++) best[i] = Math.max(best[i], probs[i]);
       });
     }
-    const present = new Set(chunk.labels);
-    for (let i = 0; i < n; i++) {
-      scores[i].push(best[i]);
-      labels[i].push(present.has(i));
-    }
+    figures.addChunk(best, chunk.labels);
   });
-  // Concepts with too few positives or negatives in the held-out split give no stable AUROC.
-  const perConcept = scores
-    .map((s, i) => ({ s, y: labels[i], positives: labels[i].filter(Boolean).length }))
-    .filter((c) => c.positives >= 5 && c.y.length - c.positives >= 5)
-    .map((c) => auroc(c.s, c.y));
-  return {
-    perplexity: Math.exp(nll / tokens),
-    conceptAuroc: perConcept.reduce((a, b) => a + b, 0) / perConcept.length,
-    conceptsScored: perConcept.length,
-    conceptShare: median(conceptShares),
-    knownShare: median(knownShares),
-    completenessMaxError: worstCompleteness,
-    tokens,
-    chunks: chunks.length,
-  };
+  return figures.result();
 }

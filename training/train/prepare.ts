@@ -1,11 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLabeller, CONCEPTS } from 'training/concepts/labeller';
-import {
-  buildCorpus,
-  CorpusChunk,
-  DEFAULT_CORPUS_OPTIONS,
-} from 'training/corpus/build-corpus';
+import { createLabeller, CONCEPTS, Labeller } from 'training/concepts/labeller';
+import { buildCorpus, CorpusChunk, DEFAULT_CORPUS_OPTIONS } from 'training/corpus/build-corpus';
 import { writeCorpus } from 'training/corpus/corpus.cli';
 import { Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
 import { trainBpe } from 'training/tokenizer/bpe';
@@ -22,6 +18,42 @@ export interface Prepared {
 }
 
 /**
+ * The corpus's chunks, built into `buildDir/corpus` once and reused: the build is deterministic,
+ * so a cached file is the file a rebuild gives.
+ */
+export function readCorpus(buildDir: string, log: (line: string) => void): CorpusChunk[] {
+  const corpusDir = join(buildDir, 'corpus');
+  if (!existsSync(join(corpusDir, 'chunks.jsonl'))) {
+    log('building the corpus');
+    writeCorpus(buildCorpus(DEFAULT_CORPUS_OPTIONS), corpusDir);
+  }
+  return readChunks(corpusDir);
+}
+
+/** A configuration's slice of the corpus: every k-th chunk, so that every source stays in it. */
+export function sliceChunks(chunks: CorpusChunk[], maxChunks: number | undefined): CorpusChunk[] {
+  if (!maxChunks) return chunks;
+  const every = Math.max(1, Math.floor(chunks.length / maxChunks));
+  return chunks.filter((_, i) => i % every === 0);
+}
+
+/** One chunk as the model sees it: token ids, the labeller's concepts and each one's onset token. */
+export function labelChunk(
+  chunk: CorpusChunk,
+  tokenizer: Tokenizer,
+  labeller: Labeller,
+): LabelledChunk {
+  const { ids, ends } = tokenizer.encodeWithEnds(chunk.text);
+  const { conceptIds, onset } = labeller.label(chunk.text);
+  return {
+    document: chunk.document,
+    ids,
+    labels: conceptIds,
+    onsets: conceptIds.map((id) => tokenAt(ends, onset[id])),
+  };
+}
+
+/**
  * Corpus, tokenizer and concept labels for a run, each built once into `build/` and reused: the
  * corpus and tokenizer builds are deterministic, so a cached file is the file a rebuild gives.
  */
@@ -31,43 +63,26 @@ export function prepare(
   maxChunks: number | undefined,
   log: (line: string) => void,
 ): Prepared {
-  const corpusDir = join(buildDir, 'corpus');
-  if (!existsSync(join(corpusDir, 'chunks.jsonl'))) {
-    log('building the corpus');
-    writeCorpus(buildCorpus(DEFAULT_CORPUS_OPTIONS), corpusDir);
-  }
-  let chunks = readChunks(corpusDir);
+  const all = readCorpus(buildDir, log);
   const tokenizerFile = join(buildDir, `tokenizer-${vocabSize}.json`);
   if (!existsSync(tokenizerFile)) {
     log(`training a ${vocabSize}-token BPE tokenizer`);
+    // On the whole training split, before any slice: the tokenizer a package ships.
     const data = trainBpe(
-      chunks.filter((c) => c.split === 'train').map((c) => c.text),
+      all.filter((c) => c.split === 'train').map((c) => c.text),
       vocabSize,
     );
     mkdirSync(buildDir, { recursive: true });
     writeFileSync(tokenizerFile, JSON.stringify(data));
   }
   const tokenizer = new Tokenizer(JSON.parse(readFileSync(tokenizerFile, 'utf8')) as TokenizerData);
-  if (maxChunks) {
-    // A slice that keeps every source: every k-th chunk.
-    const every = Math.max(1, Math.floor(chunks.length / maxChunks));
-    chunks = chunks.filter((_, i) => i % every === 0);
-  }
+  const chunks = sliceChunks(all, maxChunks);
   const started = Date.now();
   const labeller = createLabeller();
-  const labelled = chunks.map((c) => {
-    const { ids, ends } = tokenizer.encodeWithEnds(c.text);
-    const { conceptIds, onset } = labeller.label(c.text);
-    return {
-      split: c.split,
-      chunk: {
-        document: c.document,
-        ids,
-        labels: conceptIds,
-        onsets: conceptIds.map((id) => tokenAt(ends, onset[id])),
-      },
-    };
-  });
+  const labelled = chunks.map((c) => ({
+    split: c.split,
+    chunk: labelChunk(c, tokenizer, labeller),
+  }));
   log(
     `tokenized and labelled ${chunks.length} chunks with ${CONCEPTS.length} concepts in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );

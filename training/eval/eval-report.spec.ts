@@ -1,0 +1,31 @@
+import { figuresTable, formatFigure, relativeDifference } from 'training/eval/eval-report';
+
+describe('the model:eval report', () => {
+  it('formats integers whole, tiny errors as exponents, the rest to six digits', () => {
+    expect(formatFigure(366376)).toBe('366376');
+    expect(formatFigure(0.0000095367431640625)).toBe('9.54e-6');
+    expect(formatFigure(83.26831879238082)).toBe('83.2683');
+    expect(formatFigure(null)).toBe('—');
+  });
+
+  it('gives the relative difference only for two numbers with a non-zero reference', () => {
+    expect(relativeDifference(101, 100)).toBeCloseTo(0.01, 12);
+    expect(relativeDifference(1, 0)).toBeUndefined();
+    expect(relativeDifference('a', 1)).toBeUndefined();
+  });
+
+  it('lists what was evaluated, then the numbers beside the card', () => {
+    const table = figuresTable(
+      { package: 'm 1.0.0', perplexity: 101, backbonePerplexity: null },
+      { perplexity: 100 },
+    );
+    expect(table.split('\n')).toEqual([
+      'package: m 1.0.0',
+      '',
+      'figure              value  card  relative diff',
+      '------------------  -----  ----  -------------',
+      'perplexity            101   100         1.0e-2',
+      'backbonePerplexity      —     —',
+    ]);
+  });
+});
