@@ -3,7 +3,7 @@ import { ApplicationsRepository } from 'src/applications/applications.repository
 import { ValidationFailedError, NotFoundError } from 'src/common/domain-error';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { PoliciesRepository, PolicyVersion } from 'src/policies/policies.repository';
-import { parsePolicyRules } from 'src/policies/policy-rules';
+import { policyRules, PolicyRulesInput, policyRulesProblems } from 'src/policies/policy-rules';
 
 export interface PolicyView {
   id: string;
@@ -49,20 +49,21 @@ export class PoliciesService {
     return (await this.policies.versions(tenantId, applicationId)).map(view);
   }
 
+  /**
+   * Publishes a new version. The structure of `input` is the caller's to check (the HTTP body
+   * through `PublishPolicyDto`); what needs the model in service is checked here.
+   */
   async publish(
     tenantId: string,
     applicationId: string,
-    input: unknown,
+    input: PolicyRulesInput,
     by: string | null,
   ): Promise<PolicyView> {
     await this.requireApplication(tenantId, applicationId);
-    const parsed = parsePolicyRules(input, this.runtime.vocabulary());
-    if ('problems' in parsed) {
-      throw new ValidationFailedError(
-        parsed.problems.map((p) => ({ ...p, field: `rules.${p.field}`.replace(/\.$/, '') })),
-      );
-    }
-    const published = await this.policies.publish(tenantId, applicationId, parsed.rules, by);
+    const problems = policyRulesProblems(input, this.runtime.vocabulary());
+    if (problems.length > 0) throw new ValidationFailedError(problems);
+    const rules = policyRules(input);
+    const published = await this.policies.publish(tenantId, applicationId, rules, by);
     for (const listener of this.listeners) listener(tenantId, applicationId);
     return view(published);
   }
