@@ -70,9 +70,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!(node:(crypto|fs|path|util)|src/records/canonical-json|src/log/(merkle|checkpoint)|src/verifier/[\\w.-]+|\\./[\\w.-]+|\\.\\./records/canonical-json|\\.\\./log/(merkle|checkpoint))$)',
+                '^(?!(node:(crypto|fs|path|util)|src/evidence-format/(canonical-json|merkle|checkpoint)|src/verifier/[\\w.-]+|\\./[\\w.-]+|\\.\\./evidence-format/(canonical-json|merkle|checkpoint))$)',
               message:
-                'src/verifier/ imports only node:crypto, node:fs, node:path, node:util, canonical-json, merkle, checkpoint and its own files.',
+                'src/verifier/ imports only node:crypto, node:fs, node:path, node:util, src/evidence-format/ (canonical-json, merkle, checkpoint) and its own files.',
             },
           ],
         },
