@@ -70,9 +70,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!(node:(crypto|fs|path|util)|src/evidence-format/(canonical-json|merkle|checkpoint)|src/verifier/[\\w.-]+|\\./[\\w.-]+|\\.\\./evidence-format/(canonical-json|merkle|checkpoint))$)',
+                '^(?!(node:(crypto|fs|path|util)|src/evidence-format/(canonical-json|merkle|checkpoint|ids)|src/verifier/[\\w.-]+|\\./[\\w.-]+|\\.\\./evidence-format/(canonical-json|merkle|checkpoint|ids))$)',
               message:
-                'src/verifier/ imports only node:crypto, node:fs, node:path, node:util, src/evidence-format/ (canonical-json, merkle, checkpoint) and its own files.',
+                'src/verifier/ imports only node:crypto, node:fs, node:path, node:util, src/evidence-format/ (canonical-json, merkle, checkpoint, ids) and its own files.',
             },
           ],
         },
