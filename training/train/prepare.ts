@@ -1,11 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLabeller, CONCEPTS } from 'training/concepts/labeller';
-import {
-  buildCorpus,
-  CorpusChunk,
-  DEFAULT_CORPUS_OPTIONS,
-} from 'training/corpus/build-corpus';
+import { buildCorpus, CorpusChunk, DEFAULT_CORPUS_OPTIONS } from 'training/corpus/build-corpus';
 import { writeCorpus } from 'training/corpus/corpus.cli';
 import { Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
 import { trainBpe } from 'training/tokenizer/bpe';
