@@ -14,6 +14,7 @@ import { InvalidApiKeyError } from 'src/applications/applications.errors';
 import { Actor, ApplicationPrincipal } from 'src/access/principal';
 import { ValidationFailedError } from 'src/common/domain-error';
 import { TenantDatabase } from 'src/database/tenant-database';
+import { UUID } from 'src/evidence-format/ids';
 
 export interface ApplicationView {
   id: string;
@@ -199,8 +200,6 @@ export class ApplicationsService {
     return { ...keyView(row), key: generated.key };
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function futureDate(iso: string | undefined): Date | null {
   if (iso === undefined) return null;

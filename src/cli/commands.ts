@@ -16,6 +16,7 @@ import type {
 } from 'src/model-runtime/generation.types';
 import type { AuditorGrantView, UserView } from 'src/users/users.service';
 import type { PublicSigningKey } from 'src/signing/signing-key-provider';
+import { UUID } from 'src/evidence-format/ids';
 
 /** What the commands need from the application: the three services, by structure. */
 export interface AdminServices {
@@ -136,7 +137,6 @@ type AnyCommandSpec = CommandSpec | ModelCommandSpec | SigningKeyCommandSpec;
 // The CLI acts as the platform operator, not as a user of the tenant.
 const OPERATOR = { userId: null } as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY_REF = /^(iak_)?[a-z0-9]{12}(_[A-Za-z0-9_-]{43})?$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const HAS_ZONE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;

@@ -6,7 +6,9 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   const out: FieldProblem[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const problems = Object.values(error.constraints ?? {});
+    // Two constraints may say the same thing (a nested DTO's "must be an object" beside
+    // @IsObject's): the caller reads it once.
+    const problems = [...new Set(Object.values(error.constraints ?? {}))];
     if (problems.length > 0) out.push({ field, problems });
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
   }

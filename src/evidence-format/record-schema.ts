@@ -10,6 +10,8 @@
  * submitted-record.ts and stated in the descriptions here.
  */
 
+import { UUID_PATTERN } from 'src/evidence-format/ids';
+
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
 export const RECORD_SCHEMA_ID = 'https://schemas.interpretable-audit.dev/record/v1.json';
@@ -41,7 +43,6 @@ export const SHARE_SUM_TOLERANCE = 1e-6;
 
 const SHA256_HEX = '^[0-9a-f]{64}$';
 const COMMITMENT = '^sha256:[0-9a-f]{64}$';
-const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 /** RFC 3339 in UTC, as `Date.prototype.toISOString` writes it. */
 const UTC_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$';
 const MAX_SEED = 0xffffffff;
@@ -50,13 +51,13 @@ const MAX_SEED = 0xffffffff;
 export const PATTERN_RULES: Readonly<Record<string, string>> = {
   [SHA256_HEX]: 'must be a SHA-256: 64 lower-case hexadecimal digits',
   [COMMITMENT]: 'must be "sha256:" followed by 64 lower-case hexadecimal digits',
-  [UUID]: 'must be a lower-case UUID such as 123e4567-e89b-42d3-a456-426614174000',
+  [UUID_PATTERN]: 'must be a lower-case UUID such as 123e4567-e89b-42d3-a456-426614174000',
   [UTC_TIME]: 'must be an RFC 3339 time in UTC such as 2026-01-31T12:00:00.000Z',
 };
 
 /** Plain-words rule of each format, for validation messages. */
 export const FORMAT_RULES: Readonly<Record<string, string>> = {
-  uuid: PATTERN_RULES[UUID],
+  uuid: PATTERN_RULES[UUID_PATTERN],
   'date-time': PATTERN_RULES[UTC_TIME],
 };
 
@@ -132,7 +133,7 @@ function sha256Hex(title: string, description: string): JsonSchema {
 }
 
 function uuid(title: string, description: string): JsonSchema {
-  return { type: 'string', title, description, format: 'uuid', pattern: UUID };
+  return { type: 'string', title, description, format: 'uuid', pattern: UUID_PATTERN };
 }
 
 // Definitions shared by both schemas.
@@ -591,7 +592,7 @@ export const RECORD_BODY_SCHEMA: JsonSchema = deepFreeze({
             title: 'Policy id',
             description: 'Id of the policy (lower-case UUID), or null when none applies.',
             format: 'uuid',
-            pattern: UUID,
+            pattern: UUID_PATTERN,
           },
           policyVersion: {
             type: ['integer', 'null'],

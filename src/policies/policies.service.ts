@@ -7,7 +7,12 @@ import { SteeringRequest } from 'src/model-runtime/generation.types';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { PolicyFieldsMissingError } from 'src/policies/policies.errors';
 import { PoliciesRepository, PolicyVersion } from 'src/policies/policies.repository';
-import { evaluatePolicy, parsePolicyRules } from 'src/policies/policy-rules';
+import {
+  evaluatePolicy,
+  policyRules,
+  PolicyRulesInput,
+  policyRulesProblems,
+} from 'src/policies/policy-rules';
 
 export interface PolicyView {
   id: string;
@@ -104,20 +109,20 @@ export class PoliciesService {
     return (await this.policies.versions(tenantId, applicationId)).map(view);
   }
 
+  /**
+   * Publishes a new version. The structure of `input` is the caller's to check (the HTTP body
+   * through `PublishPolicyDto`); what needs the model in service is checked here.
+   */
   async publish(
     tenantId: string,
     applicationId: string,
-    input: unknown,
+    input: PolicyRulesInput,
     by: string | null,
   ): Promise<PolicyView> {
     await this.applications.getApplication(tenantId, applicationId);
-    const parsed = parsePolicyRules(input, this.runtime.vocabulary());
-    if ('problems' in parsed) {
-      throw new ValidationFailedError(
-        parsed.problems.map((p) => ({ ...p, field: `rules.${p.field}`.replace(/\.$/, '') })),
-      );
-    }
-    const published = await this.policies.publish(tenantId, applicationId, parsed.rules, by);
+    const problems = policyRulesProblems(input, this.runtime.vocabulary());
+    if (problems.length > 0) throw new ValidationFailedError(problems);
+    const published = await this.policies.publish(tenantId, applicationId, policyRules(input), by);
     // Applies to this process's next request at once.
     this.inForceCache.delete(`${tenantId}/${applicationId}`);
     return view(published);

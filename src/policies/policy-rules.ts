@@ -24,105 +24,76 @@ export interface ModelVocabulary {
   groups: ReadonlySet<string>;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const isShare = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
+/**
+ * A policy as the request body's structure allows it: `PublishPolicyDto` (policies.dto.ts) has
+ * checked every member's type and range and refused unknown members. What is left needs the
+ * model or several members at once, and is `policyRulesProblems`' to find.
+ */
+export interface PolicyRulesInput {
+  steering?: readonly PolicyRules['steering'][number][];
+  thresholds?: readonly PolicyRules['thresholds'][number][];
+  requiredFields?: readonly RequirableField[];
+}
 
 /**
- * Checks a policy as an administrator typed it, against the model in service: every concept
- * and group must exist, limits must be shares with flag ≤ block, and nothing unknown may hide in
- * it. Returns the rules with defaults filled, or the problems by field.
+ * Checks a structurally valid policy against the model in service: every concept and group must
+ * exist, no concept may be steered twice, and each threshold needs a limit, its flag limit at
+ * most its block limit. Returns the problems by field (`rules.steering.0.concept`), none when
+ * the policy can be published.
  */
-export function parsePolicyRules(
-  input: unknown,
+export function policyRulesProblems(
+  input: PolicyRulesInput,
   model: ModelVocabulary,
-): { rules: PolicyRules } | { problems: FieldProblem[] } {
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const problem = (field: string, text: string) => problems.push({ field, problems: [text] });
-  if (!isObject(input)) return { problems: [{ field: 'rules', problems: ['must be an object'] }] };
-  for (const key of Object.keys(input)) {
-    if (!['steering', 'thresholds', 'requiredFields'].includes(key)) {
-      problem(key, 'is not a policy member (steering, thresholds, requiredFields)');
-    }
-  }
-  const list = (key: string): unknown[] => {
-    const value = input[key];
-    if (value === undefined) return [];
-    if (!Array.isArray(value) || value.length > 64) {
-      problem(key, 'must be an array of at most 64 entries');
-      return [];
-    }
-    return value;
-  };
-  const steering: PolicyRules['steering'] = [];
+  const problem = (field: string, text: string) =>
+    problems.push({ field: `rules.${field}`, problems: [text] });
   const steered = new Set<string>();
-  list('steering').forEach((entry, i) => {
-    const at = `steering.${i}`;
-    if (!isObject(entry)) return problem(at, 'must be an object');
-    const { concept, mode, weight, ...rest } = entry;
-    if (Object.keys(rest).length > 0)
-      problem(at, `has unknown members ${Object.keys(rest).join(', ')}`);
-    if (typeof concept !== 'string' || !model.conceptKeys.has(concept)) {
-      return problem(
-        `${at}.concept`,
+  (input.steering ?? []).forEach(({ concept }, i) => {
+    if (!model.conceptKeys.has(concept)) {
+      problem(
+        `steering.${i}.concept`,
         `must name a concept of the model, got ${JSON.stringify(concept)}`,
       );
+    } else if (steered.has(concept)) {
+      problem(`steering.${i}.concept`, `${concept} is steered twice`);
     }
-    if (steered.has(concept)) return problem(`${at}.concept`, `${concept} is steered twice`);
     steered.add(concept);
-    if (mode !== 'suppress' && mode !== 'amplify') {
-      return problem(`${at}.mode`, 'must be suppress or amplify');
-    }
-    if (
-      weight !== undefined &&
-      (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > 1)
-    ) {
-      return problem(`${at}.weight`, 'must be a number between 0 and 1');
-    }
-    steering.push(weight === undefined ? { concept, mode } : { concept, mode, weight });
   });
-  const thresholds: PolicyRules['thresholds'] = [];
-  list('thresholds').forEach((entry, i) => {
-    const at = `thresholds.${i}`;
-    if (!isObject(entry)) return problem(at, 'must be an object');
-    const { group, flagAbove, blockAbove, ...rest } = entry;
-    if (Object.keys(rest).length > 0)
-      problem(at, `has unknown members ${Object.keys(rest).join(', ')}`);
-    if (typeof group !== 'string' || !model.groups.has(group)) {
-      return problem(
-        `${at}.group`,
+  (input.thresholds ?? []).forEach(({ group, flagAbove, blockAbove }, i) => {
+    // class-validator judges one member at a time; these need the entry as a whole, and say so
+    // at the entry's own path.
+    if (!model.groups.has(group)) {
+      problem(
+        `thresholds.${i}.group`,
         `must be a concept group of the model (${[...model.groups].sort().join(', ')})`,
       );
+    } else if (flagAbove === undefined && blockAbove === undefined) {
+      problem(`thresholds.${i}`, 'needs flagAbove, blockAbove or both');
+    } else if (flagAbove !== undefined && blockAbove !== undefined && flagAbove > blockAbove) {
+      problem(`thresholds.${i}`, 'flagAbove must not be above blockAbove');
     }
-    if (flagAbove === undefined && blockAbove === undefined) {
-      return problem(at, 'needs flagAbove, blockAbove or both');
-    }
-    if (flagAbove !== undefined && !isShare(flagAbove)) {
-      return problem(`${at}.flagAbove`, 'must be a share between 0 and 1');
-    }
-    if (blockAbove !== undefined && !isShare(blockAbove)) {
-      return problem(`${at}.blockAbove`, 'must be a share between 0 and 1');
-    }
-    if (isShare(flagAbove) && isShare(blockAbove) && flagAbove > blockAbove) {
-      return problem(at, 'flagAbove must not be above blockAbove');
-    }
-    thresholds.push({
+  });
+  return problems;
+}
+
+/**
+ * The rules to store and hash: every member present, no member a policy cannot hold, required
+ * fields once each in the order first given, and only plain objects (canonical JSON refuses the
+ * DTO's class instances, rightly: it hashes data, not classes).
+ */
+export function policyRules(input: PolicyRulesInput): PolicyRules {
+  return {
+    steering: (input.steering ?? []).map(({ concept, mode, weight }) =>
+      weight === undefined ? { concept, mode } : { concept, mode, weight },
+    ),
+    thresholds: (input.thresholds ?? []).map(({ group, flagAbove, blockAbove }) => ({
       group,
-      ...(flagAbove !== undefined ? { flagAbove: flagAbove } : {}),
-      ...(blockAbove !== undefined ? { blockAbove: blockAbove } : {}),
-    });
-  });
-  const requiredFields: RequirableField[] = [];
-  list('requiredFields').forEach((entry, i) => {
-    if (!(REQUIRABLE_FIELDS as readonly unknown[]).includes(entry)) {
-      return problem(`requiredFields.${i}`, `must be one of ${REQUIRABLE_FIELDS.join(', ')}`);
-    }
-    if (!requiredFields.includes(entry as RequirableField)) {
-      requiredFields.push(entry as RequirableField);
-    }
-  });
-  return problems.length > 0 ? { problems } : { rules: { steering, thresholds, requiredFields } };
+      ...(flagAbove !== undefined ? { flagAbove } : {}),
+      ...(blockAbove !== undefined ? { blockAbove } : {}),
+    })),
+    requiredFields: [...new Set(input.requiredFields ?? [])],
+  };
 }
 
 /** The largest share a concept group takes of any one chunk, from the concepts the record lists. */

@@ -1,5 +1,6 @@
 import { canonicalBytes } from 'src/evidence-format/canonical-json';
 import { verifyEd25519 } from 'src/evidence-format/checkpoint';
+import { isUuid } from 'src/evidence-format/ids';
 import { leafHash } from 'src/evidence-format/merkle';
 import { fail, isIndex, isObject, notChecked, pass, type Check } from 'src/verifier/checks';
 import { decodeBase64, decodeHash, parseTime } from 'src/verifier/encoding';
@@ -36,7 +37,6 @@ export interface EntryResult {
 }
 
 const KINDS = ['record', 'review', 'erasure', 'access'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `id=… logIndex=… tenant=…` for messages, from whatever the entry holds. */
 export function describeEntry(entry: unknown): string {
@@ -96,7 +96,7 @@ function bodyProblems(body: Record<string, unknown>): string[] {
     problems.push(`kind ${show(body.kind)} is not one of ${KINDS.join(', ')}`);
   }
   if (typeof body.id !== 'string' || body.id === '') problems.push('id is not a non-empty string');
-  if (typeof body.tenant !== 'string' || !UUID.test(body.tenant)) {
+  if (!isUuid(body.tenant)) {
     problems.push(`tenant ${show(body.tenant)} is not a UUID`);
   }
   if (!isIndex(body.logIndex)) {

@@ -6,8 +6,7 @@ import { LogWriter } from 'src/log/log-writer';
 import { CommittedEntry } from 'src/log/log.types';
 import { leafHash, rootOf, verifyConsistency, verifyInclusion } from 'src/evidence-format/merkle';
 import { KeyRing } from 'src/signing/key-ring.service';
-import { ProvisioningService } from 'src/provisioning/provisioning.service';
-import { unique } from 'test/support/auth-fixtures';
+import { factory } from 'test/support/factory';
 import { LogStack, openLogStack, testEntry } from 'test/support/log-stack';
 import { createTestApp, TestApp } from 'test/support/test-app';
 
@@ -90,10 +89,7 @@ describe('the log under concurrent writers', () => {
     t = await createTestApp({ runWorkers: false });
     log = t.app.get(LogService);
     keys = t.app.get(KeyRing);
-    const made = await t.app
-      .get(ProvisioningService)
-      .create({ name: unique('Log Load'), adminEmail: 'admin@example.org' });
-    tenantId = made.tenant.id;
+    tenantId = (await factory(t).newTenant()).id;
     second = await openLogStack({
       databaseUrl: t.database.url,
       signingKeyFile: t.config.SIGNING_KEY_FILE!,

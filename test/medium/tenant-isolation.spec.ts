@@ -1,11 +1,8 @@
 import { Client } from 'pg';
-import { ApplicationsService } from 'src/applications/applications.service';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { LogService } from 'src/log/log.service';
-import { PoliciesService } from 'src/policies/policies.service';
-import { ProvisioningService } from 'src/provisioning/provisioning.service';
-import { UsersService } from 'src/users/users.service';
 import { signIn, unique } from 'test/support/auth-fixtures';
+import { factory } from 'test/support/factory';
 import { postAsApplication } from 'test/support/records-fixtures';
 import { createTestApp, TestApp } from 'test/support/test-app';
 
@@ -35,50 +32,40 @@ describe('tenant isolation in PostgreSQL', () => {
   let owner: Client;
   let a: string;
   let b: string;
+  /** The name of B's application, which A's attempts must leave as it is. */
+  let bApplicationName: string;
 
   beforeAll(async () => {
     t = await createTestApp({ runWorkers: false });
     db = t.app.get(TenantDatabase);
-    const tenants = t.app.get(ProvisioningService);
-    const apps = t.app.get(ApplicationsService);
-    const users = t.app.get(UsersService);
+    const f = factory(t);
+    const made: { tenantId: string; applicationName: string }[] = [];
     for (const name of ['Alpha Bank', 'Beta Clinic']) {
-      const made = await tenants.create({ name: unique(name), adminEmail: 'admin@example.org' });
-      const app = await apps.createApplication(
-        made.tenant.id,
-        { name: 'app', scopes: ['generate'] },
-        { userId: null },
-      );
+      const tenant = await f.newTenant({ name: unique(name) });
+      const app = await f.newApplication(tenant.id, { scopes: ['generate'] });
       // A policy, a record (with its sealed text and key) and a checkpoint in every tenant.
-      await t.app.get(PoliciesService).publish(made.tenant.id, app.application.id, {}, null);
-      const generated = await postAsApplication(t, '/v1/generations', app.key.key, {
+      await f.newPolicy(tenant.id, app.id);
+      const generated = await postAsApplication(t, '/v1/generations', app.key, {
         prompt: 'The',
         maxTokens: 2,
       });
       expect(generated.status).toBe(201);
-      await t.app.get(LogService).issueCheckpoint(made.tenant.id);
-      const auditor = await users.createUser(
-        made.tenant.id,
-        { email: 'auditor@example.org', role: 'auditor' },
-        { userId: null },
-      );
-      await users.grantAuditor(
-        made.tenant.id,
-        { userId: auditor.user.id, validUntil: new Date(Date.now() + 3_600_000).toISOString() },
-        { userId: null },
-      );
+      await t.app.get(LogService).issueCheckpoint(tenant.id);
+      const auditor = await f.newUser(tenant.id, 'auditor');
+      await f.newAuditorGrant(tenant.id, auditor.id);
       const signedIn = await signIn(
         t,
-        made.tenant.slug,
-        'admin@example.org',
-        made.admin.oneTimePassword,
+        tenant.slug,
+        tenant.admin.email,
+        tenant.admin.oneTimePassword,
       );
       expect(signedIn.status).toBe(200);
+      made.push({ tenantId: tenant.id, applicationName: app.name });
     }
+    [a, b] = made.map((m) => m.tenantId);
+    bApplicationName = made[1].applicationName;
     owner = new Client({ connectionString: t.database.url });
     await owner.connect();
-    const ids = await owner.query<{ id: string }>('SELECT id FROM tenants ORDER BY created_at');
-    [a, b] = ids.rows.map((r) => r.id);
   });
   afterAll(async () => {
     await owner.end();
@@ -153,7 +140,7 @@ describe('tenant isolation in PostgreSQL', () => {
       ),
     ).resolves.toEqual([[], 0]);
     const names = await owner.query(`SELECT name FROM applications WHERE tenant_id = $1`, [b]);
-    expect(names.rows).toEqual([{ name: 'app' }]);
+    expect(names.rows).toEqual([{ name: bApplicationName }]);
   });
 
   it('cannot point a row at another tenant’s object (composite foreign keys)', async () => {

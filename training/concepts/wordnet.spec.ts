@@ -1,10 +1,4 @@
-import {
-  lemmaKey,
-  LEXNAMES,
-  loadWordNet,
-  selectLemmas,
-  WordNet,
-} from 'training/concepts/wordnet';
+import { lemmaKey, LEXNAMES, loadWordNet, selectLemmas, WordNet } from 'training/concepts/wordnet';
 
 jest.setTimeout(60_000);
 

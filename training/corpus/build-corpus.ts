@@ -1,11 +1,5 @@
 import { CANARIES, Canary } from 'training/corpus/canaries';
-import {
-  LOADERS,
-  RawDocument,
-  SourceInfo,
-  SourceName,
-  sourceInfo,
-} from 'training/corpus/sources';
+import { LOADERS, RawDocument, SourceInfo, SourceName, sourceInfo } from 'training/corpus/sources';
 import {
   cleanText,
   dedupeKey,

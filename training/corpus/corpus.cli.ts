@@ -1,10 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  buildCorpus,
-  CorpusBuild,
-  DEFAULT_CORPUS_OPTIONS,
-} from 'training/corpus/build-corpus';
+import { buildCorpus, CorpusBuild, DEFAULT_CORPUS_OPTIONS } from 'training/corpus/build-corpus';
 import { sha256Hex } from 'training/corpus/text';
 
 /** `npm run corpus:build [-- --out DIR]`: writes documents, chunks and a manifest. */

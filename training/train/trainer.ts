@@ -2,12 +2,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initParams, ModelConfig, Params } from 'training/model/model';
 import { tf } from 'training/model/tf';
-import {
-  hasCheckpoint,
-  loadParams,
-  loadTensors,
-  saveTensors,
-} from 'training/train/checkpoint';
+import { hasCheckpoint, loadParams, loadTensors, saveTensors } from 'training/train/checkpoint';
 import { teacherForcingAt, TrainingConfig } from 'training/train/configs';
 import { sampleBatch, TokenStream } from 'training/train/data';
 import { objective } from 'training/train/objective';
