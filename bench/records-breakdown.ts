@@ -135,7 +135,7 @@ async function queryStages(
       applications.findApplication(tenantId, applicationId),
     ),
     await queryStage('policy in force (transaction; the service reuses it for 1 s)', () =>
-      policies.current(tenantId, applicationId),
+      policies.findCurrent(tenantId, applicationId),
     ),
   ];
 }

@@ -15,7 +15,7 @@ export interface NewAuthEvent {
 export class AuthEventsRepository {
   constructor(private readonly db: TenantDatabase) {}
 
-  async append(tenantId: string, event: NewAuthEvent): Promise<void> {
+  async insert(tenantId: string, event: NewAuthEvent): Promise<void> {
     await this.db.run(tenantId, (m) =>
       m.query(
         `INSERT INTO auth_events (tenant_id, type, actor_user_id, subject_id, ip, details)
@@ -33,7 +33,7 @@ export class AuthEventsRepository {
   }
 
   /** Only for failed sign-ins that name no existing tenant; the policy admits a NULL tenant. */
-  async appendWithoutTenant(event: NewAuthEvent): Promise<void> {
+  async insertWithoutTenant(event: NewAuthEvent): Promise<void> {
     await this.db.withoutTenant(
       `INSERT INTO auth_events (tenant_id, type, ip, details) VALUES (NULL, $1, $2, $3)`,
       [event.type, event.ip ?? null, JSON.stringify(event.details ?? {})],

@@ -18,7 +18,7 @@ export class AuthEventsService {
   constructor(private readonly events: AuthEventsRepository) {}
 
   record(tenantId: string | null, event: NewAuthEvent): Promise<void> {
-    return tenantId ? this.events.append(tenantId, event) : this.events.appendWithoutTenant(event);
+    return tenantId ? this.events.insert(tenantId, event) : this.events.insertWithoutTenant(event);
   }
 
   async list(

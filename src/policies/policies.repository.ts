@@ -20,7 +20,7 @@ const COLUMNS = `id, application_id AS "applicationId", version, rules, created_
 export class PoliciesRepository {
   constructor(private readonly db: TenantDatabase) {}
 
-  async current(tenantId: string, applicationId: string): Promise<PolicyVersion | undefined> {
+  async findCurrent(tenantId: string, applicationId: string): Promise<PolicyVersion | undefined> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<PolicyVersion[]>(
         `SELECT ${COLUMNS} FROM policies WHERE tenant_id = $1 AND application_id = $2
@@ -31,7 +31,7 @@ export class PoliciesRepository {
     return rows[0];
   }
 
-  versions(tenantId: string, applicationId: string): Promise<PolicyVersion[]> {
+  listVersions(tenantId: string, applicationId: string): Promise<PolicyVersion[]> {
     return this.db.run(tenantId, (m) =>
       m.query<PolicyVersion[]>(
         `SELECT ${COLUMNS} FROM policies WHERE tenant_id = $1 AND application_id = $2
@@ -42,7 +42,7 @@ export class PoliciesRepository {
   }
 
   /** The next version, numbered by the database; a concurrent publish makes one of them fail. */
-  async publish(
+  async insertVersion(
     tenantId: string,
     applicationId: string,
     rules: PolicyRules,

@@ -65,7 +65,7 @@ export class PoliciesService {
       .findApplication(tenantId, applicationId)
       .then(async (application) =>
         application
-          ? { application, inForce: await this.policies.current(tenantId, applicationId) }
+          ? { application, inForce: await this.policies.findCurrent(tenantId, applicationId) }
           : null,
       );
     this.inForceCache.set(key, { at: Date.now(), value });
@@ -99,14 +99,14 @@ export class PoliciesService {
 
   async current(tenantId: string, applicationId: string): Promise<PolicyView> {
     await this.applications.getApplication(tenantId, applicationId);
-    const policy = await this.policies.current(tenantId, applicationId);
+    const policy = await this.policies.findCurrent(tenantId, applicationId);
     if (!policy) throw new NotFoundError('policy', applicationId);
     return view(policy);
   }
 
   async versions(tenantId: string, applicationId: string): Promise<PolicyView[]> {
     await this.applications.getApplication(tenantId, applicationId);
-    return (await this.policies.versions(tenantId, applicationId)).map(view);
+    return (await this.policies.listVersions(tenantId, applicationId)).map(view);
   }
 
   /**
@@ -122,7 +122,12 @@ export class PoliciesService {
     await this.applications.getApplication(tenantId, applicationId);
     const problems = policyRulesProblems(input, this.runtime.vocabulary());
     if (problems.length > 0) throw new ValidationFailedError(problems);
-    const published = await this.policies.publish(tenantId, applicationId, policyRules(input), by);
+    const published = await this.policies.insertVersion(
+      tenantId,
+      applicationId,
+      policyRules(input),
+      by,
+    );
     // Applies to this process's next request at once.
     this.inForceCache.delete(`${tenantId}/${applicationId}`);
     return view(published);

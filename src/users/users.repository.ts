@@ -92,7 +92,7 @@ export class UsersRepository {
   }
 
   /** When the user's auditor access ends: the latest unrevoked, started grant; null if none. */
-  async auditorAccessUntil(tenantId: string, userId: string): Promise<Date | null> {
+  async findAuditorAccessUntil(tenantId: string, userId: string): Promise<Date | null> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<{ until: Date | null }[]>(
         `SELECT max(valid_until) AS until FROM auditor_grants

@@ -230,7 +230,7 @@ export class UsersService {
   }
 
   auditorAccessUntil(tenantId: string, userId: string): Promise<Date | null> {
-    return this.users.auditorAccessUntil(tenantId, userId);
+    return this.users.findAuditorAccessUntil(tenantId, userId);
   }
 
   async listGrants(tenantId: string): Promise<AuditorGrantView[]> {
