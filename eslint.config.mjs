@@ -149,9 +149,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^src/(?!(model-package|model-runtime|evidence-format)/)',
+              regex: '^src/(?!(config|model-package|model-runtime|evidence-format)/)',
               message:
-                'training/ imports from src/ only the model package, the runtime and the evidence format.',
+                'training/ imports from src/ only the configuration, the model package, the runtime and the evidence format.',
             },
           ],
         },
