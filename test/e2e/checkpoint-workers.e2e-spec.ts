@@ -1,4 +1,7 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
+import { JOBS_QUEUE } from 'src/jobs/jobs.constants';
 import { JobsService } from 'src/jobs/jobs.service';
 import { CHECKPOINT_JOB } from 'src/log/checkpoint-scheduler';
 import { LogRepository } from 'src/log/log.repository';
@@ -98,6 +101,10 @@ describe('scheduled checkpoints with two workers on one database and queue', () 
     // Each round (one queue job, id repeat:log.checkpoints:<due ms>) was run once, by one worker.
     expect(rounds.length).toBeGreaterThanOrEqual(2);
     expect(new Set(rounds).size).toBe(rounds.length);
+    // Both processes registered the schedule: it is one scheduler, at the configured interval.
+    expect(await a.app.get<Queue>(getQueueToken(JOBS_QUEUE)).getJobSchedulers()).toEqual([
+      expect.objectContaining({ key: CHECKPOINT_JOB, every: INTERVAL_MS }),
+    ]);
 
     // The failing tenant was tried round after round, and the other was signed all the same.
     const failed = issues
