@@ -153,7 +153,7 @@ export class JobsService {
     } catch (error) {
       this.logger.warn(
         { kind, everyMs, err: error },
-        'queue unavailable; the job schedule will be registered by the sweep',
+        'job schedule not registered; the sweep will register it',
       );
     }
   }
