@@ -185,7 +185,8 @@ export const CONFIG_SCHEMA = {
     parse: parsers.logOrigin,
   }),
   CHECKPOINT_INTERVAL_SECONDS: withDefault({
-    description: 'How often the worker signs a checkpoint of every log that grew.',
+    description:
+      'How often a checkpoint of every log that grew is signed, each round by one worker. Set by the workers at start; the last to start wins.',
     default: '60',
     sensitive: false,
     parse: parsers.positiveInt,

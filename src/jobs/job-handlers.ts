@@ -2,9 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { UnknownJobKindError } from 'src/jobs/jobs.errors';
 
 export interface JobContext {
+  /** The jobs table row's id; for a round of a scheduled job, the queue's id of the round. */
   readonly jobId: string;
   readonly attempt: number;
-  /** Records progress (0–100) in the jobs table, where the portal reads it. */
+  /**
+   * Records progress (0–100) in the jobs table, where the portal reads it. Does nothing in a round
+   * of a scheduled job, which has no row (JobsService.schedule).
+   */
   progress(percent: number, message?: string): Promise<void>;
 }
 

@@ -77,6 +77,17 @@ export class JobsRepository {
       .getMany();
   }
 
+  /**
+   * Runs `work` holding a transaction-scoped advisory lock on `key`: one process at a time, across
+   * every process on this database. The lock goes with the transaction, even if the process dies.
+   */
+  withAdvisoryLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.jobs.manager.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      return work();
+    });
+  }
+
   async countByKindAndStatus(): Promise<JobCount[]> {
     return this.jobs.query<JobCount[]>(
       'SELECT kind, status, count(*)::int AS count FROM jobs GROUP BY kind, status',

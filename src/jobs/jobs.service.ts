@@ -9,17 +9,33 @@ import {
   QUEUE_ADD_TIMEOUT_MS,
   REQUEUE_AFTER_MS,
 } from 'src/jobs/jobs.constants';
-import { JobNotFoundError, PermanentJobError } from 'src/jobs/jobs.errors';
+import { JobNotFoundError, PermanentJobError, UnknownJobKindError } from 'src/jobs/jobs.errors';
 import { JobCount, JobsRepository } from 'src/jobs/jobs.repository';
 
-/** What travels on the queue: only our row's id. The payload lives in the jobs table. */
-export interface QueuedJobData {
+/** A job users asked for (`enqueue`): only our row's id travels; the payload is in the jobs table. */
+export interface TrackedJobData {
   jobId: string;
+}
+
+/** One round of a scheduled job (`schedule`): the kind to run. It has no row. */
+export interface ScheduledJobData {
+  scheduledKind: string;
+}
+
+/** What travels on the queue. */
+export type QueuedJobData = TrackedJobData | ScheduledJobData;
+
+export function isScheduled(data: QueuedJobData): data is ScheduledJobData {
+  return 'scheduledKind' in data;
 }
 
 @Injectable()
 export class JobsService {
   private readonly logger = new Logger(JobsService.name);
+  /** The schedules this process asked for, by kind (= scheduler id): interval in ms. */
+  private readonly schedules = new Map<string, number>();
+  /** Those the queue has accepted. */
+  private readonly registered = new Set<string>();
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -116,22 +132,120 @@ export class JobsService {
   }
 
   /**
+   * Runs a job of `kind` every `everyMs`, each round on exactly one worker, however many run: a
+   * BullMQ job scheduler (repeatable job). Its id is the kind, so every process that calls this at
+   * start-up, and every restart, upserts the one scheduler rather than adding another, and a new
+   * interval replaces the old one (the last process to start wins). Each round's BullMQ job id is
+   * `repeat:<kind>:<due time in ms>`, the same in every process: a round is never queued twice.
+   *
+   * Rounds bypass the jobs table on purpose. The table holds the jobs users asked for, as the
+   * portal shows them; a round every minute would add 1,440 rows a day of housekeeping to it. Its
+   * other duty, keeping a job through a queue outage, is not needed either: a missed round is
+   * covered by the next one. Each round logs its outcome and duration instead (`runScheduled`),
+   * and a registration the queue did not take is retried by the workers' sweep.
+   */
+  async schedule(kind: string, everyMs: number): Promise<void> {
+    this.handlers.get(kind); // an unknown kind fails here, at start-up, not in every round
+    this.schedules.set(kind, everyMs);
+    this.registered.delete(kind);
+    try {
+      await this.upsertScheduler(kind, everyMs);
+    } catch (error) {
+      this.logger.warn(
+        { kind, everyMs, err: error },
+        'job schedule not registered; the sweep will register it',
+      );
+    }
+  }
+
+  /**
+   * Registers the schedules the queue has not accepted yet, and those it lost (a Redis restarted
+   * without persistence). A scheduler that exists is left alone, whatever its interval: another
+   * process that started later may have set it. Returns how many were registered.
+   */
+  async ensureSchedules(): Promise<number> {
+    let count = 0;
+    for (const [kind, everyMs] of this.schedules) {
+      if (
+        this.registered.has(kind) &&
+        (await withTimeout(this.queue.getJobScheduler(kind), 'read the job scheduler'))
+      ) {
+        continue;
+      }
+      await this.upsertScheduler(kind, everyMs);
+      count += 1;
+    }
+    return count;
+  }
+
+  /**
+   * Runs one round of a scheduled job. There is no row to update: the outcome and the duration go
+   * to the log. A failed round is not retried (one attempt): the next round is the retry.
+   */
+  async runScheduled(kind: string, deliveryId: string, attemptsMade: number): Promise<void> {
+    const attempt = attemptsMade + 1;
+    const started = process.hrtime.bigint();
+    const context: JobContext = {
+      jobId: deliveryId,
+      attempt,
+      progress: () => Promise.resolve(),
+    };
+    try {
+      const outcome = await this.handlers.get(kind).run({}, context);
+      this.logger.log(
+        {
+          jobId: deliveryId,
+          kind,
+          attempt,
+          durationMs: elapsedMs(started),
+          resultRef: outcome?.resultRef,
+        },
+        'scheduled job succeeded',
+      );
+    } catch (error) {
+      const permanent = error instanceof PermanentJobError || error instanceof UnknownJobKindError;
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn(
+        { jobId: deliveryId, kind, attempt, durationMs: elapsedMs(started), err: error },
+        'scheduled job failed; the next round runs on schedule',
+      );
+      throw permanent ? new UnrecoverableError(message) : error;
+    }
+  }
+
+  private async upsertScheduler(kind: string, everyMs: number): Promise<void> {
+    const data: ScheduledJobData = { scheduledKind: kind };
+    // BullMQ's PostgreSQL backend reads the scheduler's row without locking it: two processes
+    // registering a new scheduler at the same moment each queue a first round (seen here; Redis
+    // runs the upsert as one script). A lock in our own database, PostgreSQL whichever backend
+    // the queue uses, makes registrations take turns.
+    await this.jobs.withAdvisoryLock(`audit:job-scheduler:${JOBS_QUEUE}:${kind}`, () =>
+      withTimeout(
+        this.queue.upsertJobScheduler(
+          kind,
+          { every: everyMs },
+          {
+            name: kind,
+            data,
+            opts: {
+              attempts: 1,
+              removeOnComplete: { age: 3600, count: 100 },
+              removeOnFail: { age: 24 * 3600, count: 1000 },
+            },
+          },
+        ),
+        'register the job scheduler',
+      ),
+    );
+    this.registered.add(kind);
+  }
+
+  /**
    * Bounded in time: with Redis down, BullMQ would otherwise wait for it indefinitely and hold the
    * caller's request. A late add that still lands is harmless (the job id deduplicates).
    */
   private async addToQueue(job: JobEntity): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`queue did not accept the job within ${QUEUE_ADD_TIMEOUT_MS} ms`)),
-        QUEUE_ADD_TIMEOUT_MS,
-      );
-    });
-    try {
-      await Promise.race([this.send(job), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.send(job), 'accept the job');
   }
 
   private async send(job: JobEntity): Promise<void> {
@@ -146,6 +260,22 @@ export class JobsService {
         removeOnFail: { age: 24 * 3600 },
       },
     );
+  }
+}
+
+/** Fails after QUEUE_ADD_TIMEOUT_MS (the queue backend may wait for a lost connection forever). */
+async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`queue did not ${what} within ${QUEUE_ADD_TIMEOUT_MS} ms`)),
+      QUEUE_ADD_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

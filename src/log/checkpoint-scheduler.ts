@@ -1,53 +1,49 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from 'src/config/app-config';
+import { JobHandlerRegistry } from 'src/jobs/job-handlers';
+import { JobsService } from 'src/jobs/jobs.service';
 import { LogRepository } from 'src/log/log.repository';
 import { LogService } from 'src/log/log.service';
 
+/** The scheduled job that signs checkpoints; also the id of its job scheduler. */
+export const CHECKPOINT_JOB = 'log.checkpoints';
+
 /**
  * Signs a checkpoint of every tenant log that grew since its latest one, every
- * CHECKPOINT_INTERVAL_SECONDS, in worker processes. Several workers may sign the same size at
- * once: Ed25519 is deterministic, so they sign the same note, and the first stored wins.
+ * CHECKPOINT_INTERVAL_SECONDS, as a scheduled job of the jobs queue (JobsService.schedule): each
+ * round runs in exactly one worker, however many workers run. Provided only where workers run;
+ * every such process registers the handler and upserts the one scheduler, with its interval.
+ *
+ * A round that takes longer than the interval may overlap the next one (on another worker):
+ * harmless, as signing is deterministic (Ed25519) and the first checkpoint stored of a size wins.
  */
 @Injectable()
-export class CheckpointScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CheckpointScheduler implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(CheckpointScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
 
   constructor(
     private readonly repository: LogRepository,
     private readonly log: LogService,
+    private readonly handlers: JobHandlerRegistry,
+    private readonly jobs: JobsService,
     private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(
-      () => void this.tick(),
-      this.config.CHECKPOINT_INTERVAL_SECONDS * 1000,
-    );
-    this.timer.unref();
+  onModuleInit(): void {
+    this.handlers.register({
+      kind: CHECKPOINT_JOB,
+      run: async () => {
+        await this.signAll();
+      },
+    });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jobs.schedule(CHECKPOINT_JOB, this.config.CHECKPOINT_INTERVAL_SECONDS * 1000);
   }
 
-  /** One round: the number of checkpoints signed. Overlapping rounds are skipped. */
-  async tick(): Promise<number> {
-    if (this.running) return 0;
-    this.running = this.signAll();
-    try {
-      return await this.running;
-    } catch (error) {
-      this.logger.warn({ err: error }, 'scheduled checkpoints failed; the next round retries');
-      return 0;
-    } finally {
-      this.running = undefined;
-    }
-  }
-
-  private async signAll(): Promise<number> {
+  /** One round: the number of checkpoints signed. */
+  async signAll(): Promise<number> {
     const tenants = await this.repository.tenantsToCheckpoint();
     let signed = 0;
     for (const tenantId of tenants) {

@@ -1,4 +1,5 @@
 import { getQueueToken } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { JobEntity } from 'src/jobs/job.entity';
 import { JOBS_QUEUE } from 'src/jobs/jobs.constants';
@@ -84,6 +85,107 @@ describe.each(backends)('jobs on the %s queue backend', (backend) => {
         { kind: 'test.permanent', status: 'failed', count: 1 },
       ]),
     );
+  });
+});
+
+const isTick = (fields: unknown) => (fields as { kind?: unknown } | null)?.kind === 'test.tick';
+
+describe.each(backends)('scheduled jobs on the %s queue backend', (backend) => {
+  const pendingRounds = async (queue: Queue, kind: string) =>
+    (await queue.getJobs(['waiting', 'delayed', 'prioritized'])).filter(
+      (job) => job.repeatJobKey === kind,
+    );
+
+  it('runs a round every interval, logs each with its duration, and writes no job rows', async () => {
+    // Spied on the class: nestjs-pino writes every app of a test process to the first app's log.
+    const logged = jest.spyOn(Logger.prototype, 'log');
+    const t = await createTestApp({ queue: backend, imports: [TestJobsModule] });
+    try {
+      const jobs = t.app.get(JobsService);
+      await jobs.schedule('test.tick', 300);
+      const rounds = await waitFor(() => {
+        const lines = logged.mock.calls
+          .filter(([fields, msg]) => msg === 'scheduled job succeeded' && isTick(fields))
+          .map(([fields]) => fields as Record<string, unknown>);
+        return Promise.resolve(lines.length >= 3 ? lines : undefined);
+      }, 'three rounds');
+      await t.app.get<Queue>(getQueueToken(JOBS_QUEUE)).removeJobScheduler('test.tick');
+      const ids = rounds.map((l) => l.jobId as string);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of ids) expect(id).toMatch(/^repeat:test\.tick:\d+$/);
+      for (const round of rounds) expect(round.durationMs).toEqual(expect.any(Number));
+      expect((await jobs.countByKindAndStatus()).filter((c) => c.kind === 'test.tick')).toEqual([]);
+    } finally {
+      logged.mockRestore();
+      await t.close();
+    }
+  });
+
+  it('registers by upsert: once however often, with the latest interval', async () => {
+    const t = await createTestApp({
+      queue: backend,
+      runWorkers: false,
+      imports: [TestJobsModule],
+    });
+    try {
+      const jobs = t.app.get(JobsService);
+      const queue = t.app.get<Queue>(getQueueToken(JOBS_QUEUE));
+      await jobs.schedule('test.tick', 60_000);
+      await jobs.schedule('test.tick', 60_000);
+      expect(await queue.getJobSchedulers()).toEqual([
+        expect.objectContaining({ key: 'test.tick', every: 60_000 }),
+      ]);
+      const [first] = await pendingRounds(queue, 'test.tick');
+      expect(await pendingRounds(queue, 'test.tick')).toHaveLength(1);
+
+      await jobs.schedule('test.tick', 120_000);
+      expect(await queue.getJobSchedulers()).toEqual([
+        expect.objectContaining({ key: 'test.tick', every: 120_000 }),
+      ]);
+      expect(await pendingRounds(queue, 'test.tick')).toHaveLength(1);
+
+      // A scheduler the queue lost is registered again by the sweep; one it has is left alone.
+      expect(await jobs.ensureSchedules()).toBe(0);
+      await queue.removeJobScheduler('test.tick');
+      expect(await queue.getJobScheduler('test.tick')).toBeUndefined();
+      expect(await jobs.ensureSchedules()).toBe(1);
+      expect(await queue.getJobScheduler('test.tick')).toMatchObject({ every: 120_000 });
+      expect(first?.id).toMatch(/^repeat:test\.tick:\d+$/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('queues one round when several processes register at the same moment', async () => {
+    const a = await createTestApp({ queue: backend, runWorkers: false, imports: [TestJobsModule] });
+    const b = await createTestApp({
+      queue: backend,
+      runWorkers: false,
+      imports: [TestJobsModule],
+      database: a.database,
+    });
+    try {
+      const queue = a.app.get<Queue>(getQueueToken(JOBS_QUEUE));
+      const seen = new Set<string | undefined>();
+      for (let round = 0; round < 4; round++) {
+        // A few milliseconds apart, as separate processes would be (the same millisecond gives
+        // the same round id, which would hide a second round).
+        await Promise.all(
+          [a, b].map(async (app, i) => {
+            await new Promise((resolve) => setTimeout(resolve, i * (round + 1)));
+            await app.app.get(JobsService).schedule('test.tick', 60_000);
+          }),
+        );
+        const queued = (await pendingRounds(queue, 'test.tick')).filter((j) => !seen.has(j.id));
+        expect(queued).toHaveLength(1);
+        queued.forEach((j) => seen.add(j.id));
+        // Start again from no scheduler (its first round stays queued: BullMQ keeps it).
+        await queue.removeJobScheduler('test.tick');
+      }
+    } finally {
+      await b.close({ keepDatabase: true });
+      await a.close();
+    }
   });
 });
 

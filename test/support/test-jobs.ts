@@ -34,6 +34,10 @@ class TestJobHandlers implements OnModuleInit {
       run: () => Promise.reject(new Error('still broken')),
     });
     this.registry.register({
+      kind: 'test.tick',
+      run: (_payload, ctx) => Promise.resolve({ resultRef: `tick:${ctx.jobId}` }),
+    });
+    this.registry.register({
       kind: 'test.slow',
       run: async (payload, ctx) => {
         await ctx.progress(10, 'started');
