@@ -117,14 +117,14 @@ export interface RebuildTimes {
  */
 export async function rebuildTree(bench: BenchApp, tenantId: string): Promise<RebuildTimes> {
   const repository = bench.app.get(LogRepository);
-  const checkpoint = await repository.checkpoint(tenantId);
+  const checkpoint = await repository.findCheckpoint(tenantId);
   if (!checkpoint) throw new Error('the large log has no checkpoint');
   const tree = new MerkleLevels();
   let readMs = 0;
   let hashMs = 0;
   for (let from = 0; from < checkpoint.size; from += READ_PAGE) {
     let started = performance.now();
-    const hashes = await repository.leafHashes(
+    const hashes = await repository.listLeafHashes(
       tenantId,
       from,
       Math.min(checkpoint.size, from + READ_PAGE),

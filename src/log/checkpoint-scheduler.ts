@@ -44,7 +44,7 @@ export class CheckpointScheduler implements OnModuleInit, OnApplicationBootstrap
 
   /** One round: the number of checkpoints signed. */
   async signAll(): Promise<number> {
-    const tenants = await this.repository.tenantsToCheckpoint();
+    const tenants = await this.repository.listTenantsToCheckpoint();
     let signed = 0;
     for (const tenantId of tenants) {
       // One tenant's failure must not stop the others' checkpoints.

@@ -112,7 +112,7 @@ export class LogRepository {
     });
   }
 
-  headSize(tenantId: string): Promise<number> {
+  findHeadSize(tenantId: string): Promise<number> {
     return this.db.run(tenantId, async (m) => {
       const rows = await m.query<{ size: string }[]>(
         `SELECT size FROM log_heads WHERE tenant_id = $1`,
@@ -123,7 +123,7 @@ export class LogRepository {
   }
 
   /** Leaf hashes of indexes [from, to), in order. */
-  leafHashes(tenantId: string, from: number, to: number): Promise<Buffer[]> {
+  listLeafHashes(tenantId: string, from: number, to: number): Promise<Buffer[]> {
     return this.db.run(tenantId, async (m) => {
       const rows = await m.query<{ leaf_hash: Buffer }[]>(
         `SELECT leaf_hash FROM log_entries
@@ -134,7 +134,7 @@ export class LogRepository {
     });
   }
 
-  async entryById(tenantId: string, id: string): Promise<CommittedEntry | undefined> {
+  async findEntryById(tenantId: string, id: string): Promise<CommittedEntry | undefined> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<EntryRow[]>(
         `SELECT ${ENTRY_COLUMNS} FROM log_entries WHERE tenant_id = $1 AND id = $2`,
@@ -149,7 +149,7 @@ export class LogRepository {
    * access entries (a record read often would otherwise grow without bound), and how many
    * access entries there are in all.
    */
-  async entriesAboutForDisplay(
+  async listEntriesAboutForDisplay(
     tenantId: string,
     subjectId: string,
     reads: number,
@@ -174,7 +174,7 @@ export class LogRepository {
     });
   }
 
-  async entriesAbout(tenantId: string, subjectId: string): Promise<CommittedEntry[]> {
+  async listEntriesAbout(tenantId: string, subjectId: string): Promise<CommittedEntry[]> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<EntryRow[]>(
         `SELECT ${ENTRY_COLUMNS} FROM log_entries
@@ -186,7 +186,7 @@ export class LogRepository {
   }
 
   /** Entries [from, to) in index order: for full-log verification. */
-  async entries(tenantId: string, from: number, to: number): Promise<CommittedEntry[]> {
+  async listEntries(tenantId: string, from: number, to: number): Promise<CommittedEntry[]> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<EntryRow[]>(
         `SELECT ${ENTRY_COLUMNS}, ${STORED_TIME} FROM log_entries
@@ -198,7 +198,7 @@ export class LogRepository {
   }
 
   /** Stores a checkpoint; one of the same size already stored wins (it signs the same root). */
-  async saveCheckpoint(
+  async insertCheckpoint(
     tenantId: string,
     checkpoint: Omit<StoredCheckpoint, 'createdAt'>,
   ): Promise<StoredCheckpoint> {
@@ -208,14 +208,14 @@ export class LogRepository {
          ON CONFLICT (tenant_id, size) DO NOTHING`,
         [tenantId, checkpoint.size, checkpoint.root, checkpoint.note],
       );
-      const stored = await this.checkpoint(tenantId, checkpoint.size);
+      const stored = await this.findCheckpoint(tenantId, checkpoint.size);
       if (!stored) throw new Error('a checkpoint just stored is missing');
       return stored;
     });
   }
 
   /** The checkpoint of that size, or the latest when size is undefined. */
-  async checkpoint(tenantId: string, size?: number): Promise<StoredCheckpoint | undefined> {
+  async findCheckpoint(tenantId: string, size?: number): Promise<StoredCheckpoint | undefined> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<{ size: string; root: Buffer; note: string; created_at: Date }[]>(
         size === undefined
@@ -232,7 +232,7 @@ export class LogRepository {
   }
 
   /** Every stored checkpoint, smallest first (for verification). */
-  async checkpoints(tenantId: string): Promise<StoredCheckpoint[]> {
+  async listCheckpoints(tenantId: string): Promise<StoredCheckpoint[]> {
     const rows = await this.db.run(tenantId, (m) =>
       m.query<{ size: string; root: Buffer; note: string; created_at: Date }[]>(
         `SELECT size, root, note, created_at FROM checkpoints WHERE tenant_id = $1 ORDER BY size`,
@@ -248,7 +248,7 @@ export class LogRepository {
   }
 
   /** Entries of one kind after `afterIndex` (-1: from the start), in index order. */
-  async entriesOfKind(
+  async listEntriesOfKind(
     tenantId: string,
     kind: LogEntryKind,
     afterIndex: number,
@@ -265,7 +265,7 @@ export class LogRepository {
   }
 
   /** Tenants whose log has grown past their latest checkpoint (for the scheduled signer). */
-  tenantsToCheckpoint(): Promise<string[]> {
+  listTenantsToCheckpoint(): Promise<string[]> {
     return this.db
       .withoutTenant<{ tenant_id: string }[]>(
         `SELECT tenant_id FROM log_tenants_to_checkpoint()`,

@@ -80,12 +80,12 @@ export class LogService {
   }
 
   entry(tenantId: string, id: string): Promise<CommittedEntry | undefined> {
-    return this.repository.entryById(tenantId, id);
+    return this.repository.findEntryById(tenantId, id);
   }
 
   /** Every entry about an earlier one (reviews, erasures, reads), in log order. */
   entriesAbout(tenantId: string, subjectId: string): Promise<CommittedEntry[]> {
-    return this.repository.entriesAbout(tenantId, subjectId);
+    return this.repository.listEntriesAbout(tenantId, subjectId);
   }
 
   /** The entries about an earlier one for display: all but reads, the latest `reads` reads. */
@@ -94,7 +94,7 @@ export class LogService {
     subjectId: string,
     reads: number,
   ): Promise<{ entries: CommittedEntry[]; accessCount: number }> {
-    return this.repository.entriesAboutForDisplay(tenantId, subjectId, reads);
+    return this.repository.listEntriesAboutForDisplay(tenantId, subjectId, reads);
   }
 
   /** Entries of one kind after `afterIndex` (-1: from the start), in log order. */
@@ -104,7 +104,7 @@ export class LogService {
     afterIndex: number,
     limit: number,
   ): Promise<CommittedEntry[]> {
-    return this.repository.entriesOfKind(tenantId, kind, afterIndex, limit);
+    return this.repository.listEntriesOfKind(tenantId, kind, afterIndex, limit);
   }
 
   /**
@@ -145,7 +145,7 @@ export class LogService {
   }
 
   private async signCheckpoint(tenantId: string): Promise<CheckpointView> {
-    const size = await this.repository.headSize(tenantId);
+    const size = await this.repository.findHeadSize(tenantId);
     // A cached tree longer than the table, or whose last leaf the table no longer holds, belongs
     // to a history the database lost (a restore, a failover): rebuild it from the table.
     const cached = this.trees.get(tenantId);
@@ -155,7 +155,7 @@ export class LogService {
     const tree = await this.tree(tenantId, size);
     const root = tree.root(size);
     // Never sign a history that does not extend the last one signed.
-    const previous = await this.repository.checkpoint(tenantId);
+    const previous = await this.repository.findCheckpoint(tenantId);
     if (previous && (previous.size > size || !tree.root(previous.size).equals(previous.root))) {
       throw new Error(
         `refusing to sign a checkpoint of tenant ${tenantId}: the log of size ${size} does not extend the signed checkpoint of size ${previous.size}`,
@@ -165,18 +165,18 @@ export class LogService {
     const body = checkpointBody(origin, size, root);
     const { keyId, signature } = await this.keys.sign(Buffer.from(body, 'utf8'));
     const note = signNote(body, origin, () => signature, this.keys.rawPublicKey(keyId));
-    const stored = await this.repository.saveCheckpoint(tenantId, { size, root, note });
+    const stored = await this.repository.insertCheckpoint(tenantId, { size, root, note });
     return this.view(tenantId, stored);
   }
 
   /** The latest signed checkpoint; one is issued when the log has none yet. */
   async latestCheckpoint(tenantId: string): Promise<CheckpointView> {
-    const stored = await this.repository.checkpoint(tenantId);
+    const stored = await this.repository.findCheckpoint(tenantId);
     return stored ? this.view(tenantId, stored) : this.issueCheckpoint(tenantId);
   }
 
   async checkpointOfSize(tenantId: string, size: number): Promise<CheckpointView> {
-    const stored = await this.repository.checkpoint(tenantId, size);
+    const stored = await this.repository.findCheckpoint(tenantId, size);
     if (!stored) throw new CheckpointNotFoundError(size);
     return this.view(tenantId, stored);
   }
@@ -190,7 +190,7 @@ export class LogService {
     entryId: string,
     size?: number,
   ): Promise<InclusionProofView> {
-    const entry = await this.repository.entryById(tenantId, entryId);
+    const entry = await this.repository.findEntryById(tenantId, entryId);
     if (!entry) throw new NotFoundError('log_entry', entryId);
     let checkpoint =
       size === undefined
@@ -257,11 +257,11 @@ export class LogService {
     tenantId: string,
     onProgress?: (done: number, total: number) => void,
   ): Promise<{ size: number; problem: string | null }> {
-    const checkpoints = await this.repository.checkpoints(tenantId);
-    const size = await this.repository.headSize(tenantId);
+    const checkpoints = await this.repository.listCheckpoints(tenantId);
+    const size = await this.repository.findHeadSize(tenantId);
     const tree = new MerkleLevels();
     for (let from = 0; from < size; from += ENTRY_PAGE) {
-      const entries = await this.repository.entries(
+      const entries = await this.repository.listEntries(
         tenantId,
         from,
         Math.min(size, from + ENTRY_PAGE),
@@ -350,7 +350,7 @@ export class LogService {
 
   private async cachedLeafStillStored(tenantId: string, tree: MerkleLevels): Promise<boolean> {
     if (tree.size === 0) return true;
-    const [stored] = await this.repository.leafHashes(tenantId, tree.size - 1, tree.size);
+    const [stored] = await this.repository.listLeafHashes(tenantId, tree.size - 1, tree.size);
     return stored?.equals(tree.leaf(tree.size - 1)) ?? false;
   }
 
@@ -367,7 +367,7 @@ export class LogService {
       const tree = this.trees.get(tenantId) ?? new MerkleLevels();
       while (tree.size < size) {
         const to = Math.min(size, tree.size + SYNC_PAGE);
-        const hashes = await this.repository.leafHashes(tenantId, tree.size, to);
+        const hashes = await this.repository.listLeafHashes(tenantId, tree.size, to);
         if (hashes.length !== to - tree.size) {
           throw new Error(`log of tenant ${tenantId} has a gap before index ${to}`);
         }

@@ -50,7 +50,9 @@ describe('scheduled checkpoints with two workers on one database and queue', () 
     // What each process does, seen from inside it: a round starts by listing the logs to sign
     // (in the old setInterval scheduler too), and a scheduled round is run by JobsService.
     const apps = [a, b];
-    const listings = apps.map((t) => jest.spyOn(t.app.get(LogRepository), 'tenantsToCheckpoint'));
+    const listings = apps.map((t) =>
+      jest.spyOn(t.app.get(LogRepository), 'listTenantsToCheckpoint'),
+    );
     const runs = apps.map((t) => jest.spyOn(t.app.get(JobsService), 'runScheduled'));
     // One tenant's checkpoints fail in both processes; the other's must still be signed.
     const issues = apps.map((t) => {
