@@ -22,13 +22,6 @@ export interface EntryStamp {
   time: string;
 }
 
-export const ENTRY_STAMP_MEMBERS: readonly (keyof EntryStamp)[] = [
-  'id',
-  'tenant',
-  'logIndex',
-  'time',
-];
-
 /** The signed-entry form of the verifier and of `GET /v1/records/:id`. */
 export interface SignedEntry {
   body: Record<string, unknown>;

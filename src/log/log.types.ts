@@ -1,4 +1,4 @@
-import { EntryStamp, LogEntryKind, SignedEntry } from 'src/evidence-format/entry';
+import { LogEntryKind, SignedEntry } from 'src/evidence-format/entry';
 
 /** An entry to append. The log stamps its body with id, tenant, index and time (EntryStamp). */
 export interface EntryDraft<A = unknown> {
@@ -64,10 +64,6 @@ export interface LogVerification {
   size: number;
   problems: string[];
   [counted: string]: number | string[];
-}
-
-export function stampOf(entry: CommittedEntry): EntryStamp {
-  return { id: entry.id, tenant: entry.tenantId, logIndex: entry.logIndex, time: entry.time };
 }
 
 export function signedEntry(entry: CommittedEntry): SignedEntry {
