@@ -73,6 +73,16 @@ export class PoliciesService {
     return value;
   }
 
+  /** As `forApplication`; a NotFoundError when the tenant has no such application. */
+  async requireApplicationPolicy(
+    tenantId: string,
+    applicationId: string,
+  ): Promise<ApplicationPolicy> {
+    const found = await this.forApplication(tenantId, applicationId);
+    if (!found) throw new NotFoundError('application', applicationId);
+    return found;
+  }
+
   /** A request that lacks what the policy requires is refused before anything runs. */
   requireFields(inForce: PolicyVersion | undefined, context: RequestContext): void {
     const missing = (inForce?.rules.requiredFields ?? []).filter((f) => context[f] === null);

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { ApplicationPrincipal } from 'src/access/principal';
-import { NotFoundError } from 'src/common/domain-error';
 import { RequestContext } from 'src/evidence-format/record-body';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { PoliciesService } from 'src/policies/policies.service';
@@ -29,9 +28,10 @@ export class GenerationsService {
     if ('replay' in idempotency) return idempotency.replay;
 
     const { tenantId, applicationId } = principal;
-    const settings = await this.policies.forApplication(tenantId, applicationId);
-    if (!settings) throw new NotFoundError('application', applicationId);
-    const { application, inForce } = settings;
+    const { application, inForce } = await this.policies.requireApplicationPolicy(
+      tenantId,
+      applicationId,
+    );
     const context = requestContext(request.context);
     this.policies.requireFields(inForce, context);
 

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ApplicationPrincipal } from 'src/access/principal';
-import { NotFoundError } from 'src/common/domain-error';
 import { PoliciesService } from 'src/policies/policies.service';
 import { RecordCommitService, SubmissionResponse } from 'src/records/record-commit.service';
+import { recordChunk, recordDraft } from 'src/records/record-draft';
 import {
   submittedRecordInput,
   toRequestContext,
   validateSubmittedRecord,
 } from 'src/records/submitted-record';
-import { recordChunk, recordDraft } from 'src/records/record-draft';
 
 /**
  * `POST /v1/records`: a generation made by the application's own interpretable model server.
@@ -32,9 +31,10 @@ export class SubmissionsService {
     if ('replay' in idempotency) return withoutText(idempotency.replay);
 
     const { tenantId, applicationId } = principal;
-    const settings = await this.policies.forApplication(tenantId, applicationId);
-    if (!settings) throw new NotFoundError('application', applicationId);
-    const { application, inForce } = settings;
+    const { application, inForce } = await this.policies.requireApplicationPolicy(
+      tenantId,
+      applicationId,
+    );
     this.policies.requireFields(inForce, toRequestContext(submitted));
     const chunks = submitted.chunks.map(recordChunk);
     const policy = this.policies.evaluate(inForce, chunks, submitted.steering);
