@@ -7,18 +7,19 @@ import tseslint from 'typescript-eslint';
 // other. The entry points (src/*.ts and src/cli/) sit above every floor; the verifier and the
 // training pipeline have rules of their own below.
 const FLOORS = [
-  ['config', 'evidence-format'], // pure foundations
+  ['config', 'evidence-format', 'charts'], // pure foundations (charts: SVG from vega-lite specs)
   ['database', 'queue', 'model-package'], // infrastructure
   ['common'], // domain errors, validation, logging (maps database failures to HTTP)
   ['access'], // roles, scopes, principal, the access decorators
-  ['signing', 'model-runtime', 'jobs'], // capabilities
+  ['signing', 'model-runtime', 'jobs', 'artifacts'], // capabilities
   ['auth-events'],
   ['tenants'],
   ['users', 'applications'],
   ['auth', 'log'], // identity, and the log (its own tables only)
   ['provisioning', 'policies'],
   ['records'], // the product's core
-  ['health', 'metrics'], // what people read (reports, evidence packages, portal to come)
+  ['reports'], // what people read: reports, explanation statements, evidence packages
+  ['health', 'metrics'], // (portal to come)
 ];
 const ENTRY_FILES = ['main', 'worker', 'bootstrap', 'app.module', 'http-app'];
 
