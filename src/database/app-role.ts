@@ -50,6 +50,8 @@ const TENANT_TABLES = [
   'record_text_keys',
   'checkpoints',
   'policies',
+  'jobs',
+  'reports',
 ];
 
 async function roleFacts(url: string): Promise<RoleFacts> {

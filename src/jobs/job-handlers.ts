@@ -4,6 +4,8 @@ import { UnknownJobKindError } from 'src/jobs/jobs.errors';
 export interface JobContext {
   /** The jobs table row's id; for a round of a scheduled job, the queue's id of the round. */
   readonly jobId: string;
+  /** The tenant the job belongs to; null for the service's own jobs and scheduled rounds. */
+  readonly tenantId: string | null;
   readonly attempt: number;
   /**
    * Records progress (0–100) in the jobs table, where the portal reads it. Does nothing in a round

@@ -3,6 +3,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  ForeignKey,
   Index,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
@@ -21,9 +22,16 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 @Check('jobs_progress_check', `"progress" BETWEEN 0 AND 100`)
 @Check('jobs_max_attempts_check', `"max_attempts" >= 1`)
 @Index('jobs_status_created_idx', ['status', 'createdAt'])
+@Index('jobs_tenant_created_idx', ['tenantId', 'createdAt'])
 export class JobEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
+
+  /** The tenant whose person asked for the job; null for the service's own jobs. */
+  // By entity name: the jobs floor is below tenants and does not import its entity.
+  @ForeignKey('TenantEntity', 'id', { name: 'jobs_tenant_fk', onDelete: 'RESTRICT' })
+  @Column({ name: 'tenant_id', type: 'uuid', nullable: true })
+  tenantId!: string | null;
 
   @Column({ type: 'text' })
   queue!: string;

@@ -28,7 +28,7 @@ export class JobsProcessor
     if (isScheduled(job.data)) {
       await this.jobs.runScheduled(job.data.scheduledKind, job.id ?? job.name, job.attemptsMade);
     } else {
-      await this.jobs.run(job.data.jobId, job.attemptsMade);
+      await this.jobs.run(job.data.jobId, job.data.tenantId ?? null, job.attemptsMade);
     }
   }
 

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { TenantDatabase } from 'src/database/tenant-database';
 import { JobEntity, JobStatus } from 'src/jobs/job.entity';
 
 export interface NewJob {
+  tenantId: string | null;
   queue: string;
   kind: string;
   payload: Record<string, unknown>;
@@ -16,22 +18,40 @@ export interface JobCount {
   count: number;
 }
 
-// Each state change is a single conditional UPDATE, so two deliveries of the same job (a stalled
-// job handed out again, a duplicate add) cannot move a finished job backwards.
+/** A job row the sweep found waiting: enough to put it back on the queue. */
+export interface QueuedJob {
+  id: string;
+  tenantId: string | null;
+  kind: string;
+  maxAttempts: number;
+}
+
+/**
+ * The jobs table. A tenant's job is read and written inside that tenant's transaction (row-level
+ * security hides it from every other tenant); the service's own jobs (no tenant) outside any.
+ * Each state change is a single conditional UPDATE, so two deliveries of the same job (a stalled
+ * job handed out again, a duplicate add) cannot move a finished job backwards.
+ */
 @Injectable()
 export class JobsRepository {
-  constructor(@InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>) {}
+  constructor(
+    @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
+    private readonly db: TenantDatabase,
+  ) {}
 
   insert(job: NewJob): Promise<JobEntity> {
-    return this.jobs.save(this.jobs.create({ ...job, status: 'queued', progress: 0 }));
+    return this.in(job.tenantId, (m) =>
+      m.save(m.create(JobEntity, { ...job, status: 'queued', progress: 0 })),
+    );
   }
 
-  findById(id: string): Promise<JobEntity | null> {
-    return this.jobs.findOneBy({ id });
+  findById(tenantId: string | null, id: string): Promise<JobEntity | null> {
+    return this.in(tenantId, (m) => m.findOneBy(JobEntity, { id }));
   }
 
-  async markRunning(id: string, attempt: number): Promise<JobEntity | null> {
+  markRunning(tenantId: string | null, id: string, attempt: number): Promise<JobEntity | null> {
     return this.updateReturning(
+      tenantId,
       `UPDATE jobs SET status = 'running', attempts = $2, error = NULL,
               started_at = COALESCE(started_at, now()), updated_at = now()
         WHERE id = $1 AND status IN ('queued', 'retrying', 'running')
@@ -40,41 +60,66 @@ export class JobsRepository {
     );
   }
 
-  async setProgress(id: string, progress: number, message: string | null): Promise<void> {
-    await this.jobs.query(
-      `UPDATE jobs SET progress = $2, progress_message = $3, updated_at = now()
-        WHERE id = $1 AND status = 'running'`,
-      [id, progress, message],
+  async setProgress(
+    tenantId: string | null,
+    id: string,
+    progress: number,
+    message: string | null,
+  ): Promise<void> {
+    await this.in(tenantId, (m) =>
+      m.query(
+        `UPDATE jobs SET progress = $2, progress_message = $3, updated_at = now()
+          WHERE id = $1 AND status = 'running'`,
+        [id, progress, message],
+      ),
     );
   }
 
-  async markSucceeded(id: string, resultRef: string | null): Promise<void> {
-    await this.jobs.query(
-      `UPDATE jobs SET status = 'succeeded', progress = 100, result_ref = $2, error = NULL,
-              finished_at = now(), updated_at = now()
-        WHERE id = $1 AND status = 'running'`,
-      [id, resultRef],
+  async markSucceeded(
+    tenantId: string | null,
+    id: string,
+    resultRef: string | null,
+  ): Promise<void> {
+    await this.in(tenantId, (m) =>
+      m.query(
+        `UPDATE jobs SET status = 'succeeded', progress = 100, result_ref = $2, error = NULL,
+                finished_at = now(), updated_at = now()
+          WHERE id = $1 AND status = 'running'`,
+        [id, resultRef],
+      ),
     );
   }
 
-  async markFailed(id: string, error: string, willRetry: boolean): Promise<void> {
-    await this.jobs.query(
-      `UPDATE jobs SET status = $3, error = $2, updated_at = now(),
-              finished_at = CASE WHEN $3 = 'failed' THEN now() ELSE NULL END
-        WHERE id = $1 AND status = 'running'`,
-      [id, error, willRetry ? 'retrying' : 'failed'],
+  async markFailed(
+    tenantId: string | null,
+    id: string,
+    error: string,
+    willRetry: boolean,
+  ): Promise<void> {
+    await this.in(tenantId, (m) =>
+      m.query(
+        `UPDATE jobs SET status = $3, error = $2, updated_at = now(),
+                finished_at = CASE WHEN $3 = 'failed' THEN now() ELSE NULL END
+          WHERE id = $1 AND status = 'running'`,
+        [id, error, willRetry ? 'retrying' : 'failed'],
+      ),
     );
   }
 
-  /** Rows written but never picked up, e.g. because the queue was down when they were added. */
-  findQueuedBefore(before: Date, limit: number): Promise<JobEntity[]> {
-    return this.jobs
-      .createQueryBuilder('job')
-      .where('job.status = :status', { status: 'queued' })
-      .andWhere('job.createdAt < :before', { before })
-      .orderBy('job.createdAt', 'ASC')
-      .limit(limit)
-      .getMany();
+  /**
+   * Rows written but never picked up (the queue was down when they were added), of every tenant:
+   * through a SECURITY DEFINER function that returns only what re-queueing needs.
+   */
+  async findQueuedBefore(before: Date, limit: number): Promise<QueuedJob[]> {
+    const rows = await this.jobs.query<
+      { id: string; tenant_id: string | null; kind: string; max_attempts: number }[]
+    >('SELECT * FROM jobs_queued_before($1, $2)', [before, limit]);
+    return rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      kind: r.kind,
+      maxAttempts: r.max_attempts,
+    }));
   }
 
   /**
@@ -88,15 +133,24 @@ export class JobsRepository {
     });
   }
 
-  async countByKindAndStatus(): Promise<JobCount[]> {
-    return this.jobs.query<JobCount[]>(
-      'SELECT kind, status, count(*)::int AS count FROM jobs GROUP BY kind, status',
-    );
+  /** Counts over every tenant's jobs (for metrics), by kind and status. */
+  countByKindAndStatus(): Promise<JobCount[]> {
+    return this.jobs.query<JobCount[]>('SELECT * FROM jobs_count_by_kind_and_status()');
   }
 
-  private async updateReturning(sql: string, params: unknown[]): Promise<JobEntity | null> {
+  private in<T>(tenantId: string | null, work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return tenantId === null ? work(this.jobs.manager) : this.db.run(tenantId, work);
+  }
+
+  private async updateReturning(
+    tenantId: string | null,
+    sql: string,
+    params: unknown[],
+  ): Promise<JobEntity | null> {
     // TypeORM's raw query returns [rows, affected] for UPDATE ... RETURNING on PostgreSQL.
-    const [rows] = await this.jobs.query<[Record<string, unknown>[], number]>(sql, params);
+    const [rows] = await this.in(tenantId, (m) =>
+      m.query<[Record<string, unknown>[], number]>(sql, params),
+    );
     const row = rows[0];
     return row ? this.jobs.create(fromRow(row)) : null;
   }
@@ -105,6 +159,7 @@ export class JobsRepository {
 function fromRow(row: Record<string, unknown>): Partial<JobEntity> {
   return {
     id: row.id as string,
+    tenantId: row.tenant_id as string | null,
     queue: row.queue as string,
     kind: row.kind as string,
     status: row.status as JobStatus,

@@ -10,11 +10,13 @@ import {
   REQUEUE_AFTER_MS,
 } from 'src/jobs/jobs.constants';
 import { JobNotFoundError, PermanentJobError, UnknownJobKindError } from 'src/jobs/jobs.errors';
-import { JobCount, JobsRepository } from 'src/jobs/jobs.repository';
+import { JobCount, JobsRepository, QueuedJob } from 'src/jobs/jobs.repository';
 
 /** A job users asked for (`enqueue`): only our row's id travels; the payload is in the jobs table. */
 export interface TrackedJobData {
   jobId: string;
+  /** The job's tenant (its row is visible only in that tenant's transaction); null for ours. */
+  tenantId: string | null;
 }
 
 /** One round of a scheduled job (`schedule`): the kind to run. It has no row. */
@@ -49,28 +51,49 @@ export class JobsService {
   /**
    * Writes the job's row first, then puts it on the queue. If the queue is unreachable the row
    * stays `queued` and the worker's sweep adds it later: the job is delayed, never lost.
+   * A tenant's job is written in that tenant's transaction, joining one the caller has open (so
+   * a domain row and its job commit together); it is put on the queue only after that commits.
    */
-  async enqueue(kind: string, payload: Record<string, unknown> = {}): Promise<JobEntity> {
+  async enqueue(
+    kind: string,
+    payload: Record<string, unknown> = {},
+    tenantId: string | null = null,
+  ): Promise<JobEntity> {
+    const job = await this.insert(kind, payload, tenantId);
+    await this.send(job);
+    return job;
+  }
+
+  /** Writes the job's row only (in the caller's open transaction, if any); `send` queues it. */
+  insert(
+    kind: string,
+    payload: Record<string, unknown> = {},
+    tenantId: string | null = null,
+  ): Promise<JobEntity> {
     const handler = this.handlers.get(kind);
-    const job = await this.jobs.insert({
+    return this.jobs.insert({
+      tenantId,
       queue: JOBS_QUEUE,
       kind,
       payload,
       maxAttempts: handler.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     });
+  }
+
+  /** Puts a written job on the queue; if the queue is unreachable, the sweep adds it later. */
+  async send(job: QueuedJob): Promise<void> {
     try {
       await this.addToQueue(job);
     } catch (error) {
       this.logger.warn(
-        { jobId: job.id, kind, err: error },
+        { jobId: job.id, kind: job.kind, err: error },
         'queue unavailable; job kept as queued and will be added by the sweep',
       );
     }
-    return job;
   }
 
-  async get(id: string): Promise<JobEntity> {
-    const job = await this.jobs.findById(id);
+  async get(id: string, tenantId: string | null = null): Promise<JobEntity> {
+    const job = await this.jobs.findById(tenantId, id);
     if (!job) throw new JobNotFoundError(id);
     return job;
   }
@@ -95,9 +118,9 @@ export class JobsService {
    * Runs one delivery of a job: marks it running, calls its handler, records the outcome. Errors
    * are rethrown so BullMQ retries; permanent ones become `UnrecoverableError` so it does not.
    */
-  async run(jobId: string, attemptsMade: number): Promise<void> {
+  async run(jobId: string, tenantId: string | null, attemptsMade: number): Promise<void> {
     const attempt = attemptsMade + 1;
-    const job = await this.jobs.markRunning(jobId, attempt);
+    const job = await this.jobs.markRunning(tenantId, jobId, attempt);
     if (!job) {
       // Finished already (a duplicate delivery) or never written: nothing to do.
       this.logger.warn({ jobId }, 'delivery for a job that is not runnable; ignored');
@@ -106,14 +129,15 @@ export class JobsService {
     const started = process.hrtime.bigint();
     const context: JobContext = {
       jobId,
+      tenantId,
       attempt,
       progress: (percent, message) =>
-        this.jobs.setProgress(jobId, clampPercent(percent), message ?? null),
+        this.jobs.setProgress(tenantId, jobId, clampPercent(percent), message ?? null),
     };
     try {
       const handler = this.handlers.get(job.kind);
       const outcome = await handler.run(job.payload, context);
-      await this.jobs.markSucceeded(jobId, outcome?.resultRef ?? null);
+      await this.jobs.markSucceeded(tenantId, jobId, outcome?.resultRef ?? null);
       this.logger.log(
         { jobId, kind: job.kind, attempt, durationMs: elapsedMs(started) },
         'job succeeded',
@@ -122,7 +146,7 @@ export class JobsService {
       const permanent = error instanceof PermanentJobError || !this.handlers.has(job.kind);
       const willRetry = !permanent && attempt < job.maxAttempts;
       const message = error instanceof Error ? error.message : String(error);
-      await this.jobs.markFailed(jobId, message, willRetry);
+      await this.jobs.markFailed(tenantId, jobId, message, willRetry);
       this.logger.warn(
         { jobId, kind: job.kind, attempt, willRetry, durationMs: elapsedMs(started), err: error },
         'job attempt failed',
@@ -187,6 +211,7 @@ export class JobsService {
     const started = process.hrtime.bigint();
     const context: JobContext = {
       jobId: deliveryId,
+      tenantId: null,
       attempt,
       progress: () => Promise.resolve(),
     };
@@ -244,14 +269,14 @@ export class JobsService {
    * Bounded in time: with Redis down, BullMQ would otherwise wait for it indefinitely and hold the
    * caller's request. A late add that still lands is harmless (the job id deduplicates).
    */
-  private async addToQueue(job: JobEntity): Promise<void> {
-    await withTimeout(this.send(job), 'accept the job');
+  private async addToQueue(job: QueuedJob): Promise<void> {
+    await withTimeout(this.add(job), 'accept the job');
   }
 
-  private async send(job: JobEntity): Promise<void> {
+  private async add(job: QueuedJob): Promise<void> {
     await this.queue.add(
       job.kind,
-      { jobId: job.id },
+      { jobId: job.id, tenantId: job.tenantId },
       {
         jobId: job.id,
         attempts: job.maxAttempts,
