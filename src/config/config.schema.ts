@@ -165,6 +165,12 @@ export const CONFIG_SCHEMA = {
     sensitive: false,
     parse: parsers.packageSegment,
   }),
+  ARTIFACTS_DIR: optional({
+    description:
+      'Folder of the local artifact store: report PDFs and evidence packages, each under its SHA-256 in the database. Unset: DATA_DIR/artifacts. Several processes may share it (writes are atomic renames).',
+    sensitive: false,
+    parse: parsers.directory,
+  }),
   SIGNING_KEY_FILE: optional({
     description:
       'The Ed25519 signing key ring, encrypted at rest with SIGNING_KEY_PASSPHRASE. Unset: DATA_DIR/signing-keys.json. Created with one key on first start.',

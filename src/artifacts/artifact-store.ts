@@ -1,0 +1,44 @@
+import { Readable } from 'node:stream';
+
+/** What the store holds under a key, as it was written. */
+export interface StoredArtifact {
+  key: string;
+  /** Lowercase hex SHA-256 of the bytes, computed while writing. */
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * Where report PDFs and evidence packages live: a port, so a local folder (the default) and an
+ * S3-compatible object store fit behind it. Keys are relative paths of safe segments
+ * (`<tenant>/<report>/report.pdf`). An artifact is written whole or not at all: a reader never
+ * sees a half-written one under its key, and writing the same key twice with the same bytes is
+ * harmless (a retried job does exactly that).
+ */
+export abstract class ArtifactStore {
+  /** Copies the file at `path` into the store under `key`. */
+  abstract putFile(key: string, path: string): Promise<StoredArtifact>;
+
+  /** Opens an artifact for reading; ArtifactNotFoundError when there is none. */
+  abstract open(key: string): Promise<Readable>;
+
+  /** The artifact's size and SHA-256, or null when there is none. */
+  abstract stat(key: string): Promise<StoredArtifact | null>;
+}
+
+export class ArtifactNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`no artifact ${key}`);
+  }
+}
+
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Refuses keys that could leave the store or name something odd: `..`, absolute, empty parts. */
+export function checkArtifactKey(key: string): string[] {
+  const parts = key.split('/');
+  if (parts.length > 8 || !parts.every((p) => SEGMENT.test(p) && p !== '..' && !p.includes('..'))) {
+    throw new Error(`not an artifact key: ${JSON.stringify(key)}`);
+  }
+  return parts;
+}
