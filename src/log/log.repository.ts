@@ -185,6 +185,51 @@ export class LogRepository {
     return rows.map(toEntry);
   }
 
+  /** The entries about any of these subjects, below index `before`, in index order. */
+  async listEntriesAboutMany(
+    tenantId: string,
+    subjectIds: readonly string[],
+    before: number,
+  ): Promise<CommittedEntry[]> {
+    if (subjectIds.length === 0) return [];
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<EntryRow[]>(
+        `SELECT ${ENTRY_COLUMNS} FROM log_entries
+          WHERE tenant_id = $1 AND subject_id = ANY($2::uuid[]) AND log_index < $3
+          ORDER BY log_index`,
+        [tenantId, subjectIds, before],
+      ),
+    );
+    return rows.map(toEntry);
+  }
+
+  /**
+   * A page of the entries of these kinds committed in [from, to) and below index `before`,
+   * after index `after`, in index order (a keyset page: memory stays flat over any period).
+   */
+  async listEntriesOfKindsBetween(
+    tenantId: string,
+    page: {
+      kinds: readonly LogEntryKind[];
+      from: Date;
+      to: Date;
+      before: number;
+      after: number;
+      limit: number;
+    },
+  ): Promise<CommittedEntry[]> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<EntryRow[]>(
+        `SELECT ${ENTRY_COLUMNS} FROM log_entries
+          WHERE tenant_id = $1 AND kind = ANY($2::text[]) AND created_at >= $3 AND created_at < $4
+            AND log_index < $5 AND log_index > $6
+          ORDER BY log_index LIMIT $7`,
+        [tenantId, page.kinds, page.from, page.to, page.before, page.after, page.limit],
+      ),
+    );
+    return rows.map(toEntry);
+  }
+
   /** Entries [from, to) in index order: for full-log verification. */
   async listEntries(tenantId: string, from: number, to: number): Promise<CommittedEntry[]> {
     const rows = await this.db.run(tenantId, (m) =>

@@ -98,6 +98,19 @@ export class LogService {
   }
 
   /** Entries of one kind after `afterIndex` (-1: from the start), in log order. */
+  /** The entries about any of these subjects below index `before` (a report's checkpoint). */
+  entriesAboutMany(tenantId: string, subjectIds: readonly string[], before: number) {
+    return this.repository.listEntriesAboutMany(tenantId, subjectIds, before);
+  }
+
+  /** A keyset page of the entries of some kinds committed in a period (LogRepository). */
+  entriesOfKindsBetween(
+    tenantId: string,
+    page: Parameters<LogRepository['listEntriesOfKindsBetween']>[1],
+  ): Promise<CommittedEntry[]> {
+    return this.repository.listEntriesOfKindsBetween(tenantId, page);
+  }
+
   entriesOfKind(
     tenantId: string,
     kind: LogEntryKind,
@@ -221,6 +234,25 @@ export class LogService {
     };
   }
 
+  /**
+   * Inclusion proofs of many entries against the checkpoint of `size` (which must be signed):
+   * the audit path of each index, from the tree kept in memory, without a query per entry.
+   */
+  async inclusionPaths(
+    tenantId: string,
+    size: number,
+    indexes: readonly number[],
+  ): Promise<Buffer[][]> {
+    await this.checkpointOfSize(tenantId, size);
+    const tree = await this.tree(tenantId, size);
+    return indexes.map((index) => {
+      if (!Number.isInteger(index) || index < 0 || index >= size) {
+        throw new Error(`index ${index} is not in a tree of size ${size}`);
+      }
+      return tree.inclusionProof(index, size);
+    });
+  }
+
   /** The consistency proof between two signed checkpoints (the log only grew). */
   async consistencyProof(
     tenantId: string,
@@ -334,7 +366,9 @@ export class LogService {
     for (const [field, stored] of fields) {
       if (body[field] !== stored) return `${name}: its ${field} column differs from its body`;
     }
-    const subject = (body.record as { id?: unknown } | undefined)?.id ?? null;
+    // An entry is about a record (reviews, erasures, reads) or a report (builds, downloads).
+    const about = (body.record ?? body.report) as { id?: unknown } | undefined;
+    const subject = about?.id ?? null;
     if (entry.kind === 'record' ? entry.subjectId !== null : subject !== entry.subjectId) {
       return `${name}: its subject_id column differs from the record its body names`;
     }

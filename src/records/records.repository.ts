@@ -53,6 +53,25 @@ export interface RecordSearch {
   limit: number;
 }
 
+/** What a report covers (exactly the fields of its kind are set). */
+export interface RecordScope {
+  recordId?: string;
+  caseId?: string;
+  subjectRef?: string;
+  applicationIds?: string[];
+  from?: Date;
+  to?: Date;
+}
+
+/** A record row with its log entry's columns and, when asked for, its sealed text. */
+export interface ScopedRecordRow extends RecordRow {
+  canonical: string;
+  leafHash: Buffer;
+  signature: Buffer;
+  keyId: string;
+  sealed: { iv: Buffer; ciphertext: Buffer; tag: Buffer; dataKey: Buffer | null } | null;
+}
+
 const RECORD_COLUMNS = `id, log_index AS "logIndex", application_id AS "applicationId",
   created_at AS "createdAt", provenance, purpose, case_id AS "caseId",
   policy_outcome AS "policyOutcome", request_sha256 AS "requestSha256"`;
@@ -210,6 +229,77 @@ export class RecordsRepository {
       storedTime,
       conceptShares,
       text: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
+    }));
+  }
+
+  /**
+   * A page of the records a report covers, in log order: those below index `before` (the
+   * report's checkpoint) and after index `after` (the last of the previous page), with their log
+   * entry and, when `withText`, their sealed text. Keyset pages on the log index: a report over
+   * any number of records holds one page at a time.
+   */
+  async listInScope(
+    tenantId: string,
+    scope: RecordScope,
+    page: { after: number; before: number; limit: number; withText: boolean },
+  ): Promise<ScopedRecordRow[]> {
+    const where = ['r.tenant_id = $1', 'r.log_index > $2', 'r.log_index < $3'];
+    const params: unknown[] = [tenantId, page.after, page.before];
+    const add = (clause: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(clause(`$${params.length}`));
+    };
+    if (scope.recordId) add((n) => `r.id = ${n}`, scope.recordId);
+    if (scope.caseId) add((n) => `r.case_id = ${n}`, scope.caseId);
+    // The subject reference is in the signed body only (it is not a search column).
+    if (scope.subjectRef) {
+      add((n) => `(e.body::jsonb -> 'request' ->> 'subjectRef') = ${n}`, scope.subjectRef);
+    }
+    if (scope.applicationIds?.length) {
+      add((n) => `r.application_id = ANY(${n}::uuid[])`, scope.applicationIds);
+    }
+    if (scope.from) add((n) => `r.created_at >= ${n}`, scope.from);
+    if (scope.to) add((n) => `r.created_at < ${n}`, scope.to);
+    params.push(page.limit);
+    const text = page.withText
+      ? `t.iv, t.ciphertext, t.tag, k.data_key AS "dataKey"`
+      : `NULL::bytea AS iv, NULL::bytea AS ciphertext, NULL::bytea AS tag, NULL::bytea AS "dataKey"`;
+    const join = page.withText
+      ? `LEFT JOIN record_texts t ON t.record_id = r.id
+         LEFT JOIN record_text_keys k ON k.record_id = r.id`
+      : '';
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<
+        (RawRecordRow & {
+          body: string;
+          leafHash: Buffer;
+          signature: Buffer;
+          keyId: string;
+          iv: Buffer | null;
+          ciphertext: Buffer | null;
+          tag: Buffer | null;
+          dataKey: Buffer | null;
+        })[]
+      >(
+        `SELECT r.id, r.log_index AS "logIndex", r.application_id AS "applicationId",
+                r.created_at AS "createdAt", r.provenance, r.purpose, r.case_id AS "caseId",
+                r.policy_outcome AS "policyOutcome", r.request_sha256 AS "requestSha256",
+                e.body, e.leaf_hash AS "leafHash", e.signature, e.key_id AS "keyId", ${text}
+           FROM records r
+           JOIN log_entries e ON e.tenant_id = r.tenant_id AND e.log_index = r.log_index
+           ${join}
+          WHERE ${where.join(' AND ')}
+          ORDER BY r.log_index LIMIT $${params.length}`,
+        params,
+      ),
+    );
+    return rows.map(({ body, leafHash, signature, keyId, iv, ciphertext, tag, dataKey, ...row }) => ({
+      ...toRecord(row),
+      canonical: body,
+      leafHash,
+      signature,
+      keyId,
+      sealed: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
     }));
   }
 

@@ -10,10 +10,21 @@ import { RecordText } from 'src/records/record-draft';
 import { openText } from 'src/records/record-text-cipher';
 import { CreateReviewDto, EraseRecordDto, SearchRecordsDto } from 'src/records/records.dto';
 import { RecordNotCommittedError, TextAlreadyErasedError } from 'src/records/records.errors';
-import { RecordRow, RecordsRepository } from 'src/records/records.repository';
+import { RecordRow, RecordScope, RecordsRepository } from 'src/records/records.repository';
 
 /** Reads listed with a record; the rest are counted. */
 const LATEST_READS = 20;
+
+/** A record as a report reads it. */
+export interface ScannedRecord {
+  row: RecordRow;
+  /** The signed entry; `entry.body` is the record body. */
+  entry: SignedEntry;
+  /** The body's canonical JSON, exactly as hashed. */
+  canonical: string;
+  /** Prompt and output; null once erased, or when the scan did not ask for text. */
+  text: RecordText | null;
+}
 
 export interface RecordView {
   id: string;
@@ -176,6 +187,42 @@ export class RecordsService {
       })),
       nextCursor: rows.length === limit && last ? encodeCursor(last) : null,
     };
+  }
+
+  /**
+   * The records a report covers, in log order, a page at a time: each with its signed entry,
+   * its body and (when `withText`) its opened text, null once erased. Only records below
+   * `before`, the size of the report's checkpoint, so a rebuilt report reads the same records.
+   */
+  async *scan(
+    tenantId: string,
+    scope: RecordScope,
+    options: { before: number; withText: boolean; pageSize?: number },
+  ): AsyncGenerator<ScannedRecord[]> {
+    let after = -1;
+    const limit = options.pageSize ?? 500;
+    for (;;) {
+      const rows = await this.records.listInScope(tenantId, scope, {
+        after,
+        before: options.before,
+        limit,
+        withText: options.withText,
+      });
+      if (rows.length === 0) return;
+      yield rows.map(({ canonical, leafHash, signature, keyId, sealed, ...row }) => ({
+        row,
+        canonical,
+        entry: {
+          body: JSON.parse(canonical) as Record<string, unknown>,
+          leafHash: leafHash.toString('base64'),
+          signature: signature.toString('base64'),
+          keyId,
+        },
+        text: sealed?.dataKey ? openText(row.id, { ...sealed, dataKey: sealed.dataKey }) : null,
+      }));
+      after = rows[rows.length - 1].logIndex;
+      if (rows.length < limit) return;
+    }
   }
 
   /** The record's prompt and output, opened; null once erased. */
