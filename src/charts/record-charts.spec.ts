@@ -47,6 +47,15 @@ describe('conceptShares', () => {
     );
   });
 
+  it('writes a percentage near 100% inside its bar, where it cannot run off the chart', async () => {
+    const chart = await conceptShares([
+      { label: 'a', share: 0.95, kind: 'residual' },
+      { label: 'b', share: 0.05, kind: 'named' },
+    ]);
+    expect(chart.svg).toMatch(/<text text-anchor="end"[^>]*fill="black"[^>]*>95%<\/text>/);
+    expect(chart.svg).toMatch(/<text text-anchor="start"[^>]*>5%<\/text>/);
+  });
+
   it('grows in height with the number of bars and keeps the requested width', async () => {
     const small = await conceptShares(BARS.slice(0, 2), { width: 400 });
     const large = await conceptShares(BARS, { width: 400 });

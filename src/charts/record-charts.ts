@@ -48,6 +48,9 @@ const KIND_COLOURS: Record<ConceptKind, string> = {
 };
 const KINDS = Object.keys(KIND_LABELS) as ConceptKind[];
 
+/** Shares above this have their percentage inside the bar. */
+const INSIDE_FROM = 0.85;
+
 const SHARE_AXIS = { format: '.0%', tickCount: 5, grid: true };
 
 /**
@@ -115,8 +118,22 @@ export async function conceptShares(
           description: { field: 'desc' },
         },
       },
+      // The percentage after the bar, or inside it near 100%, where after would run off the chart.
       {
+        transform: [{ filter: `datum.share <= ${INSIDE_FROM}` }],
         mark: { type: 'text', align: 'left', baseline: 'middle', dx: 3, aria: false },
+        encoding: { text: { field: 'text' } },
+      },
+      {
+        transform: [{ filter: `datum.share > ${INSIDE_FROM}` }],
+        mark: {
+          type: 'text',
+          align: 'right',
+          baseline: 'middle',
+          dx: -3,
+          color: 'black',
+          aria: false,
+        },
         encoding: { text: { field: 'text' } },
       },
     ],
