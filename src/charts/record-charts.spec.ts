@@ -74,6 +74,15 @@ describe('conceptShares', () => {
     expect(chart.alt).toContain(label);
   });
 
+  it('escapes quotes inside attributes, so the SVG stays well-formed', async () => {
+    const chart = await conceptShares([{ label: `say "hi" & 'bye'`, share: 0.5, kind: 'named' }]);
+    expect(chart.svg).toContain('aria-label="say &quot;hi&quot; &amp; \'bye\': 50% (named)"');
+    expect(chart.alt).toBe(`Concept shares, 1 bar: say "hi" & 'bye' 50%.`);
+    expect(chart.svg).toContain(
+      'aria-label="Concept shares, 1 bar: say &quot;hi&quot; &amp; &#39;bye&#39; 50%."',
+    );
+  });
+
   it('gives the same bytes for the same bars', async () => {
     expect((await conceptShares(BARS)).svg).toBe((await conceptShares(BARS)).svg);
   });

@@ -140,7 +140,7 @@ export async function conceptShares(
   } as TopLevelSpec;
   const forced = rows.filter((row) => row.forced).length;
   const alt =
-    `Concept shares, ${bars.length} bars: ${listSome(rows.map((row) => `${row.label} ${row.text}`))}.` +
+    `Concept shares, ${bars.length === 1 ? '1 bar' : `${bars.length} bars`}: ${listSome(rows.map((row) => `${row.label} ${row.text}`))}.` +
     (forced > 0 ? ` ${forced} forced by steering.` : '');
   return renderChart(spec, alt, width, rows.length * BAR_STEP);
 }
