@@ -1,6 +1,7 @@
 import SVGtoPDF from 'svg-to-pdfkit';
 import { FONT_NAME } from './pdf-fonts';
 import { PdfLayout, StructOptions, Struct } from './pdf-layout';
+import { stripControls } from './pdf-text';
 import { flowingText, renderWarning } from './pdf-text-blocks';
 import { COLOR, GAP, SIZE } from './pdf-theme';
 import type { ChartBlock, ConceptBarsBlock } from './report-document';
@@ -13,7 +14,11 @@ import type { ChartBlock, ConceptBarsBlock } from './report-document';
 export function renderChart(l: PdfLayout, parent: Struct, block: ChartBlock): void {
   const caption = block.caption ? l.clean(block.caption, 'sans') : '';
   l.font('sans', SIZE.note);
-  const captionHeight = caption ? l.doc.heightOfString(caption, { width: l.width }) + 4 : 0;
+  // Measured as flowingText lays it out (with its line gap), so the caption is never pushed
+  // to the next page on its own.
+  const captionHeight = caption
+    ? l.doc.heightOfString(caption, { width: l.width, lineGap: 1.5 }) + 6
+    : 0;
   const ratio = block.height > 0 && block.width > 0 ? block.height / block.width : 0.6;
   const width = Math.min(l.width, (l.pageHeight - captionHeight) / ratio);
   const height = width * ratio;
@@ -21,7 +26,8 @@ export function renderChart(l: PdfLayout, parent: Struct, block: ChartBlock): vo
   const x = l.left + (l.width - width) / 2;
   const y = l.y;
   const options: StructOptions = {
-    alt: l.clean(block.alt, 'sans'),
+    // The alt text is read, not drawn: no glyph is missing, only controls go.
+    alt: stripControls(block.alt),
     bbox: [x, y, x + width, y + height],
     placement: 'Block',
   };
