@@ -6,12 +6,7 @@ import { flowingText, renderWarning } from './pdf-text-blocks';
 import { COLOR, GAP, SIZE } from './pdf-theme';
 import type { ChartBlock, ConceptBarsBlock } from './report-document';
 
-/**
- * An SVG chart scaled to the text width (aspect kept; smaller when it would be taller than a
- * page), never split across pages, its caption under it. In the structure tree it is a Figure
- * whose alt text stands for the drawing.
- */
-export function renderChart(l: PdfLayout, parent: Struct, block: ChartBlock): void {
+function chartSize(l: PdfLayout, block: ChartBlock) {
   const caption = block.caption ? l.clean(block.caption, 'sans') : '';
   l.font('sans', SIZE.note);
   // Measured as flowingText lays it out (with its line gap), so the caption is never pushed
@@ -21,7 +16,22 @@ export function renderChart(l: PdfLayout, parent: Struct, block: ChartBlock): vo
     : 0;
   const ratio = block.height > 0 && block.width > 0 ? block.height / block.width : 0.6;
   const width = Math.min(l.width, (l.pageHeight - captionHeight) / ratio);
-  const height = width * ratio;
+  return { caption, width, height: width * ratio, captionHeight };
+}
+
+/** The height a chart needs where it starts: all of it, caption included. */
+export function chartLeadHeight(l: PdfLayout, block: ChartBlock): number {
+  const { height, captionHeight } = chartSize(l, block);
+  return height + captionHeight;
+}
+
+/**
+ * An SVG chart scaled to the text width (aspect kept; smaller when it would be taller than a
+ * page), never split across pages, its caption under it. In the structure tree it is a Figure
+ * whose alt text stands for the drawing.
+ */
+export function renderChart(l: PdfLayout, parent: Struct, block: ChartBlock): void {
+  const { caption, width, height, captionHeight } = chartSize(l, block);
   l.ensureSpace(height + captionHeight);
   const x = l.left + (l.width - width) / 2;
   const y = l.y;

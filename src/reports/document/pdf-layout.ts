@@ -59,7 +59,12 @@ export class PdfLayout {
   }
 
   newPage(): void {
+    // A colour set before the break went into the previous page's content: set it again, as
+    // pdfkit's own line wrapper does when text flows onto a new page.
+    const fill = (this.doc as unknown as { _fillColor?: [PDFKit.Mixins.ColorValue, number?] })
+      ._fillColor;
     this.doc.addPage();
+    if (fill) this.doc.fillColor(fill[0], fill[1]);
     this.doc.x = this.left;
   }
 

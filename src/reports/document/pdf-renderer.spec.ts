@@ -226,8 +226,8 @@ describe('renderPdf', () => {
     expect(lines[start + 6]).toBe('last');
   });
 
-  it('never leaves a heading alone at the foot of a page, never splits a chart', async () => {
-    for (let filler = 38; filler <= 52; filler++) {
+  it('never leaves a heading alone at a page foot, even above a small heading; never splits a chart or a short mono block', async () => {
+    for (let filler = 36; filler <= 72; filler += 2) {
       const blocks: ReportBlock[] = Array.from({ length: filler }, (_, i) => ({
         type: 'paragraph',
         text: `Filler line ${i}.`,
@@ -237,6 +237,16 @@ describe('renderPdf', () => {
           ...docWith(blocks),
           sections: [
             { title: 'Filler', blocks },
+            {
+              title: 'Chained heading',
+              blocks: [
+                { type: 'paragraph', style: 'heading', text: 'Small heading' },
+                {
+                  type: 'mono',
+                  text: Array.from({ length: 13 }, (_, i) => `mono line ${i}`).join('\n'),
+                },
+              ],
+            },
             {
               title: 'Kept heading',
               blocks: [
@@ -257,6 +267,9 @@ describe('renderPdf', () => {
       const text = pages(file);
       const headingPage = text.findIndex((p) => p.includes('Kept heading'));
       expect(text[headingPage]).toContain('First words after the heading.');
+      const notePage = text.findIndex((p) => p.includes('Chained heading'));
+      expect(text[notePage]).toContain('Small heading');
+      expect(text[notePage]).toContain('mono line 12');
       const chartPage = text.findIndex((p) => p.includes('Attribution by chunk'));
       expect(text[chartPage]).toContain('chunk 2');
       expect(text[chartPage]).toContain('Cap.');

@@ -1,16 +1,18 @@
 import PDFDocument from 'pdfkit';
-import { renderChart, renderConceptBars } from './pdf-figures';
+import { chartLeadHeight, renderChart, renderConceptBars } from './pdf-figures';
 import { registerFonts, SANS_PATH } from './pdf-fonts';
 import { renderHeatText } from './pdf-heat-text';
 import { PdfLayout, Struct } from './pdf-layout';
 import { renderTable } from './pdf-table';
 import {
+  monoLeadHeight,
   renderHeading,
   renderKeyValues,
   renderMono,
   renderParagraph,
   renderSignOff,
   renderStatements,
+  signOffHeight,
 } from './pdf-text-blocks';
 import { escapeXml, stripControls } from './pdf-text';
 import { COLOR, PAGE, SIZE } from './pdf-theme';
@@ -175,12 +177,43 @@ function renderSection(
   if (section.newPage && !first && !l.atPageTop) l.newPage();
   else if (!l.atPageTop && !first) l.gap(level === 1 ? 8 : 4);
   const sect = l.struct(parent, 'Sect', { title: clean(section.title) });
-  renderHeading(l, sect, level === 1 ? 'H2' : 'H3', section.title, level === 1 ? SIZE.h1 : SIZE.h2);
+  const tag = level === 1 ? 'H2' : 'H3';
+  const size = level === 1 ? SIZE.h1 : SIZE.h2;
+  renderHeading(l, sect, tag, section.title, size, keepHeight(l, section.blocks, 0));
   // The bookmark points at the page the heading landed on.
   const item = outline.addItem(clean(section.title) || 'Untitled section');
-  for (const block of section.blocks) renderBlock(l, sect, block);
+  section.blocks.forEach((block, index) => {
+    if (block.type === 'paragraph' && block.style === 'heading') {
+      renderHeading(l, sect, 'H4', block.text, SIZE.h3, keepHeight(l, section.blocks, index + 1));
+    } else {
+      renderBlock(l, sect, block);
+    }
+  });
   for (const child of section.children ?? []) renderSection(l, sect, child, 2, item, false);
   sect.end();
+}
+
+/**
+ * How much room a heading keeps below itself: what the next block needs to start there (all of
+ * a chart, a sign-off form or a short mono block, which are never split, and through a small
+ * heading to the block under it; a few lines otherwise).
+ */
+function keepHeight(l: PdfLayout, blocks: ReportBlock[], index: number): number {
+  const lines = 60;
+  const next = blocks[index] as ReportBlock | undefined;
+  if (!next) return lines;
+  const needed =
+    next.type === 'paragraph' && next.style === 'heading'
+      ? 24 + keepHeight(l, blocks, index + 1)
+      : next.type === 'chart'
+        ? chartLeadHeight(l, next)
+        : next.type === 'mono'
+          ? monoLeadHeight(l, next)
+          : next.type === 'signOff'
+            ? signOffHeight(next)
+            : lines;
+  // A heading plus a block taller than a page cannot be kept together: keep a few lines then.
+  return needed + 40 > l.pageHeight ? lines : Math.max(lines, needed);
 }
 
 function renderBlock(l: PdfLayout, parent: Struct, block: ReportBlock): void {

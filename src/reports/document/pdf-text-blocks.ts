@@ -194,11 +194,7 @@ export function renderStatements(l: PdfLayout, parent: Struct, block: Statements
 
 const MONO_PAD = 6;
 
-/**
- * Monospaced text kept exactly: every newline kept, long lines broken hard at the column width
- * (a hash or base64 has no space to break at).
- */
-export function renderMono(l: PdfLayout, parent: Struct, block: MonoBlock): void {
+function monoLines(l: PdfLayout, block: MonoBlock) {
   l.font('mono', SIZE.mono);
   const charWidth = l.doc.widthOfString('0');
   const columns = Math.max(1, Math.floor((l.width - 2 * MONO_PAD) / charWidth));
@@ -207,8 +203,22 @@ export function renderMono(l: PdfLayout, parent: Struct, block: MonoBlock): void
     .split('\n')
     .flatMap((line) => hardWrap(line, columns));
   const lineHeight = l.doc.currentLineHeight(true) + 1;
+  return { lines, lineHeight, whole: lines.length * lineHeight + 2 * MONO_PAD };
+}
+
+/** The height a mono block needs where it starts: all of it when it fits on a page. */
+export function monoLeadHeight(l: PdfLayout, block: MonoBlock): number {
+  const { lineHeight, whole } = monoLines(l, block);
+  return whole <= l.pageHeight ? whole : 3 * lineHeight + 2 * MONO_PAD;
+}
+
+/**
+ * Monospaced text kept exactly: every newline kept, long lines broken hard at the column width
+ * (a hash or base64 has no space to break at).
+ */
+export function renderMono(l: PdfLayout, parent: Struct, block: MonoBlock): void {
+  const { lines, lineHeight, whole } = monoLines(l, block);
   // A block that fits on one page is kept whole; a longer one fills pages line by line.
-  const whole = lines.length * lineHeight + 2 * MONO_PAD;
   if (whole <= l.pageHeight) l.ensureSpace(whole);
   const code = l.struct(parent, 'Code');
   let next = 0;
@@ -242,10 +252,14 @@ export function renderMono(l: PdfLayout, parent: Struct, block: MonoBlock): void
 
 const SIGN_ROW = 30;
 
+export function signOffHeight(block: SignOffBlock): number {
+  return block.fields.length * SIGN_ROW + 6;
+}
+
 /** One line to sign per field, the whole form on one page. */
 export function renderSignOff(l: PdfLayout, parent: Struct, block: SignOffBlock): void {
   const labelWidth = 110;
-  l.ensureSpace(block.fields.length * SIGN_ROW + 6);
+  l.ensureSpace(signOffHeight(block));
   const form = l.struct(parent, 'Div');
   for (const field of block.fields) {
     const top = l.y;
