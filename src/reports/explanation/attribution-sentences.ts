@@ -6,6 +6,7 @@ import { AppliedSteering } from 'src/evidence-format/attribution';
 import { RecordBody } from 'src/evidence-format/record-body';
 import {
   ConceptAggregate,
+  WordAggregate,
   aggregateContextWords,
   aggregateNamedConcepts,
   aggregateSources,
@@ -114,68 +115,93 @@ export function conceptSentences(
   sufficiency: Sufficiency,
 ): { sentences: ExplanationSentence[]; principalReasons: PrincipalReason[] } {
   const all = aggregateNamedConcepts(body).filter((a) => a.share > 0);
-  const forced = all.filter((a) => steeringOf(a, body.steering) >= 0);
   const free = all.filter((a) => steeringOf(a, body.steering) < 0);
-  const sentences: ExplanationSentence[] = [];
-  const candidates = free
-    .filter((a) => a.share >= MIN_REASON_SHARE)
-    .slice(0, MAX_PRINCIPAL_REASONS);
   const principalReasons: PrincipalReason[] =
     sufficiency === 'insufficient'
       ? []
-      : candidates.map((a) => ({
-          concept: a.key,
-          name: nameOf(a, concepts),
-          share: a.share,
-          cites: a.cites,
-        }));
+      : free
+          .filter((a) => a.share >= MIN_REASON_SHARE)
+          .slice(0, MAX_PRINCIPAL_REASONS)
+          .map((a) => ({
+            concept: a.key,
+            name: nameOf(a, concepts),
+            share: a.share,
+            cites: a.cites,
+          }));
+  const forced = all.filter((a) => steeringOf(a, body.steering) >= 0);
+  return {
+    sentences: [
+      reasonsSentence(body, concepts, sufficiency, principalReasons, free),
+      ...forcedSentences(body, concepts, forced),
+    ],
+    principalReasons,
+  };
+}
 
-  if (principalReasons.length > 0) {
-    const items = principalReasons.map((r) => {
+function reasonsSentence(
+  body: RecordBody,
+  concepts: Record<string, ConceptEntry>,
+  sufficiency: Sufficiency,
+  reasons: PrincipalReason[],
+  free: ConceptAggregate[],
+): ExplanationSentence {
+  const topic = 'concepts';
+  if (reasons.length > 0) {
+    const items = reasons.map((r) => {
       const description = concepts[r.concept]?.description.trim();
       return description
         ? `${quoted(r.name)} (${percent(r.share)}: ${sentenceCase(description.replace(/\.$/, ''))})`
         : `${quoted(r.name)} (${percent(r.share)})`;
     });
     const scope = sufficiency === 'limited' ? ', within the part named concepts explain,' : '';
-    sentences.push({
-      topic: 'concepts',
-      cites: principalReasons.flatMap((r) => r.cites),
+    return {
+      topic,
+      cites: reasons.flatMap((r) => r.cites),
       text: `The named concepts that contributed most${scope} and are given as the principal reasons for this text are ${listing(items)}.`,
-    });
-  } else if (sufficiency === 'insufficient' && free.length > 0) {
+    };
+  }
+  if (sufficiency === 'insufficient' && free.length > 0) {
     const largest = free.slice(0, 2);
-    sentences.push({
-      topic: 'concepts',
+    const items = largest.map((a) => `${quoted(nameOf(a, concepts))} (${percent(a.share)})`);
+    return {
+      topic,
       cites: largest.flatMap((a) => a.cites),
-      text: `The largest named concepts were ${listing(largest.map((a) => `${quoted(nameOf(a, concepts))} (${percent(a.share)})`))}; they are too small a part of what produced the text to be given as reasons.`,
-    });
-  } else if (free.length > 0) {
-    sentences.push({
-      topic: 'concepts',
+      text: `The largest named concepts were ${listing(items)}; they are too small a part of what produced the text to be given as reasons.`,
+    };
+  }
+  if (free.length > 0) {
+    return {
+      topic,
       cites: free[0].cites,
       text: `No single named concept accounts for ${percent(MIN_REASON_SHARE)} or more of what produced this text, so no principal reasons are given.`,
-    });
-  } else {
-    sentences.push({
-      topic: 'concepts',
-      cites: body.chunks.map((_, c) => `chunks[${c}].concepts.known`),
-      text: 'No named concept that was left to the model contributed to this text.',
-    });
+    };
   }
-  for (const a of forced.filter((f) => f.share >= MIN_REASON_SHARE)) {
-    const i = steeringOf(a, body.steering);
-    const s = body.steering[i];
-    const origin = steeringOrigin(body, i);
-    const how =
-      s.mode === 'amplify' ? `amplified to weight ${s.weight}` : `suppressed to weight ${s.weight}`;
-    sentences.push({
-      topic: 'concepts',
-      cites: [...a.cites, ...origin.cites],
-      text: `${quoted(nameOf(a, concepts))} also accounts for ${percent(a.share)}, but it was forced by the application's ${origin.by} (${how} at every position), so it is not given as a reason drawn from the input.`,
+  return {
+    topic,
+    cites: body.chunks.map((_, c) => `chunks[${c}].concepts.known`),
+    text: 'No named concept that was left to the model contributed to this text.',
+  };
+}
+
+/** A steered concept is named only with who forced it: it is not a reason drawn from the input. */
+function forcedSentences(
+  body: RecordBody,
+  concepts: Record<string, ConceptEntry>,
+  forced: ConceptAggregate[],
+): ExplanationSentence[] {
+  return forced
+    .filter((a) => a.share >= MIN_REASON_SHARE)
+    .map((a) => {
+      const i = steeringOf(a, body.steering);
+      const s = body.steering[i];
+      const origin = steeringOrigin(body, i);
+      const how = `${s.mode === 'amplify' ? 'amplified' : 'suppressed'} to weight ${s.weight}`;
+      return {
+        topic: 'concepts',
+        cites: [...a.cites, ...origin.cites],
+        text: `${quoted(nameOf(a, concepts))} also accounts for ${percent(a.share)}, but it was forced by the application's ${origin.by} (${how} at every position), so it is not given as a reason drawn from the input.`,
+      };
     });
-  }
-  return { sentences, principalReasons };
 }
 
 /** The prompt words the output relied on, or why they cannot be shown. */
@@ -204,7 +230,15 @@ export function contextSentences(
       },
     ];
   }
-  const words = aggregateContextWords(contextWords);
+  return wordSentences(body, text.prompt, aggregateContextWords(contextWords));
+}
+
+/** The words with the largest positive effects, and the strongest negative one if notable. */
+function wordSentences(
+  body: RecordBody,
+  prompt: string,
+  words: WordAggregate[],
+): ExplanationSentence[] {
   const positive = words.filter((w) => w.effect > 0);
   if (positive.length === 0) {
     return [
@@ -219,7 +253,7 @@ export function contextSentences(
   const shown = positive
     .slice(0, MAX_CONTEXT_WORDS)
     .filter((w, i) => i < MIN_CONTEXT_WORDS || w.effect >= EXTRA_CONTEXT_WORD_RATIO * top);
-  const citesOf = (w: (typeof words)[number]) => [
+  const citesOf = (w: WordAggregate) => [
     `text.prompt[${w.start}:${w.end}]`,
     ...w.chunks.map((c) => `chunks[${c}].context.effects`),
   ];
@@ -231,7 +265,7 @@ export function contextSentences(
         `The prompt words the model relied on most were ${listing(
           shown.map(
             (w, i) =>
-              `${quoted(text.prompt.slice(w.start, w.end))} (${nats(w.effect)}${i === 0 ? `: with it hidden the text would be ${likelihoodFactor(w.effect)} less likely` : `, ${likelihoodFactor(w.effect)}`})`,
+              `${quoted(prompt.slice(w.start, w.end))} (${nats(w.effect)}${i === 0 ? `: with it hidden the text would be ${likelihoodFactor(w.effect)} less likely` : `, ${likelihoodFactor(w.effect)}`})`,
           ),
         )}. ` +
         'Each figure is how much the log-probability of the whole text (in nats) drops when the model reads the prompt with that word masked.',
@@ -242,7 +276,7 @@ export function contextSentences(
     sentences.push({
       topic: 'context',
       cites: citesOf(negative),
-      text: `The word ${quoted(text.prompt.slice(negative.start, negative.end))} pushed the other way (${nats(negative.effect)}: with it hidden the text would be ${likelihoodFactor(negative.effect)} more likely).`,
+      text: `The word ${quoted(prompt.slice(negative.start, negative.end))} pushed the other way (${nats(negative.effect)}: with it hidden the text would be ${likelihoodFactor(negative.effect)} more likely).`,
     });
   }
   return sentences;
