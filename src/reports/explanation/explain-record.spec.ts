@@ -1,0 +1,333 @@
+import { resolveCite, unresolvedCites } from './cite-resolver';
+import { ExplanationInputError, explainRecord } from './explain-record';
+import {
+  BASE_RATES,
+  CREDIT_PROMPT,
+  creditInput,
+  erasedTriageInput,
+  match,
+  withNamedShare,
+  word,
+} from './explanation.fixtures';
+import { ExplanationInput, ExplanationStatement, OBLIGATION_IDS } from './explanation.types';
+import { sufficiencyOf } from './attribution-sentences';
+import { LIMITED_NAMED_SHARE, MEANINGFUL_NAMED_SHARE } from './thresholds';
+
+const textOf = (s: ExplanationStatement, topic: string) =>
+  s.sentences
+    .filter((x) => x.topic === topic)
+    .map((x) => x.text)
+    .join(' ');
+
+/** Variants that reach every branch that cites something. */
+function variants(): [string, ExplanationInput][] {
+  const strong = creditInput();
+  strong.body.chunks[1].trainingData.chunks = [match('spdx/EUPL-1.1#3', 0.83, 'EUPL-1.1')];
+  const requested = creditInput();
+  requested.body.policy.results.splice(0, 2);
+  return [
+    ['credit (meaningful)', creditInput()],
+    ['erased triage (insufficient)', erasedTriageInput()],
+    ['limited', withNamedShare(creditInput(), 0.2)],
+    ['strong training match', strong],
+    ['steering the request asked for', requested],
+  ];
+}
+
+describe('explainRecord: principal reasons', () => {
+  const statement = explainRecord(creditInput());
+
+  it('gives the four largest unsteered named concepts, length-weighted over the chunks', () => {
+    expect(statement.principalReasons.map((r) => r.concept)).toEqual([
+      'finance.credit_lending',
+      'finance.employment',
+      'finance.banking',
+      'finance.poverty',
+    ]);
+    // By hand: chunks of 32, 32 and 16 tokens list credit and lending at 0.30, 0.20 and 0.10.
+    const credit = (32 * 0.3 + 32 * 0.2 + 16 * 0.1) / 80;
+    expect(credit).toBeCloseTo(0.22, 12);
+    expect(statement.principalReasons[0].share).toBeCloseTo(credit, 12);
+    // Employment is absent from the third chunk, which counts as 0, not as missing.
+    expect(statement.principalReasons[1].share).toBeCloseTo((32 * 0.12 + 32 * 0.05) / 80, 12);
+    expect(statement.principalReasons[0].name).toBe('Credit and lending');
+    expect(statement.principalReasons[0].cites).toEqual([
+      'chunks[0].concepts.known[0].share',
+      'chunks[1].concepts.known[0].share',
+      'chunks[2].concepts.known[0].share',
+    ]);
+  });
+
+  it('states the reasons with their shares in the concepts sentence', () => {
+    expect(textOf(statement, 'concepts')).toContain(
+      '“Credit and lending” (22%: loans, mortgages, interest rates, creditors and bankruptcy)',
+    );
+    expect(textOf(statement, 'concepts')).toContain('“Employment and wages” (6.8%');
+    // Insurance (0.8% of the text) is below the 1% floor of a principal reason.
+    expect(textOf(statement, 'concepts')).not.toContain('Insurance');
+  });
+
+  it('never gives an amplified concept as a reason, and says it was forced wherever it is named', () => {
+    expect(statement.principalReasons.map((r) => r.concept)).not.toContain('tone.uncertainty');
+    const naming = statement.sentences.filter((s) => s.text.includes('Uncertainty and hedging'));
+    expect(naming.map((s) => s.topic).sort()).toEqual(['concepts', 'steering']);
+    const concept = naming.find((s) => s.topic === 'concepts')!;
+    expect(concept.text).toContain("forced by the application's policy");
+    expect(concept.text).toContain('6.0%');
+    expect(concept.cites).toEqual(
+      expect.arrayContaining([
+        'steering[1]',
+        'policy.results[1]',
+        'chunks[1].concepts.known[1].share',
+      ]),
+    );
+    expect(naming.find((s) => s.topic === 'steering')!.text).toContain(
+      'amplified “Uncertainty and hedging” (its weight forced to 1.5)',
+    );
+  });
+
+  it('says the request forced a steered concept when the policy did not', () => {
+    const input = creditInput();
+    input.body.policy.results.splice(0, 2); // no steering rules: the request asked for it
+    const s = explainRecord(input);
+    expect(textOf(s, 'concepts')).toContain("forced by the application's request");
+    expect(textOf(s, 'concepts')).not.toContain("forced by the application's policy");
+    expect(textOf(s, 'steering')).toMatch(/^The application's request steered the model/);
+  });
+});
+
+describe('explainRecord: sufficiency', () => {
+  it.each([
+    [MEANINGFUL_NAMED_SHARE, 'meaningful'],
+    [0.39999, 'limited'],
+    [LIMITED_NAMED_SHARE, 'limited'],
+    [0.14999, 'insufficient'],
+    [0, 'insufficient'],
+  ])('a named share of %p is %s', (share, expected) => {
+    const s = explainRecord(withNamedShare(creditInput(), share));
+    expect(s.namedShare).toBeCloseTo(share, 12);
+    expect(s.sufficiency).toBe(expected);
+    expect(sufficiencyOf(share)).toBe(expected);
+  });
+
+  it('uses the documented thresholds', () => {
+    expect([MEANINGFUL_NAMED_SHARE, LIMITED_NAMED_SHARE]).toEqual([0.4, 0.15]);
+  });
+
+  it('computes the named share as the length-weighted mean of knownShare', () => {
+    // 0.4 × 0.5 + 0.4 × 0.5 + 0.2 × 0.25
+    expect(explainRecord(creditInput()).namedShare).toBeCloseTo(0.45, 12);
+  });
+
+  it('gives reasons but says they describe only part of the text when limited', () => {
+    const s = explainRecord(withNamedShare(creditInput(), 0.2));
+    expect(s.principalReasons.length).toBeGreaterThan(0);
+    expect(textOf(s, 'unexplained')).toContain('Named concepts account for only 20%');
+    expect(textOf(s, 'unexplained')).toContain('explain only part');
+  });
+
+  it('gives no principal reasons and says why when insufficient', () => {
+    const s = explainRecord(erasedTriageInput());
+    expect(s.sufficiency).toBe('insufficient');
+    expect(s.principalReasons).toEqual([]);
+    expect(textOf(s, 'unexplained')).toContain(
+      'Named concepts account for only 11% of what produced this text; the rest comes from unnamed concepts (70%) and an unexplained residual (19%). ' +
+        'This is too little for a meaningful explanation in terms of named concepts, so no principal reasons are given.',
+    );
+    expect(textOf(s, 'concepts')).toContain('too small a part');
+    expect(textOf(s, 'concepts')).not.toContain('principal reasons for this text are');
+  });
+});
+
+describe('explainRecord: context words', () => {
+  it('quotes the words with the largest summed effect, and a notable negative one', () => {
+    const s = explainRecord(creditInput());
+    const context = s.sentences.filter((x) => x.topic === 'context');
+    // loan: 1.9 + 0.6 over two chunks; income: 1.1 + 0.2.
+    expect(context[0].text).toContain(
+      'were “loan” (+2.50: with it hidden the text would be about 12 times less likely), “late” (+1.40, about 4.1 times), “income” (+1.30, about 3.7 times) and “employed” (+0.90, about 2.5 times)',
+    );
+    const loan = CREDIT_PROMPT.indexOf('loan');
+    expect(context[0].cites).toEqual(
+      expect.arrayContaining([
+        `text.prompt[${loan}:${loan + 4}]`,
+        'chunks[0].context.effects',
+        'chunks[1].context.effects',
+      ]),
+    );
+    expect(context[1].text).toContain('The word “no” pushed the other way (−1.30');
+    // −0.2 is under half of the top effect: not notable.
+    expect(s.sentences.some((x) => x.text.includes('Summarise'))).toBe(false);
+  });
+
+  it('says the words cannot be shown once the text was erased, and shows none', () => {
+    const input = creditInput();
+    const s = explainRecord({ ...input, text: null }); // context words still passed by mistake
+    const context = s.sentences.filter((x) => x.topic === 'context');
+    expect(context).toHaveLength(1);
+    expect(context[0].text).toContain('cannot be shown because the text of this record was erased');
+    expect(context[0].cites).toEqual(['prompt.commitment', 'output.commitment']);
+    expect(s.sentences.some((x) => x.text.includes('“loan”'))).toBe(false);
+    expect(s.sentences.flatMap((x) => x.cites).some((c) => c.startsWith('text.'))).toBe(false);
+  });
+
+  it('refuses words that are not the prompt text they claim, or a chunk count that differs', () => {
+    const input = creditInput();
+    input.contextWords![0][0] = { ...word(CREDIT_PROMPT, 'loan', 1), word: 'lean' };
+    expect(() => explainRecord(input)).toThrow(ExplanationInputError);
+    const short = creditInput();
+    short.contextWords!.pop();
+    expect(() => explainRecord(short)).toThrow(/contextWords has 2 chunks, the record 3/);
+  });
+});
+
+describe('explainRecord: training data', () => {
+  it('states source shares against their base rates, with the lift', () => {
+    expect(textOf(explainRecord(erasedTriageInput()), 'training-data')).toContain(
+      'drew on “wordnet” for 62% of its concept use, against 16% of the training data (4.0×)',
+    );
+    const input = creditInput();
+    input.trainingBaseRates = { ...BASE_RATES, sotu: 0.3 };
+    // sotu: 0.4 × 0.55 + 0.4 × 0.5 + 0.2 × 0.4 = 0.50, against 0.30.
+    const text = textOf(explainRecord(input), 'training-data');
+    expect(text).toContain(
+      'drew on “sotu” for 50% of its concept use, against 30% of the training data (1.7×)',
+    );
+    expect(text).toContain('not what caused the text');
+  });
+
+  it('states weak matches as weak and names no document for them', () => {
+    const text = textOf(explainRecord(creditInput()), 'training-data');
+    expect(text).toContain('scores only 0.31');
+    expect(text).toContain('a weak match: it is not evidence');
+    expect(text).not.toContain('sotu/1934_franklin_d_roosevelt_d');
+  });
+
+  it('names strong matches from a score of 0.50', () => {
+    const input = creditInput();
+    input.body.chunks[2].trainingData.chunks = [
+      match('spdx/EUPL-1.1#3', 0.5),
+      match('spdx/MIT#0', 0.49),
+    ];
+    const text = textOf(explainRecord(input), 'training-data');
+    expect(text).toContain('“spdx/EUPL-1.1#3” from “spdx/EUPL-1.1”');
+    expect(text).not.toContain('spdx/MIT#0');
+    expect(text).not.toContain('weak match');
+  });
+});
+
+describe('explainRecord: role, policy and oversight', () => {
+  it('states the role, the solely automated decision and the right to human review', () => {
+    const role = textOf(explainRecord(creditInput()), 'role');
+    expect(role).toContain('“audit-lm-full” version 1.1.0');
+    expect(role).toContain(
+      'in case “APP-2026-0117”, for the stated purpose “summarise a consumer credit application for the underwriter”',
+    );
+    expect(role).toContain('may request human review');
+    expect(role).toContain('GDPR Art. 22(3)');
+    const other = textOf(explainRecord(erasedTriageInput()), 'role');
+    expect(other).not.toContain('human review');
+    expect(other).toContain("computed by the caller's own model server and signed as received");
+  });
+
+  it('states the policy outcome and each flagged rule with its detail', () => {
+    const s = explainRecord(creditInput());
+    const flagged = s.sentences.find((x) => x.cites.includes('policy.results[2]'))!;
+    expect(flagged.text).toBe(
+      'The rule “threshold:pii” flagged the output: “pii share 0.0812 > flag limit 0.05”.',
+    );
+    expect(textOf(s, 'policy')).toContain(
+      'Policy “pol-credit-summaries” version 3 was in force, and it flagged this output.',
+    );
+  });
+
+  it('states each review, or that there is none', () => {
+    const review = explainRecord(creditInput()).sentences.filter(
+      (x) => x.topic === 'human-oversight',
+    );
+    expect(review).toEqual([
+      {
+        topic: 'human-oversight',
+        cites: ['reviews[0]'],
+        text: 'j.moreau@bank.example reviewed this record at 2026-03-04T09:12:44.120Z with the verdict “approved”, noting “Summary matches the application file.”',
+      },
+    ]);
+    expect(textOf(explainRecord(erasedTriageInput()), 'human-oversight')).toBe(
+      'No review is recorded.',
+    );
+  });
+});
+
+describe('explainRecord: every statement', () => {
+  it.each(variants())('%s: every cite resolves in the record', (_, input) => {
+    const s = explainRecord(input);
+    expect(unresolvedCites(s, input)).toEqual([]);
+    expect(s.sentences.flatMap((x) => x.cites).length).toBeGreaterThan(20);
+  });
+
+  it('quotes exactly the prompt span a context cite names', () => {
+    const input = creditInput();
+    const s = explainRecord(input);
+    for (const cite of s.sentences
+      .flatMap((x) => x.cites)
+      .filter((c) => c.startsWith('text.prompt'))) {
+      const r = resolveCite(cite, input);
+      expect(r.found && s.sentences.some((x) => x.text.includes(`“${r.value as string}”`))).toBe(
+        true,
+      );
+    }
+  });
+
+  it.each(variants())(
+    '%s: never claims compliance, and ends with the limits sentence',
+    (_, input) => {
+      const s = explainRecord(input);
+      const all = [
+        ...s.sentences.map((x) => x.text),
+        ...s.obligations.map((o) => `${o.label} ${o.summary}`),
+      ];
+      for (const text of all) expect(text).not.toMatch(/complies|compliant/i);
+      expect(s.sentences[s.sentences.length - 1]).toEqual(
+        expect.objectContaining({
+          topic: 'limits',
+          text: expect.stringContaining(
+            'does not say whether the text, or any decision based on it, is correct',
+          ) as string,
+        }),
+      );
+    },
+  );
+
+  it('is deterministic', () => {
+    expect(JSON.stringify(explainRecord(creditInput()))).toBe(
+      JSON.stringify(explainRecord(creditInput())),
+    );
+  });
+});
+
+describe('explainRecord: obligations', () => {
+  it('maps every obligation to topics the statement has sentences on, as support only', () => {
+    const s = explainRecord(creditInput());
+    expect(s.obligations.map((o) => o.id)).toEqual([...OBLIGATION_IDS]);
+    const topics = new Set(s.sentences.map((x) => x.topic));
+    for (const o of s.obligations) {
+      expect(o.supportedBy.length).toBeGreaterThan(0);
+      for (const t of o.supportedBy) expect(topics.has(t)).toBe(true);
+      expect(o.summary).toMatch(/^Provides evidence for /);
+    }
+    const by = Object.fromEntries(s.obligations.map((o) => [o.id, o.supportedBy]));
+    expect(by['eu-ai-act-art-86']).toEqual(
+      expect.arrayContaining(['role', 'concepts', 'unexplained']),
+    );
+    expect(by['gdpr-art-22']).toEqual(['role', 'human-oversight']);
+    expect(by['reg-b-1002-9']).toEqual(['concepts', 'unexplained']);
+  });
+
+  it('claims no support for Reg B principal reasons when none are given', () => {
+    const regB = explainRecord(erasedTriageInput()).obligations.find(
+      (o) => o.id === 'reg-b-1002-9',
+    )!;
+    expect(regB.supportedBy).toEqual([]);
+    expect(regB.summary).toMatch(/^Provides no evidence for /);
+  });
+});
