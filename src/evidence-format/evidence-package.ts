@@ -30,6 +30,10 @@
  *   keys/<kid>.pem     each key as SPKI PEM, for `openssl pkeyutl -verify -pubin`
  *   model/<name>/<version>/manifest.json and MODEL_CARD.md for each model the records name
  *
+ * Each line of the three .jsonl files is the RFC 8785 canonical JSON of its object followed by
+ * "\n" (the last line too), so `wc -l` counts them and a line can be taken apart with grep and
+ * sed: in a signed entry the body comes first, then keyId, leafHash and signature.
+ *
  * Paths are `/`-separated segments of [A-Za-z0-9._-] that do not start with a dot (so no `.`,
  * `..`, hidden or absolute names, nothing a shell or `sha256sum -c` reads differently), and they
  * sort by plain code-unit order (`LC_ALL=C sort`).
@@ -73,6 +77,13 @@ export const REQUIRED_PACKAGE_FILES: readonly string[] = [
   PACKAGE_FILES.checkpoint,
   PACKAGE_FILES.jwks,
 ];
+
+/**
+ * The most a package may hold, uncompressed, summed over its files: far above a period audit of
+ * 100k records (about 0.5 GiB), and a bound the verifier holds before it inflates anything, so a
+ * ZIP bomb fails cleanly instead of exhausting the auditor's memory.
+ */
+export const MAX_PACKAGE_BYTES = 2 * 1024 ** 3;
 
 /** Files stored rather than deflated in the ZIP, because they are compressed already. */
 export const STORED_PACKAGE_FILES: readonly string[] = [PACKAGE_FILES.pdf];
