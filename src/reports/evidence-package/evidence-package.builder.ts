@@ -84,10 +84,13 @@ export async function writeEvidencePackage(
     throw new EvidencePackageError('package_too_large', why);
   }
 
+  const { previousCheckpoint, ...rest } = fields;
   const manifest: PackageManifest = {
     format: PACKAGE_FORMAT,
     formatVersion: PACKAGE_FORMAT_VERSION,
-    ...fields,
+    ...rest,
+    // An optional member set to undefined has no JSON form: leave it out.
+    ...(previousCheckpoint === undefined ? {} : { previousCheckpoint }),
     signingKeyId: signer.keyId,
     files: files.map(({ path, sha256, bytes }) => ({ path, sha256, bytes })),
   };
