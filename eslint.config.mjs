@@ -121,6 +121,7 @@ export default tseslint.config(
   {
     // The standalone verifier (docs/VERIFYING.md) must be auditable on its own: Node built-ins
     // and the pure modules it builds on, nothing from node_modules, no Nest, no database.
+    // node:zlib inflates the entries of evidence packages (src/verifier/zip.ts).
     files: ['src/verifier/**'],
     ignores: ['src/verifier/**/*.spec.ts'],
     rules: {
@@ -130,9 +131,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!(node:(crypto|fs|path|util)|src/evidence-format/[\\w.-]+|src/verifier/[\\w.-]+|\\./[\\w.-]+)$)',
+                '^(?!(node:(crypto|fs|path|util|zlib)|src/evidence-format/[\\w.-]+|src/verifier/[\\w.-]+|\\./[\\w.-]+)$)',
               message:
-                'src/verifier/ imports only node:crypto, node:fs, node:path, node:util, the evidence format (src/evidence-format/) and its own files.',
+                'src/verifier/ imports only node:crypto, node:fs, node:path, node:util, node:zlib, the evidence format (src/evidence-format/) and its own files.',
             },
           ],
         },

@@ -9,8 +9,14 @@
  *   manifest.sig       the raw 64-byte Ed25519 signature over manifest.json's exact bytes, by the
  *                      key the manifest names (`signingKeyId`)
  *   README.md          how to verify with audit-verify, and with openssl and sha256sum alone
+ *   SHA256SUMS         `<sha256 hex>  <path>` for every file listed in the manifest but itself, in
+ *                      the manifest's order: the same hashes as manifest.files, in the format
+ *                      `sha256sum -c` reads, so an auditor needs no JSON tool to check the files
+ *                      (SHA256SUMS is itself listed in the signed manifest, which binds it)
  *   report.pdf         the report; report.json is also attached inside it (PDF/A-3 style)
- *   report.json        the report's data as the PDF shows it (canonical JSON)
+ *   report.json        the report's data as the PDF shows it (canonical JSON). The verifier relies
+ *                      on one member only: a top-level `"records": [{ "id", "logIndex" }, ...]`
+ *                      naming exactly the records of records.jsonl, in the same order
  *   records.jsonl      one signed entry per line (SignedEntry: body, leafHash, signature, keyId)
  *                      for each record in scope, in log order
  *   entries.jsonl      the signed entries about those records (reviews, erasures, reads) and the
@@ -23,6 +29,20 @@
  *   keys/jwks.json     every public signing key with its validity window (as /.well-known/jwks.json)
  *   keys/<kid>.pem     each key as SPKI PEM, for `openssl pkeyutl -verify -pubin`
  *   model/<name>/<version>/manifest.json and MODEL_CARD.md for each model the records name
+ *
+ * Each line of the three .jsonl files is the RFC 8785 canonical JSON of its object followed by
+ * "\n" (the last line too), so `wc -l` counts them and a line can be taken apart with grep and
+ * sed: in a signed entry the body comes first, then keyId, leafHash and signature.
+ *
+ * Paths are `/`-separated segments of [A-Za-z0-9._-] that do not start with a dot (so no `.`,
+ * `..`, hidden or absolute names, nothing a shell or `sha256sum -c` reads differently), and they
+ * sort by plain code-unit order (`LC_ALL=C sort`).
+ *
+ * The ZIP itself is reproducible: the same inputs give the same bytes. Entries are, in this order,
+ * manifest.json, manifest.sig, README.md and then every other file sorted by path; each a regular
+ * file (mode 0644) with the DOS time of `generatedAt` written as UTC wall-clock time, deflated
+ * except report.pdf (already compressed, stored). No ZIP64, no encryption, no directory entries,
+ * no archive comment.
  */
 
 export const PACKAGE_FORMAT = 'interpretable-audit-evidence-package';
@@ -40,7 +60,56 @@ export const PACKAGE_FILES = {
   checkpoint: 'checkpoint.txt',
   consistency: 'consistency.json',
   jwks: 'keys/jwks.json',
+  sums: 'SHA256SUMS',
 } as const;
+
+/** The files every package holds (besides keys/<kid>.pem for each key of keys/jwks.json). */
+export const REQUIRED_PACKAGE_FILES: readonly string[] = [
+  PACKAGE_FILES.manifest,
+  PACKAGE_FILES.signature,
+  PACKAGE_FILES.readme,
+  PACKAGE_FILES.sums,
+  PACKAGE_FILES.pdf,
+  PACKAGE_FILES.reportJson,
+  PACKAGE_FILES.records,
+  PACKAGE_FILES.entries,
+  PACKAGE_FILES.proofs,
+  PACKAGE_FILES.checkpoint,
+  PACKAGE_FILES.jwks,
+];
+
+/**
+ * The most a package may hold, uncompressed, summed over its files: far above a period audit of
+ * 100k records (about 0.5 GiB), and a bound the verifier holds before it inflates anything, so a
+ * ZIP bomb fails cleanly instead of exhausting the auditor's memory.
+ */
+export const MAX_PACKAGE_BYTES = 2 * 1024 ** 3;
+
+/** Files stored rather than deflated in the ZIP, because they are compressed already. */
+export const STORED_PACKAGE_FILES: readonly string[] = [PACKAGE_FILES.pdf];
+
+const PATH_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/** Is this a path the format allows inside the package (see the file comment)? */
+export function isPackagePath(path: string): boolean {
+  return path.length <= 255 && path.split('/').every((segment) => PATH_SEGMENT.test(segment));
+}
+
+/** Code-unit order, as `LC_ALL=C sort` orders the ASCII paths of a package. */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The exact text of SHA256SUMS for a manifest's file list: one `<hex>  <path>` line (two spaces,
+ * the text mode of GNU sha256sum) per file but SHA256SUMS itself, in the list's order.
+ */
+export function sha256SumsText(files: readonly PackageFileEntry[]): string {
+  return files
+    .filter((file) => file.path !== PACKAGE_FILES.sums)
+    .map((file) => `${file.sha256}  ${file.path}\n`)
+    .join('');
+}
 
 /** `keys/<kid>.pem`. */
 export function keyPemPath(kid: string): string {
@@ -101,7 +170,7 @@ export interface PackageManifest {
   previousCheckpoint?: { size: number; rootHash: string };
   /** The kid (RFC 7638 thumbprint) of the key that signed manifest.sig. */
   signingKeyId: string;
-  /** Every file of the package but manifest.json and manifest.sig, sorted by path. */
+  /** Every file of the package but manifest.json and manifest.sig, sorted by path (comparePaths). */
   files: PackageFileEntry[];
 }
 

@@ -7,6 +7,7 @@ import {
   verifyCheckpointNote,
   verifyConsistencyProof,
   verifyInclusionProof,
+  verifyPackage,
   verifyRecord,
   type Check,
 } from 'src/verifier/verify';
@@ -24,8 +25,11 @@ const USAGE = `Usage:
   audit-verify checkpoint  --checkpoint cp.txt --keys jwks.json [--origin origin]
   audit-verify inclusion   --entry entry.json --proof proof.json --checkpoint cp.txt --keys jwks.json
   audit-verify consistency --proof consistency.json --old old.txt --new new.txt --keys jwks.json [--origin origin]
+  audit-verify package     evidence.zip [--keys trusted-jwks.json]
 
 Prints one line per check ("ok   <check>: ..." or "FAIL <check>: <why>").
+package checks a whole evidence package; without --keys it uses the package's own keys and prints
+their thumbprints, to compare with the ones the service publishes.
 Exit status: 0 all checks passed, 1 a check failed, 2 usage error.
 See docs/VERIFYING.md for the file formats and how to check a signature with openssl alone.
 `;
@@ -51,14 +55,22 @@ class UsageError extends Error {
 }
 
 type Options = Partial<
-  Record<'entry' | 'keys' | 'checkpoint' | 'proof' | 'old' | 'new' | 'origin', string>
+  Record<'entry' | 'keys' | 'checkpoint' | 'proof' | 'old' | 'new' | 'origin' | 'zip', string>
 >;
 
-const SUBCOMMANDS: Record<string, { required: (keyof Options)[]; optional: (keyof Options)[] }> = {
+interface Subcommand {
+  required: (keyof Options)[];
+  optional: (keyof Options)[];
+  /** The one positional argument, when the subcommand takes one. */
+  positional?: keyof Options;
+}
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
   record: { required: ['entry', 'keys'], optional: [] },
   checkpoint: { required: ['checkpoint', 'keys'], optional: ['origin'] },
   inclusion: { required: ['entry', 'proof', 'checkpoint', 'keys'], optional: [] },
   consistency: { required: ['proof', 'old', 'new', 'keys'], optional: ['origin'] },
+  package: { required: ['zip'], optional: ['keys'], positional: 'zip' },
 };
 
 /** Runs the command line `argv` (without node and the script) and returns the exit status. */
@@ -74,13 +86,17 @@ export function main(argv: readonly string[], io: Output = STDIO): number {
       throw new UsageError(`unknown subcommand ${JSON.stringify(command)}`);
     }
     const spec = SUBCOMMANDS[command];
-    const options = readOptions(command, rest, [...spec.required, ...spec.optional]);
+    const options = readOptions(command, rest, spec);
     if (options === 'help') {
       io.out(USAGE);
       return 0;
     }
     for (const name of spec.required) {
-      if (options[name] === undefined) throw new UsageError(`${command} needs --${name}`);
+      if (options[name] === undefined) {
+        throw new UsageError(
+          `${command} needs ${name === spec.positional ? `a ${name} file` : `--${name}`}`,
+        );
+      }
     }
     const { header, checks } = run(command, options);
     return report(header, checks, io);
@@ -97,25 +113,30 @@ export function main(argv: readonly string[], io: Output = STDIO): number {
   }
 }
 
-function readOptions(
-  command: string,
-  args: string[],
-  allowed: (keyof Options)[],
-): Options | 'help' {
+function readOptions(command: string, args: string[], spec: Subcommand): Options | 'help' {
+  const named = [...spec.required, ...spec.optional].filter((name) => name !== spec.positional);
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
     const options = Object.fromEntries(
-      [...allowed, 'help'].map((name) => [name, { type: name === 'help' ? 'boolean' : 'string' }]),
+      [...named, 'help'].map((name) => [name, { type: name === 'help' ? 'boolean' : 'string' }]),
     ) as Record<string, { type: 'string' | 'boolean' }>;
-    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+    const allowPositionals = spec.positional !== undefined;
+    ({ values, positionals } = parseArgs({ args, options, strict: true, allowPositionals }));
   } catch (error) {
     throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (values.help === true) return 'help';
+  if (positionals.length > 1) {
+    throw new UsageError(`${command} takes one ${spec.positional} file, not ${positionals.length}`);
+  }
   const options: Options = {};
-  for (const name of allowed) {
+  for (const name of named) {
     const value = values[name];
     if (typeof value === 'string') options[name] = value;
+  }
+  if (spec.positional !== undefined && positionals.length === 1) {
+    options[spec.positional] = positionals[0];
   }
   return options;
 }
@@ -151,6 +172,11 @@ function run(command: string, o: Options): { header: string; checks: Check[] } {
       const header = `consistency of checkpoint ${describeCheckpoint(oldNote)} with ${describeCheckpoint(newNote)}`;
       return { header, checks };
     }
+    case 'package': {
+      const zip = readFile(o, 'zip');
+      const trusted = o.keys === undefined ? undefined : readJson(o, 'keys');
+      return { header: `package ${basename(o.zip!)}`, checks: verifyPackage(zip, trusted) };
+    }
     default:
       throw new UsageError(`unknown subcommand ${JSON.stringify(command)}`);
   }
@@ -179,7 +205,8 @@ function readFile(options: Options, name: keyof Options): Buffer {
     const code = (error as { code?: unknown }).code;
     const why =
       code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
-    throw new UsageError(`cannot read --${name} ${path}: ${why}`, false);
+    const label = name === 'zip' ? 'the package' : `--${name}`;
+    throw new UsageError(`cannot read ${label} ${path}: ${why}`, false);
   }
 }
 

@@ -7,15 +7,15 @@ import {
   originCheck,
 } from 'src/verifier/proofs';
 import type { Check } from 'src/verifier/checks';
+import { verifyPackageZip } from 'src/verifier/package';
 
 /**
  * The verifier's library: one function per question an auditor asks, each taking the documents
  * as parsed JSON (or the checkpoint's text or bytes) and returning every check it made. None of
  * them throws for bad input; a document that is not what it should be is a failed check.
  *
- * This folder imports only Node built-ins and the pure modules src/records/canonical-json.ts,
- * src/log/merkle.ts and src/log/checkpoint.ts (eslint.config.mjs enforces it), so an auditor can
- * read everything the verdict depends on.
+ * This folder imports only Node built-ins and the pure modules of src/evidence-format/
+ * (eslint.config.mjs enforces it), so an auditor can read everything the verdict depends on.
  */
 
 /** Is this the record the service signed, with a key that was in service at its time? */
@@ -69,6 +69,16 @@ export function verifyConsistencyProof(
     ...(origin === undefined ? [] : [originCheck(next.checkpoint, origin)]),
     ...consistencyChecks(proof, previous.checkpoint, next.checkpoint),
   ];
+}
+
+/**
+ * Is this evidence package what the service signed, complete, and consistent with its log? The
+ * ZIP is read with the verifier's own reader; with `trustedJwks` (the auditor's copy of the
+ * service's key set) every signature is checked against it, otherwise against the package's own
+ * keys/jwks.json, whose thumbprints are then listed for the auditor to compare.
+ */
+export function verifyPackage(zipBytes: Buffer, trustedJwks?: unknown): Check[] {
+  return verifyPackageZip(zipBytes, trustedJwks);
 }
 
 export { describeEntry } from 'src/verifier/entry';

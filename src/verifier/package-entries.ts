@@ -1,0 +1,160 @@
+import type { Checkpoint } from 'src/evidence-format/checkpoint';
+import type { PackageManifest } from 'src/evidence-format/evidence-package';
+import { fail, isObject, notChecked, pass, type Check } from 'src/verifier/checks';
+import { describeEntry, verifyEntry, type EntryResult } from 'src/verifier/entry';
+import type { KeySet } from 'src/verifier/key-set';
+import { jsonLines, parseJson, show } from 'src/verifier/package-manifest';
+import { inclusionChecks } from 'src/verifier/proofs';
+
+/**
+ * The package's signed entries (records.jsonl, entries.jsonl), their proofs (proofs.jsonl) and
+ * report.json's list of records, each checked line by line with the checks of `audit-verify
+ * record` and `inclusion`, and reported as one summary per file naming the first failures.
+ */
+
+/** One line of records.jsonl or entries.jsonl, as read and verified. */
+export interface EntryLine {
+  /** `records.jsonl:3`, for messages. */
+  where: string;
+  entry: unknown;
+  /** Null when the line is not canonical JSON. */
+  result: EntryResult | null;
+}
+
+const FILES = {
+  records: { file: 'records.jsonl', count: 'recordCount', countCheck: 'record count' },
+  entries: { file: 'entries.jsonl', count: 'entryCount', countCheck: 'entry count' },
+} as const;
+
+/** `record count` (or `entry count`) and `records` (or `entries`). */
+export function entryFileChecks(
+  bytes: Buffer | undefined,
+  kind: keyof typeof FILES,
+  manifest: PackageManifest,
+  keySet: KeySet,
+): { checks: Check[]; lines: EntryLine[] } {
+  const { file, count, countCheck } = FILES[kind];
+  const texts = bytes ? jsonLines(bytes) : 'missing';
+  if (typeof texts === 'string') {
+    const why = `${file} is ${texts}`;
+    return { checks: [fail(countCheck, why), notChecked(kind, why)], lines: [] };
+  }
+  const expected = manifest.report[count];
+  const counted =
+    texts.length === expected
+      ? pass(countCheck, `${texts.length} lines, as report.${count} states`)
+      : fail(
+          countCheck,
+          `${file} has ${texts.length} lines, the manifest's report.${count} is ${expected}: the package is truncated or padded`,
+        );
+  const lines: EntryLine[] = [];
+  const problems: string[] = [];
+  let previousIndex = -1;
+  texts.forEach((text, i) => {
+    const line = readEntryLine(`${file}:${i + 1}`, text, keySet);
+    lines.push(line);
+    const facts = line.result?.facts;
+    const extra: string[] = [];
+    if (facts && facts.tenant !== manifest.tenant)
+      extra.push(`tenant ${facts.tenant} is not the package's`);
+    if (facts && (facts.kind === 'record') !== (kind === 'records')) {
+      extra.push(`a ${facts.kind} entry does not belong in ${file}`);
+    }
+    if (facts && facts.logIndex <= previousIndex)
+      extra.push(`logIndex ${facts.logIndex} is out of log order`);
+    previousIndex = facts?.logIndex ?? previousIndex;
+    const failed = line.result
+      ? line.result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
+      : [];
+    const all = line.result ? [...failed, ...extra] : [String(line.entry)];
+    if (all.length > 0)
+      problems.push(`${line.where} (${describeEntry(line.entry)}): ${all.join(', ')}`);
+  });
+  const summary =
+    problems.length === 0
+      ? pass(
+          kind,
+          `${texts.length} of ${texts.length} verified: leaf hash, signature, key window, tenant, log order`,
+        )
+      : fail(kind, `${problems.length} of ${texts.length} failed: ${firstFew(problems)}`);
+  return { checks: [counted, summary], lines };
+}
+
+function readEntryLine(where: string, text: string, keySet: KeySet): EntryLine {
+  const parsed = parseJson(Buffer.from(text, 'utf8'), true);
+  if (typeof parsed === 'string') return { where, entry: `the line is ${parsed}`, result: null };
+  return { where, entry: parsed.value, result: verifyEntry(parsed.value, keySet) };
+}
+
+/** `proofs`: one inclusion proof per entry line, in order, each verified against the checkpoint. */
+export function proofsCheck(
+  bytes: Buffer | undefined,
+  lines: readonly EntryLine[],
+  checkpoint: Checkpoint | null,
+): Check {
+  const texts = bytes ? jsonLines(bytes) : 'missing';
+  if (typeof texts === 'string') return fail('proofs', `proofs.jsonl is ${texts}`);
+  if (!checkpoint) return notChecked('proofs', 'the checkpoint is unusable');
+  const problems: string[] = [];
+  if (texts.length !== lines.length) {
+    problems.push(`proofs.jsonl has ${texts.length} lines for ${lines.length} entries`);
+  }
+  for (let i = 0; i < Math.min(texts.length, lines.length); i++) {
+    const problem = proofProblem(texts[i], lines[i], checkpoint);
+    if (problem !== null) problems.push(`proofs.jsonl:${i + 1} for ${lines[i].where}: ${problem}`);
+  }
+  if (problems.length > 0) {
+    return fail('proofs', `${problems.length} problem(s): ${firstFew(problems)}`);
+  }
+  const detail = `${texts.length} of ${texts.length} inclusion proofs lead to the checkpoint's root (size ${checkpoint.size})`;
+  return pass('proofs', detail);
+}
+
+function proofProblem(text: string, line: EntryLine, checkpoint: Checkpoint): string | null {
+  const parsed = parseJson(Buffer.from(text, 'utf8'), true);
+  if (typeof parsed === 'string') return `the line is ${parsed}`;
+  if (!line.result) return 'its entry is unreadable';
+  const proof = parsed.value;
+  const id = line.result.facts?.id;
+  if (!isObject(proof) || proof.entryId !== id) {
+    return `the proof is for entry ${show(isObject(proof) ? proof.entryId : undefined)}, not ${show(id)}`;
+  }
+  const failed = inclusionChecks(line.result, proof, checkpoint).filter((c) => !c.ok);
+  return failed.length === 0 ? null : failed.map((c) => `${c.name}: ${c.detail}`).join(', ');
+}
+
+/** `report records`: report.json names exactly the records of records.jsonl, in order. */
+export function reportRecordsCheck(bytes: Buffer | undefined, lines: readonly EntryLine[]): Check {
+  const parsed = bytes ? parseJson(bytes, true) : 'missing';
+  if (typeof parsed === 'string') return fail('report records', `report.json is ${parsed}`);
+  const records = isObject(parsed.value) ? parsed.value.records : undefined;
+  if (!Array.isArray(records)) return fail('report records', 'report.json has no records array');
+  const listed: unknown[] = records;
+  const problems: string[] = [];
+  if (listed.length !== lines.length) {
+    problems.push(
+      `report.json lists ${listed.length} records, records.jsonl holds ${lines.length}`,
+    );
+  }
+  for (let i = 0; i < Math.min(listed.length, lines.length); i++) {
+    const item = listed[i];
+    const facts = lines[i].result?.facts;
+    if (!isObject(item) || !facts || item.id !== facts.id || item.logIndex !== facts.logIndex) {
+      problems.push(
+        `records[${i}] is ${show(item)}, ${lines[i].where} is ${describeEntry(lines[i].entry)}`,
+      );
+    }
+  }
+  return problems.length === 0
+    ? pass(
+        'report records',
+        `report.json names the ${lines.length} records of records.jsonl, in order`,
+      )
+    : fail('report records', firstFew(problems));
+}
+
+/** The first few problems, and how many more: enough to find them, short enough to read. */
+export function firstFew(problems: readonly string[], shown = 3): string {
+  const more = problems.length - shown;
+  return problems.slice(0, shown).join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
