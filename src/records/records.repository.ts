@@ -293,14 +293,16 @@ export class RecordsRepository {
         params,
       ),
     );
-    return rows.map(({ body, leafHash, signature, keyId, iv, ciphertext, tag, dataKey, ...row }) => ({
-      ...toRecord(row),
-      canonical: body,
-      leafHash,
-      signature,
-      keyId,
-      sealed: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
-    }));
+    return rows.map(
+      ({ body, leafHash, signature, keyId, iv, ciphertext, tag, dataKey, ...row }) => ({
+        ...toRecord(row),
+        canonical: body,
+        leafHash,
+        signature,
+        keyId,
+        sealed: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
+      }),
+    );
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */
