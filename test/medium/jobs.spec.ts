@@ -3,10 +3,11 @@ import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { JobEntity } from 'src/jobs/job.entity';
 import { JOBS_QUEUE } from 'src/jobs/jobs.constants';
-import { UnknownJobKindError } from 'src/jobs/jobs.errors';
+import { JobNotFoundError, UnknownJobKindError } from 'src/jobs/jobs.errors';
 import { JobsService } from 'src/jobs/jobs.service';
 import { QueueBackendKind } from 'src/queue/queue-backend';
 import { createTestApp, redisAvailable, TestApp } from 'test/support/test-app';
+import { factory } from 'test/support/factory';
 import { TestJobsModule } from 'test/support/test-jobs';
 import { waitFor } from 'test/support/wait';
 
@@ -77,11 +78,30 @@ describe.each(backends)('jobs on the %s queue backend', (backend) => {
     expect(await jobs.countByKindAndStatus()).toEqual(before);
   });
 
+  it("runs a tenant's job in that tenant's rows, hidden from every other tenant", async () => {
+    const f = factory(t);
+    const [owner, other] = [await f.newTenant(), await f.newTenant()];
+    const queued = await jobs.enqueue('test.echo', { value: 'tenant' }, owner.id);
+    expect(queued.tenantId).toBe(owner.id);
+    const job = await waitFor(async () => {
+      const row = await jobs.get(queued.id, owner.id);
+      return row.status === 'succeeded' ? row : undefined;
+    }, 'the tenant job to finish');
+    expect(job).toMatchObject({ tenantId: owner.id, resultRef: 'echo:tenant', progress: 100 });
+    // Row-level security: neither another tenant nor a query outside any tenant sees it.
+    await expect(jobs.get(queued.id, other.id)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(jobs.get(queued.id)).rejects.toBeInstanceOf(JobNotFoundError);
+    // The metrics still count it, through the SECURITY DEFINER function.
+    const counts = await jobs.countByKindAndStatus();
+    const echo = counts.find((c) => c.kind === 'test.echo' && c.status === 'succeeded');
+    expect(echo?.count).toBeGreaterThanOrEqual(2);
+  });
+
   it('reports counts by kind and status from the table', async () => {
     const counts = await jobs.countByKindAndStatus();
     expect(counts).toEqual(
       expect.arrayContaining([
-        { kind: 'test.echo', status: 'succeeded', count: 1 },
+        { kind: 'test.echo', status: 'succeeded', count: 2 },
         { kind: 'test.permanent', status: 'failed', count: 1 },
       ]),
     );

@@ -24,6 +24,8 @@ const TENANT_TABLES = [
   'record_text_keys',
   'checkpoints',
   'policies',
+  'jobs',
+  'reports',
 ];
 
 describe('tenant isolation in PostgreSQL', () => {
@@ -66,6 +68,20 @@ describe('tenant isolation in PostgreSQL', () => {
     bApplicationName = made[1].applicationName;
     owner = new Client({ connectionString: t.database.url });
     await owner.connect();
+    // A job and a report in every tenant (written as the owner: no report job runs here).
+    for (const tenantId of [a, b]) {
+      const { rows } = await owner.query<{ id: string }>(
+        `INSERT INTO jobs (tenant_id, queue, kind, status, max_attempts)
+         VALUES ($1, 'jobs', 'report.build', 'queued', 3) RETURNING id`,
+        [tenantId],
+      );
+      await owner.query(
+        `INSERT INTO reports (id, tenant_id, kind, scope, requested_by, requested_at, job_id,
+                              checkpoint_size)
+         VALUES (gen_random_uuid(), $1, 'period-audit', '{}', gen_random_uuid(), now(), $2, 1)`,
+        [tenantId, rows[0].id],
+      );
+    }
   });
   afterAll(async () => {
     await owner.end();
