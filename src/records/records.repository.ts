@@ -76,6 +76,11 @@ const RECORD_COLUMNS = `id, log_index AS "logIndex", application_id AS "applicat
   created_at AS "createdAt", provenance, purpose, case_id AS "caseId",
   policy_outcome AS "policyOutcome", request_sha256 AS "requestSha256"`;
 
+/** RECORD_COLUMNS of the table aliased `r`, for queries that join it. */
+const JOINED_RECORD_COLUMNS = `r.id, r.log_index AS "logIndex", r.application_id AS "applicationId",
+  r.created_at AS "createdAt", r.provenance, r.purpose, r.case_id AS "caseId",
+  r.policy_outcome AS "policyOutcome", r.request_sha256 AS "requestSha256"`;
+
 /** Columns in insert order, per table (the records benchmark's baseline copies them). */
 export const RECORD_INSERT_COLUMNS = [
   'id',
@@ -211,9 +216,7 @@ export class RecordsRepository {
           dataKey: Buffer | null;
         })[]
       >(
-        `SELECT r.id, r.log_index AS "logIndex", r.application_id AS "applicationId",
-                r.created_at AS "createdAt", r.provenance, r.purpose, r.case_id AS "caseId",
-                r.policy_outcome AS "policyOutcome", r.request_sha256 AS "requestSha256",
+        `SELECT ${JOINED_RECORD_COLUMNS},
                 to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "storedTime",
                 r.concept_shares AS "conceptShares", t.iv, t.ciphertext, t.tag,
                 k.data_key AS "dataKey"
@@ -281,9 +284,7 @@ export class RecordsRepository {
           dataKey: Buffer | null;
         })[]
       >(
-        `SELECT r.id, r.log_index AS "logIndex", r.application_id AS "applicationId",
-                r.created_at AS "createdAt", r.provenance, r.purpose, r.case_id AS "caseId",
-                r.policy_outcome AS "policyOutcome", r.request_sha256 AS "requestSha256",
+        `SELECT ${JOINED_RECORD_COLUMNS},
                 e.body, e.leaf_hash AS "leafHash", e.signature, e.key_id AS "keyId", ${text}
            FROM records r
            JOIN log_entries e ON e.tenant_id = r.tenant_id AND e.log_index = r.log_index
