@@ -18,6 +18,8 @@ import { PoliciesModule } from 'src/policies/policies.module';
 import { ProvisioningModule } from 'src/provisioning/provisioning.module';
 import { QueueModule } from 'src/queue/queue.module';
 import { RecordsModule } from 'src/records/records.module';
+import { ReportsModule } from 'src/reports/reports.module';
+import { ArtifactsModule } from 'src/artifacts/artifacts.module';
 import { SigningModule } from 'src/signing/signing.module';
 import { TenantsModule } from 'src/tenants/tenants.module';
 import { UsersModule } from 'src/users/users.module';
@@ -67,6 +69,8 @@ export class AppModule {
         ProvisioningModule,
         SigningModule,
         LogModule.forRoot({ scheduleCheckpoints: options.runWorkers }),
+        ArtifactsModule,
+        ReportsModule,
         // The model serves requests: the API process loads it, queue workers do not.
         ...(options.http
           ? [

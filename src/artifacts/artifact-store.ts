@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 /** What the store holds under a key, as it was written. */
@@ -22,8 +23,29 @@ export abstract class ArtifactStore {
   /** Opens an artifact for reading; ArtifactNotFoundError when there is none. */
   abstract open(key: string): Promise<Readable>;
 
-  /** The artifact's size and SHA-256, or null when there is none. */
+  /** The artifact's size and SHA-256 as recorded when it was written, or null when there is none. */
   abstract stat(key: string): Promise<StoredArtifact | null>;
+
+  /**
+   * The artifact's size and SHA-256 computed now from its bytes (a full read), or null when
+   * there is none: what a download checks against the database before it serves a byte.
+   */
+  async digest(key: string): Promise<StoredArtifact | null> {
+    let stream: Readable;
+    try {
+      stream = await this.open(key);
+    } catch (error) {
+      if (error instanceof ArtifactNotFoundError) return null;
+      throw error;
+    }
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      bytes += chunk.length;
+    }
+    return { key, sha256: hash.digest('hex'), bytes };
+  }
 }
 
 export class ArtifactNotFoundError extends Error {

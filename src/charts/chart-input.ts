@@ -80,3 +80,23 @@ export function listSome(items: readonly string[], max = 5, separator = ', '): s
   const last = separator === ', ' ? ' and ' : `${separator}and `;
   return `${shown.slice(0, -1).join(separator)}${last}${shown[shown.length - 1]}`;
 }
+
+/**
+ * A count axis of whole numbers from 0 to at least `max`: its domain and its tick values, steps of
+ * 1, 2 or 5 times a power of ten, about five ticks (never a half, which would print twice).
+ */
+export function countAxis(max: number): { domain: [number, number]; values: number[] } {
+  const top = Math.max(1, Math.ceil(max));
+  const rough = top / 5;
+  const magnitude = 10 ** Math.floor(Math.log10(Math.max(1, rough)));
+  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= rough) ?? 1);
+  const end = Math.ceil(top / step) * step;
+  const values: number[] = [];
+  for (let v = 0; v <= end; v += step) values.push(v);
+  return { domain: [0, end], values };
+}
+
+/** The upper end of a share axis: the smallest of 5%, 10%, 20%, 25%, 50% and 100% that holds `max`. */
+export function shareAxisEnd(max: number): number {
+  return [0.05, 0.1, 0.2, 0.25, 0.5, 1].find((end) => max <= end) ?? 1;
+}

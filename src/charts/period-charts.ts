@@ -14,12 +14,14 @@ import {
 } from 'src/charts/chart';
 import {
   chartWidth,
+  countAxis,
   formatCount,
   listSome,
   percent,
   requireCount,
   requireShare,
   rowName,
+  shareAxisEnd,
   uniqueLabels,
 } from 'src/charts/chart-input';
 import { dejaVuWidth } from 'src/charts/text-width';
@@ -113,6 +115,7 @@ export async function volumeOverTime(
     });
   });
   const labels = buckets.map((start) => bucketLabel(start, opts.unit, crossesYear));
+  const yAxis = countAxis(Math.max(0, ...rows.map((r) => r.y1)));
   const spec = {
     data: { values: rows, format: { parse: null } },
     mark: { type: 'bar' },
@@ -129,7 +132,8 @@ export async function volumeOverTime(
         field: 'y1',
         type: 'quantitative',
         title: 'Generations',
-        axis: { format: ',d', tickMinStep: 1, tickCount: 5 },
+        scale: { domain: yAxis.domain },
+        axis: { format: ',d', values: yAxis.values },
       },
       y2: { field: 'y0' },
       color: {
@@ -216,6 +220,7 @@ export async function conceptDrift(rows: readonly DriftRow[], opts?: DriftOption
       desc: `${row.concept}: ${percent(row.previous)} previous period`,
     },
   ]);
+  const end = shareAxisEnd(Math.max(...values.map((v) => v.value)));
   const spec = {
     data: { values, format: { parse: null } },
     mark: { type: 'bar' },
@@ -231,8 +236,9 @@ export async function conceptDrift(rows: readonly DriftRow[], opts?: DriftOption
       x: {
         field: 'value',
         type: 'quantitative',
-        scale: { domain: [0, 1] },
-        axis: { format: '.0%', tickCount: 5 },
+        // Concept shares are small: the axis ends at the nearest round share above the largest.
+        scale: { domain: [0, end] },
+        axis: { format: end < 0.1 ? '.1%' : '.0%', tickCount: 5 },
         title: opts?.measure ?? 'Share',
       },
       color: {
@@ -286,6 +292,7 @@ export async function policyOutcomes(
       return segment;
     });
   });
+  const xAxis = countAxis(Math.max(0, ...values.map((v) => v.x1)));
   const spec = {
     data: { values, format: { parse: null } },
     mark: { type: 'bar' },
@@ -295,7 +302,8 @@ export async function policyOutcomes(
         field: 'x1',
         type: 'quantitative',
         title: 'Generations',
-        axis: { format: ',d', tickMinStep: 1, tickCount: 5 },
+        scale: { domain: xAxis.domain },
+        axis: { format: ',d', values: xAxis.values },
       },
       x2: { field: 'x0' },
       color: { field: 'outcome', type: 'nominal', scale: OUTCOME_SCALE, legend: { columns: 3 } },

@@ -9,6 +9,7 @@ import {
 } from 'src/charts/chart';
 import {
   chartWidth,
+  countAxis,
   formatCount,
   listSome,
   percent,
@@ -239,6 +240,7 @@ export async function distribution(
   });
   const sorted = [...checked].sort((a, b) => a - b);
   const median = medianOf(sorted);
+  const yAxis = countAxis(Math.max(...counts));
   const spec = {
     layer: [
       {
@@ -258,7 +260,8 @@ export async function distribution(
             field: 'count',
             type: 'quantitative',
             title: 'Count',
-            axis: { tickMinStep: 1, format: 'd' },
+            scale: { domain: yAxis.domain },
+            axis: { format: ',d', values: yAxis.values },
           },
           description: { field: 'desc' },
         },

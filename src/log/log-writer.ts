@@ -106,6 +106,14 @@ export class LogWriter {
   }
 
   append<A>(tenantId: string, draft: EntryDraft<A>): Promise<CommittedEntry> {
+    if (draft.body.kind !== draft.kind) {
+      // Verifiers read the kind from the signed body: one that disagrees would never verify.
+      return Promise.reject(
+        new Error(
+          `entry body kind ${String(draft.body.kind)} is not the entry's kind ${draft.kind}`,
+        ),
+      );
+    }
     // A body that cannot be canonicalised fails its own caller here, not the batch it would join.
     const id = draft.id ?? randomUUID();
     let pieces: string[] | null;

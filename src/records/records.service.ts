@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/access/principal';
 import { DomainError, NotFoundError, ValidationFailedError } from 'src/common/domain-error';
+import { decodeCursor, encodeCursor } from 'src/common/keyset-cursor';
 import { SCHEMA_VERSION, SignedEntry } from 'src/evidence-format/entry';
-import { UUID } from 'src/evidence-format/ids';
 import { LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
 import { CommittedEntry, signedEntry } from 'src/log/log.types';
@@ -170,7 +170,7 @@ export class RecordsService {
       minShare: query.minShare,
       policyOutcome: query.policyOutcome,
       caseId: query.caseId,
-      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      after: query.cursor ? keysetAfter(query.cursor) : undefined,
       limit,
     });
     const last = rows[rows.length - 1];
@@ -185,7 +185,7 @@ export class RecordsService {
         caseId: r.caseId,
         policyOutcome: r.policyOutcome,
       })),
-      nextCursor: rows.length === limit && last ? encodeCursor(last) : null,
+      nextCursor: rows.length === limit && last ? encodeCursor(last.createdAt, last.id) : null,
     };
   }
 
@@ -225,6 +225,11 @@ export class RecordsService {
     }
   }
 
+  /** Whether the tenant has this record. */
+  async exists(tenantId: string, id: string): Promise<boolean> {
+    return (await this.records.findById(tenantId, id)) !== undefined;
+  }
+
   /** The record's prompt and output, opened; null once erased. */
   async text(tenantId: string, id: string): Promise<RecordText | null> {
     const sealed = await this.records.findText(tenantId, id);
@@ -252,17 +257,7 @@ export class RecordsService {
   }
 }
 
-function encodeCursor(row: RecordRow): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(time);
-  if (!id || !UUID.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new ValidationFailedError([
-      { field: 'cursor', problems: ['is not a cursor this API gave'] },
-    ]);
-  }
-  return { createdAt, id };
+function keysetAfter(cursor: string): { createdAt: Date; id: string } {
+  const { time, id } = decodeCursor(cursor);
+  return { createdAt: time, id };
 }

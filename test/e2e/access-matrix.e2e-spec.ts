@@ -40,6 +40,7 @@ interface RouteSpec {
 
 const future = () => new Date(Date.now() + 86_400_000).toISOString();
 const RECORD_READERS = ['admin', 'compliance_officer', 'auditor', 'key:records:read'] as const;
+const REPORT_READERS = ['admin', 'compliance_officer', 'auditor', 'key:reports'] as const;
 /** An id no tenant has: record and entry routes answer 404 for it. */
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -235,6 +236,23 @@ const ROUTES: RouteSpec[] = [
     okCode: 'validation_failed',
     crossTenant: 'self_only',
   },
+  {
+    route: 'POST /v1/reports',
+    allowed: ['admin', 'compliance_officer', 'key:reports'],
+    ok: 422,
+    okCode: 'validation_failed',
+    // No period: refused before anything is written (a real build is reports.e2e-spec's).
+    body: () => ({ kind: 'period-audit' }),
+    crossTenant: 'self_only',
+  },
+  { route: 'GET /v1/reports', allowed: REPORT_READERS, ok: 200, crossTenant: 'own_only' },
+  ...['', '/pdf', '/evidence'].map((tail): RouteSpec => ({
+    route: `GET /v1/reports/:reportId${tail}`,
+    allowed: REPORT_READERS,
+    ok: 404,
+    okCode: 'report_not_found',
+    crossTenant: 'not_found',
+  })),
   // Last: the expired auditor cannot sign in again, so this ends the session the rows above use.
   {
     route: 'POST /v1/auth/sign-out',
@@ -257,6 +275,7 @@ function path(route: string, w: World): string {
     .replace(':applicationId', w.applicationId)
     .replace(':keyId', w.spare.keyId)
     .replace(':recordId', NO_SUCH_ID)
+    .replace(':reportId', NO_SUCH_ID)
     .replace(':id', NO_SUCH_ID)
     .replace(':size', '999999');
 }

@@ -6,7 +6,7 @@
  * disagrees with the code's labels, or claims that an obligation is met.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { templatePath } from 'src/reports/project-root';
 import { OBLIGATION_IDS, ObligationId } from './explanation.types';
 import { OBLIGATION_LABELS } from './obligations';
 
@@ -29,13 +29,8 @@ export interface RegulatoryMapping {
   entries: RegulatoryMappingEntry[];
 }
 
-/** The template's path under the working directory (the image runs from /app). */
-export const REGULATORY_MAPPING_FILE = resolve(
-  process.cwd(),
-  'templates',
-  'period-audit',
-  'regulatory-mapping.json',
-);
+/** The template's path in the project (found from this file, whatever the working directory). */
+export const REGULATORY_MAPPING_FILE = templatePath('period-audit', 'regulatory-mapping.json');
 
 const ENTRY_FIELDS = ['id', 'label', 'citation', 'asks', 'provides', 'deployerResponsibility'];
 const TOP_FIELDS = ['title', 'intro', 'entries'];

@@ -1,0 +1,68 @@
+import { Body, Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal } from 'src/access/access';
+import { Principal } from 'src/access/principal';
+import { IdParam } from 'src/common/id-param';
+import { CreateReportDto, ListReportsDto } from 'src/reports/reports.dto';
+import { ReportDownload, ReportsService } from 'src/reports/reports.service';
+
+const REQUESTERS = { roles: ['admin', 'compliance_officer'], scope: 'reports' } as const;
+const READERS = { roles: ['admin', 'compliance_officer', 'auditor'], scope: 'reports' } as const;
+
+@ApiTags('reports')
+@ApiSecurity('api-key')
+@Controller('v1/reports')
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Access(REQUESTERS)
+  @ApiOperation({
+    summary:
+      'Request a report (decision evidence, case file or period audit): pins a signed checkpoint and queues the build',
+  })
+  request(@CurrentPrincipal() p: Principal, @Body() body: CreateReportDto) {
+    return this.reports.request(p, body);
+  }
+
+  @Get()
+  @Access(READERS)
+  @ApiOperation({ summary: 'Reports of the tenant, newest first (keyset pagination)' })
+  list(@CurrentPrincipal() p: Principal, @Query() query: ListReportsDto) {
+    return this.reports.list(p, query);
+  }
+
+  @Get(':reportId')
+  @Access(READERS)
+  @ApiOperation({ summary: "A report: its scope, its build's status and progress, its files" })
+  get(@CurrentPrincipal() p: Principal, @IdParam('reportId') id: string) {
+    return this.reports.get(p, id);
+  }
+
+  @Get(':reportId/pdf')
+  @Access(READERS)
+  @ApiProduces('application/pdf')
+  @ApiOperation({ summary: "The report's PDF (the read is logged first)" })
+  async pdf(@CurrentPrincipal() p: Principal, @IdParam('reportId') id: string) {
+    return file(await this.reports.download(p, id, 'pdf'));
+  }
+
+  @Get(':reportId/evidence')
+  @Access(READERS)
+  @ApiProduces('application/zip')
+  @ApiOperation({
+    summary: "The report's evidence package, for `audit-verify package` (the read is logged first)",
+  })
+  async evidence(@CurrentPrincipal() p: Principal, @IdParam('reportId') id: string) {
+    return file(await this.reports.download(p, id, 'evidence'));
+  }
+}
+
+function file(download: ReportDownload): StreamableFile {
+  return new StreamableFile(download.stream, {
+    type: download.contentType,
+    length: download.bytes,
+    disposition: `attachment; filename="${download.fileName}"`,
+  });
+}

@@ -1,0 +1,23 @@
+import { DomainError } from 'src/common/domain-error';
+
+/** A download of a report that is still being built (or failed). */
+export class ReportNotReadyError extends DomainError {
+  constructor(id: string, status: string) {
+    super(
+      'conflict',
+      'report_not_ready',
+      `report ${id} is ${status}: its files can be downloaded once it is complete (GET /v1/reports/${id} shows progress)`,
+    );
+  }
+}
+
+/** A stored artifact that no longer matches the SHA-256 the database holds for it. */
+export class ReportArtifactAlteredError extends DomainError {
+  constructor(id: string, file: string) {
+    super(
+      'unavailable',
+      'report_artifact_altered',
+      `the stored ${file} of report ${id} does not match its recorded SHA-256; it is not served`,
+    );
+  }
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { AppConfig } from 'src/config/app-config';
+import { ModelIdentity } from 'src/evidence-format/attribution';
+import { readModelPackage } from 'src/model-package/model-package';
+import { ConceptEntry } from 'src/reports/explanation/explanation.types';
+
+/** The companion file of training chunk text beside a package (training/export/training-text.ts). */
+export const TRAINING_TEXT_FILE = 'training-text.jsonl.gz';
+
+/** What a report needs of the model a record names: its dictionary, base rates, card and text. */
+export interface ModelReference {
+  name: string;
+  version: string;
+  manifestSha256: string;
+  /** Named concepts by key. */
+  concepts: Record<string, ConceptEntry>;
+  /** Each training source's share of the training chunks, 0..1: the base rate to compare to. */
+  baseRates: Record<string, number>;
+  /** The package's manifest.json and MODEL_CARD.md, exact bytes (for the evidence package). */
+  manifestBytes: Buffer;
+  cardBytes: Buffer;
+  /**
+   * A training chunk's text, checked against the SHA-256 the training index holds; null when the
+   * package has no text companion or does not know the chunk.
+   */
+  chunkText(chunk: string): string | null;
+}
+
+export class ModelReferenceError extends Error {}
+
+/**
+ * The model packages records name, read from MODEL_STORE_DIR once per version and checked (every
+ * file against its manifest, and the manifest against the hash the record states). A report of
+ * a record made by a package that is no longer in the store, or that was replaced, fails with
+ * that said, rather than explaining it with another model's dictionary.
+ */
+@Injectable()
+export class ModelReferences {
+  private readonly cache = new Map<string, ModelReference>();
+
+  constructor(private readonly config: AppConfig) {}
+
+  get(model: Pick<ModelIdentity, 'name' | 'version' | 'manifestSha256'>): ModelReference {
+    const key = `${model.name}/${model.version}`;
+    let reference = this.cache.get(key);
+    if (!reference) {
+      reference = loadReference(join(this.config.MODEL_STORE_DIR, model.name, model.version));
+      this.cache.set(key, reference);
+    }
+    if (reference.manifestSha256 !== model.manifestSha256) {
+      throw new ModelReferenceError(
+        `model ${key} in the store has manifest ${reference.manifestSha256.slice(0, 12)}…, the record names ${model.manifestSha256.slice(0, 12)}…: the package the record was made with is not in MODEL_STORE_DIR`,
+      );
+    }
+    return reference;
+  }
+}
+
+function loadReference(dir: string): ModelReference {
+  let pkg;
+  try {
+    pkg = readModelPackage(dir);
+  } catch (error) {
+    throw new ModelReferenceError(`model package ${dir}: ${(error as Error).message}`);
+  }
+  const text = (file: string) => (pkg.contents.get(file) ?? Buffer.alloc(0)).toString('utf8');
+  const dictionary = JSON.parse(text('concepts.json')) as {
+    known: { key: string; name: string; group: string; description: string }[];
+  };
+  const concepts: Record<string, ConceptEntry> = {};
+  for (const c of dictionary.known) {
+    concepts[c.key] = { name: c.name, group: c.group, description: c.description };
+  }
+  const index = new Map<string, string>();
+  const perSource = new Map<string, number>();
+  for (const line of text('training-index.jsonl').split('\n')) {
+    if (line.length === 0) continue;
+    const row = JSON.parse(line) as { chunk: string; source: string; sha256: string };
+    index.set(row.chunk, row.sha256);
+    perSource.set(row.source, (perSource.get(row.source) ?? 0) + 1);
+  }
+  const baseRates = Object.fromEntries(
+    [...perSource].sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, n]) => [s, n / index.size]),
+  );
+  let texts: Map<string, string> | null | undefined;
+  const companion = join(dir, TRAINING_TEXT_FILE);
+  const chunkText = (chunk: string): string | null => {
+    if (texts === undefined) texts = existsSync(companion) ? readCompanion(companion) : null;
+    const value = texts?.get(chunk);
+    const expected = index.get(chunk);
+    if (value === undefined || expected === undefined) return null;
+    const actual = createHash('sha256').update(value, 'utf8').digest('hex');
+    if (actual !== expected) {
+      throw new ModelReferenceError(
+        `${companion}: the text of ${chunk} does not match its SHA-256 in training-index.jsonl`,
+      );
+    }
+    return value;
+  };
+  return {
+    name: pkg.manifest.name,
+    version: pkg.manifest.version,
+    manifestSha256: pkg.manifestSha256,
+    concepts,
+    baseRates,
+    manifestBytes: readFileSync(join(dir, 'manifest.json')),
+    cardBytes: pkg.contents.get('MODEL_CARD.md') ?? Buffer.alloc(0),
+    chunkText,
+  };
+}
+
+function readCompanion(path: string): Map<string, string> {
+  const lines = gunzipSync(readFileSync(path)).toString('utf8').split('\n');
+  const texts = new Map<string, string>();
+  for (const line of lines) {
+    if (line.length === 0) continue;
+    const { chunk, text } = JSON.parse(line) as { chunk: string; text: string };
+    texts.set(chunk, text);
+  }
+  return texts;
+}

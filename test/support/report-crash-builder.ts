@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import pino from 'pino';
+import { AppModule } from 'src/app.module';
+import { AppConfig } from 'src/config/app-config';
+import { loadConfig } from 'src/config/config';
+import { appDatabaseUrl } from 'src/database/app-role';
+import { selectQueueBackend } from 'src/queue/queue-backend';
+import { ReportBuilder } from 'src/reports/build/report-builder';
+
+// The child process of test/e2e/report-crash.e2e-spec.ts: the service's report builder, as a
+// worker runs it, building one report and printing `progress <percent> <message>` at each step
+// until the parent kills it (SIGKILL), or `done` if it is not killed.
+//
+//   DATABASE_URL, SIGNING_KEY_FILE, SIGNING_KEY_PASSPHRASE, ARTIFACTS_DIR   the parent's values
+//   TENANT_ID, REPORT_ID   the report to build
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const databaseUrl = required('DATABASE_URL');
+  const config = new AppConfig(
+    loadConfig({
+      DATABASE_URL: databaseUrl,
+      SIGNING_KEY_FILE: required('SIGNING_KEY_FILE'),
+      SIGNING_KEY_PASSPHRASE: required('SIGNING_KEY_PASSPHRASE'),
+      ARTIFACTS_DIR: required('ARTIFACTS_DIR'),
+      DB_POOL_SIZE: '2',
+    }),
+  );
+  const queue = selectQueueBackend(undefined, databaseUrl, { prefix: `crash-${process.pid}` });
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot({
+      config,
+      database: { url: databaseUrl, appUrl: appDatabaseUrl(databaseUrl), appUrlDerived: true },
+      queue,
+      http: false,
+      runWorkers: false,
+      logDestination: pino.destination({ dest: '/dev/null', sync: true }),
+    }),
+    { logger: false },
+  );
+  process.stdout.write(`ready ${process.pid}\n`);
+  await app
+    .get(ReportBuilder)
+    .build(required('TENANT_ID'), required('REPORT_ID'), (percent, message) => {
+      // A pipe write is synchronous on Linux: the parent sees each step before the next starts.
+      process.stdout.write(`progress ${percent} ${message}\n`);
+      return Promise.resolve();
+    });
+  process.stdout.write('done\n');
+  await app.close();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `report builder failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  process.exit(1);
+});
