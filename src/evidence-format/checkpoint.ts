@@ -251,15 +251,29 @@ export function verifyEd25519(
   }
 }
 
-/** A node:crypto key object for a raw 32-byte Ed25519 public key. */
+/** Key objects already made, by raw key: a log is signed by a handful of keys. */
+const keyObjects = new Map<string, KeyObject>();
+const MAX_KEY_OBJECTS = 256;
+
+/**
+ * A node:crypto key object for a raw 32-byte Ed25519 public key. Made once per key: making one
+ * costs several times the verification it serves, and a package holds one signature per entry.
+ */
 export function ed25519PublicKey(rawPublicKey: Uint8Array): KeyObject {
   if (rawPublicKey.length !== ED25519_KEY_SIZE) {
     throw new CheckpointFormatError(
       `an Ed25519 public key has ${ED25519_KEY_SIZE} bytes, not ${rawPublicKey.length}`,
     );
   }
-  const der = Buffer.concat([ED25519_SPKI_PREFIX, rawPublicKey]);
-  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+  const id = Buffer.from(rawPublicKey).toString('hex');
+  let key = keyObjects.get(id);
+  if (!key) {
+    const der = Buffer.concat([ED25519_SPKI_PREFIX, rawPublicKey]);
+    key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    if (keyObjects.size >= MAX_KEY_OBJECTS) keyObjects.clear();
+    keyObjects.set(id, key);
+  }
+  return key;
 }
 
 function parseSignatureLine(line: string, number: number): NoteSignature {

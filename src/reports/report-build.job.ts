@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { JobContext, JobHandler, JobHandlerRegistry, JobOutcome } from 'src/jobs/job-handlers';
 import { PermanentJobError } from 'src/jobs/jobs.errors';
+import { EvidencePackageError } from 'src/reports/evidence-package/evidence-package.errors';
 import { ReportBuilder } from 'src/reports/build/report-builder';
 import { REPORT_BUILD_JOB } from 'src/reports/reports.constants';
 import { ModelReferenceError } from 'src/reports/sources/model-references';
@@ -37,6 +38,10 @@ export class ReportBuildJob implements JobHandler, OnModuleInit {
       return { resultRef: report.evidence?.key };
     } catch (error) {
       if (error instanceof ModelReferenceError) throw new PermanentJobError(error.message);
+      if (error instanceof EvidencePackageError && error.code !== 'source_changed') {
+        // A package too large, or refused by its own checks, would be the same on every retry.
+        throw new PermanentJobError(error.message);
+      }
       throw error;
     }
   }

@@ -31,6 +31,8 @@ export interface ReportView {
   id: string;
   kind: ReportRow['kind'];
   scope: ReportScope;
+  /** The build job; its status and progress are given here. */
+  jobId: string;
   requestedBy: string;
   requestedAt: string;
   checkpointSize: number;
@@ -177,6 +179,7 @@ export class ReportsService {
       id: report.id,
       kind: report.kind,
       scope: report.scope,
+      jobId: report.jobId,
       requestedBy: report.requestedBy,
       requestedAt: report.requestedAt.toISOString(),
       checkpointSize: report.checkpointSize,

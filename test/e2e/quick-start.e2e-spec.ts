@@ -17,6 +17,7 @@ import {
   REACHABLE_ROOT,
   relocatedClusterHome,
 } from 'src/database/embedded-postgres-location';
+import { verifyPackageZip } from 'src/verifier/package';
 import { freePort } from 'test/support/ports';
 import { waitFor } from 'test/support/wait';
 
@@ -114,7 +115,7 @@ describe('the quick start in a fresh clone below a 0700 folder', () => {
   });
 
   /** `npm start` in the clone, once it answers GET /health and its /ready says the database is up. */
-  async function startServing(): Promise<Started & { pid: number; dbPort: number }> {
+  async function startServing(): Promise<Started & { pid: number; dbPort: number; port: number }> {
     const port = await freePort();
     const dbPort = await freePort();
     const run = npmStart(app, { PORT: String(port), EMBEDDED_DB_PORT: String(dbPort) });
@@ -137,7 +138,42 @@ describe('the quick start in a fresh clone below a 0700 folder', () => {
       status: 200,
       database: 'up',
     });
-    return { ...run, pid, dbPort };
+    return { ...run, pid, dbPort, port };
+  }
+
+  /**
+   * As the demo application: one generation, a decision evidence report of it built by the
+   * embedded default's in-process worker, and its evidence package verified as an auditor would,
+   * against the key set the service publishes.
+   */
+  async function reportOnEmbeddedDefault(port: number, apiKey: string): Promise<void> {
+    const base = `http://127.0.0.1:${port}`;
+    const post = (path: string, body: object) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const get = (path: string) =>
+      fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${apiKey}` } });
+    const generated = await post('/v1/generations', { prompt: 'The bank approved', maxTokens: 6 });
+    expect(generated.status).toBe(201);
+    const { recordId } = (await generated.json()) as { recordId: string };
+    const requested = await post('/v1/reports', { kind: 'decision-evidence', recordId });
+    expect(requested.status).toBe(202);
+    const { id } = (await requested.json()) as { id: string };
+    await waitFor(
+      async () => {
+        const view = (await (await get(`/v1/reports/${id}`)).json()) as { status: string };
+        if (view.status === 'failed') throw new Error(`report failed: ${JSON.stringify(view)}`);
+        return view.status === 'succeeded' ? true : undefined;
+      },
+      'the report to be built',
+      120_000,
+    );
+    const zip = Buffer.from(await (await get(`/v1/reports/${id}/evidence`)).arrayBuffer());
+    const keys = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as unknown;
+    expect(verifyPackageZip(zip, keys).filter((c) => !c.ok)).toEqual([]);
   }
 
   /**
@@ -166,6 +202,9 @@ describe('the quick start in a fresh clone below a 0700 folder', () => {
     );
     const first = await startServing();
     expect(first.output()).toContain('One-time password');
+    const apiKey = /Application key\s+(\S+)/.exec(first.output())?.[1];
+    if (!apiKey) throw new Error(`no demo key in the output:\n${first.output()}`);
+    await reportOnEmbeddedDefault(first.port, apiKey);
 
     // Where the cluster went: beside the clone's data only if the server user can reach it.
     const pointer = join(app, 'data', CLUSTER_POINTER_FILE);

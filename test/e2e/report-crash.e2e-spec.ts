@@ -15,7 +15,7 @@ import { createTestApp, TestApp } from 'test/support/test-app';
 // be visible under the report's keys or served, the report stays incomplete, and the next build
 // completes it with files that verify.
 
-const BUILDER_SCRIPT = 'test/support/report-crash-builder.ts';
+const BUILDER_SCRIPT = 'test/support/report-build-process.ts';
 
 function buildAndKill(
   t: TestApp,

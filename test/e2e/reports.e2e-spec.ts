@@ -255,6 +255,9 @@ describe('reports: request, build, download, verify', () => {
     );
     expect(done.recordCount).toBe(3);
     const zip = (await download(`/v1/reports/${done.id}/evidence`, officer)).body as Buffer;
+    if (process.env.REPORT_SAMPLES_DIR) {
+      writeFileSync(join(process.env.REPORT_SAMPLES_DIR, 'period-audit.zip'), zip);
+    }
     expect(verifyPackageZip(zip, keys).filter((c) => !c.ok)).toEqual([]);
     const files = new Map(readZip(zip, 1e9).map((e) => [e.name, e.data]));
     const report = JSON.parse(files.get('report.json')?.toString('utf8') ?? '{}') as {

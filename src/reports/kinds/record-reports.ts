@@ -51,7 +51,7 @@ export function recordReportSections(
                 { header: 'Index', align: 'right' },
                 { header: 'Committed', width: 3 },
                 { header: 'Application', width: 2 },
-                { header: 'Outcome' },
+                { header: 'Outcome', width: 1.3 },
                 { header: 'Named', align: 'right' },
                 { header: 'Entries about it', align: 'right', width: 2 },
               ],

@@ -8,7 +8,8 @@ export interface ReportContext {
   kind: ReportKind;
   scope: ReportScope;
   requestedAt: Date;
-  requestedBy: { userId: string; role: string };
+  /** Who asked: their id and role, and their e-mail when they are a person of the tenant. */
+  requestedBy: { userId: string; role: string; name?: string };
   tenantId: string;
   origin: string;
   checkpoint: { size: number; root: string; note: string };
@@ -53,7 +54,7 @@ export function summarySection(
           ['Covers', scopeDescription(context.kind, context.scope)],
           [
             'Requested',
-            `${context.requestedAt.toISOString()} by ${context.requestedBy.role} ${context.requestedBy.userId}`,
+            `${context.requestedAt.toISOString()} by ${context.requestedBy.name ?? context.requestedBy.userId} (${context.requestedBy.role})`,
           ],
           ['Tenant', context.tenantId],
           ['Log', context.origin],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { AppConfig } from 'src/config/app-config';
 import { ModelIdentity } from 'src/evidence-format/attribution';
-import { readModelPackage } from 'src/model-package/model-package';
+import { PackageManifest } from 'src/model-package/model-package';
 import { ConceptEntry } from 'src/reports/explanation/explanation.types';
 
 /** The companion file of training chunk text beside a package (training/export/training-text.ts). */
@@ -60,14 +60,42 @@ export class ModelReferences {
   }
 }
 
+/** The package files a report reads; each is checked against the manifest before it is used. */
+const READ_FILES = ['concepts.json', 'training-index.jsonl', 'MODEL_CARD.md'] as const;
+
+/**
+ * Reads what a report needs of a package, and only that (not the network or the effect
+ * matrices, which only generation needs): the manifest, whose SHA-256 is what records name, and
+ * the dictionary, training index and card, each checked against the manifest.
+ */
 function loadReference(dir: string): ModelReference {
-  let pkg;
+  const read = (file: string): Buffer => {
+    const path = join(dir, file);
+    if (!existsSync(path))
+      throw new ModelReferenceError(`model package ${dir}: ${file} is missing`);
+    return readFileSync(path);
+  };
+  const manifestBytes = read('manifest.json');
+  let manifest: PackageManifest;
   try {
-    pkg = readModelPackage(dir);
+    manifest = JSON.parse(manifestBytes.toString('utf8')) as PackageManifest;
   } catch (error) {
-    throw new ModelReferenceError(`model package ${dir}: ${(error as Error).message}`);
+    throw new ModelReferenceError(
+      `model package ${dir}: manifest.json is not JSON (${(error as Error).message})`,
+    );
   }
-  const text = (file: string) => (pkg.contents.get(file) ?? Buffer.alloc(0)).toString('utf8');
+  const files = new Map<string, Buffer>();
+  for (const file of READ_FILES) {
+    const bytes = read(file);
+    const expected = manifest.files?.[file];
+    if (sha256(bytes) !== expected) {
+      throw new ModelReferenceError(
+        `model package ${dir}: ${file} does not match its SHA-256 in manifest.json`,
+      );
+    }
+    files.set(file, bytes);
+  }
+  const text = (file: string) => (files.get(file) ?? Buffer.alloc(0)).toString('utf8');
   const dictionary = JSON.parse(text('concepts.json')) as {
     known: { key: string; name: string; group: string; description: string }[];
   };
@@ -93,8 +121,7 @@ function loadReference(dir: string): ModelReference {
     const value = texts?.get(chunk);
     const expected = index.get(chunk);
     if (value === undefined || expected === undefined) return null;
-    const actual = createHash('sha256').update(value, 'utf8').digest('hex');
-    if (actual !== expected) {
+    if (sha256(Buffer.from(value, 'utf8')) !== expected) {
       throw new ModelReferenceError(
         `${companion}: the text of ${chunk} does not match its SHA-256 in training-index.jsonl`,
       );
@@ -102,15 +129,19 @@ function loadReference(dir: string): ModelReference {
     return value;
   };
   return {
-    name: pkg.manifest.name,
-    version: pkg.manifest.version,
-    manifestSha256: pkg.manifestSha256,
+    name: manifest.name,
+    version: manifest.version,
+    manifestSha256: sha256(manifestBytes),
     concepts,
     baseRates,
-    manifestBytes: readFileSync(join(dir, 'manifest.json')),
-    cardBytes: pkg.contents.get('MODEL_CARD.md') ?? Buffer.alloc(0),
+    manifestBytes,
+    cardBytes: files.get('MODEL_CARD.md') ?? Buffer.alloc(0),
     chunkText,
   };
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function readCompanion(path: string): Map<string, string> {

@@ -8,9 +8,10 @@ import { appDatabaseUrl } from 'src/database/app-role';
 import { selectQueueBackend } from 'src/queue/queue-backend';
 import { ReportBuilder } from 'src/reports/build/report-builder';
 
-// The child process of test/e2e/report-crash.e2e-spec.ts: the service's report builder, as a
-// worker runs it, building one report and printing `progress <percent> <message>` at each step
-// until the parent kills it (SIGKILL), or `done` if it is not killed.
+// A worker process that builds one report, as the worker runs the report.build job (no model,
+// no HTTP): the child of test/e2e/report-crash.e2e-spec.ts, which kills it (SIGKILL) at a step,
+// and of bench/reports.bench.ts, which measures it. It prints `ready`, then
+// `progress <percent> <message>` at each step, then `built <seconds> <peak RSS bytes>` and `done`.
 //
 //   DATABASE_URL, SIGNING_KEY_FILE, SIGNING_KEY_PASSPHRASE, ARTIFACTS_DIR   the parent's values
 //   TENANT_ID, REPORT_ID   the report to build
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
     }),
     { logger: false },
   );
-  process.stdout.write(`ready ${process.pid}\n`);
+  process.stdout.write(`ready ${process.pid} ${process.memoryUsage().rss}\n`);
+  const started = process.hrtime.bigint();
   await app
     .get(ReportBuilder)
     .build(required('TENANT_ID'), required('REPORT_ID'), (percent, message) => {
@@ -52,6 +54,9 @@ async function main(): Promise<void> {
       process.stdout.write(`progress ${percent} ${message}\n`);
       return Promise.resolve();
     });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // maxRSS is in kilobytes: the whole process's peak, start-up included.
+  process.stdout.write(`built ${seconds} ${process.resourceUsage().maxRSS * 1024}\n`);
   process.stdout.write('done\n');
   await app.close();
 }
