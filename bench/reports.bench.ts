@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApplicationPrincipal } from 'src/access/principal';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
-import { RecordsService } from 'src/records/records.service';
+import { RecordsService, ScannedRecord } from 'src/records/records.service';
 import { ReportsService } from 'src/reports/reports.service';
 import { ReportsRepository } from 'src/reports/reports.repository';
 import { allPassed } from 'src/verifier/checks';
@@ -19,20 +19,23 @@ import { count, met, progress, Row, step, table } from './stats';
 /**
  * `npm run bench:reports`: what a report costs, against the real app and a fresh PostgreSQL
  * database (dropped at the end). Records are posted through POST /v1/records (one real
- * generation of the shipped model, 32 tokens), then, for each period size (BENCH_REPORT_SIZES,
- * default 10,000 and 100,000 records):
+ * generation of the shipped model, BENCH_TOKENS tokens, default 32), then, for each period size
+ * (BENCH_REPORT_SIZES, default 1,000, 10,000 and 100,000 records; the first is the evidence
+ * package of 1,000 records):
  *  - the baseline: reading the period's records once (RecordsService.scan, no text), the floor
  *    any report over them pays;
  *  - the period audit built as the worker builds it (every record's signature and inclusion
  *    checked, the PDF, the package, its self-check, storing): wall time, its ratio to the
  *    baseline, and the process's peak resident memory while it ran;
  *  - `audit-verify package` on the package it wrote, in process.
- * And a case file of BENCH_CASE_RECORDS (1,000) records, each a decision card.
+ * And a case file of BENCH_CASE_RECORDS (100) records, each a decision card.
  * Goals: a 100,000-record period audit in under 60 s and 500 MB.
  */
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
-const SIZES = env('BENCH_REPORT_SIZES', '10000,100000').split(',').map(Number);
-const CASE_RECORDS = Number(env('BENCH_CASE_RECORDS', '1000'));
+const SIZES = env('BENCH_REPORT_SIZES', '1000,10000,100000').split(',').map(Number);
+const CASE_RECORDS = Number(env('BENCH_CASE_RECORDS', '100'));
+/** Tokens per generated output: the size of each record (about 6 kB of signed body per chunk). */
+const TOKENS = Number(env('BENCH_TOKENS', '32'));
 const GOAL = { records: 100_000, seconds: 60, megabytes: 500 };
 
 async function main(): Promise<void> {
@@ -62,7 +65,10 @@ async function main(): Promise<void> {
       scopes: ['records:submit', 'reports'],
     };
     const runtime = bench.app.get(ModelRuntime);
-    const generation = await runtime.generate('The patient was given', { maxTokens: 32, seed: 7 });
+    const generation = await runtime.generate('The patient was given', {
+      maxTokens: TOKENS,
+      seed: 7,
+    });
     const body = (caseId: string) =>
       JSON.stringify(submittedPayload(generation, { purpose: 'triage note', caseId }));
     rows.push([
@@ -90,6 +96,18 @@ async function main(): Promise<void> {
       }
     };
     await posted(CASE_RECORDS, 'CASE-BENCH', 'case file');
+    const sample = await bench.app
+      .get(RecordsService)
+      .scan(
+        tenant.tenantId,
+        { caseId: 'CASE-BENCH' },
+        { before: Number.MAX_SAFE_INTEGER, withText: false, pageSize: 1 },
+      )
+      .next();
+    const first: ScannedRecord[] = sample.done ? [] : sample.value;
+    const signed = first[0]?.canonical.length ?? 0;
+    rows.push(['signed record body', `${count(signed)} bytes of canonical JSON`]);
+    process.stdout.write(`\n${table(rows.splice(0))}\n`);
     const caseFile = await buildReport(bench, principal, {
       kind: 'case-file',
       caseId: 'CASE-BENCH',
@@ -106,11 +124,23 @@ async function main(): Promise<void> {
       posted_ += size;
       const to = new Date(Date.now() + 1000);
       const baseline = await timeScan(bench, tenant.tenantId, from, to);
-      const audit = await buildReport(bench, principal, {
-        kind: 'period-audit',
-        from: from.toISOString(),
-        to: to.toISOString(),
-      });
+      let audit: Awaited<ReturnType<typeof buildReport>>;
+      try {
+        audit = await buildReport(bench, principal, {
+          kind: 'period-audit',
+          from: from.toISOString(),
+          to: to.toISOString(),
+        });
+      } catch (error) {
+        // A build that fails is a result too: print why, and go on with the next size.
+        rows.push(
+          `Period audit of ${count(size)} records`,
+          ['baseline: read the records once', `${baseline.seconds.toFixed(1)} s`],
+          ['build', `FAILED: ${(error as Error).message.split('\n')[0].slice(0, 400)}`],
+        );
+        process.stdout.write(`\n${table(rows.splice(0))}\n`);
+        continue;
+      }
       const goalMet =
         size < GOAL.records || (audit.seconds < GOAL.seconds && audit.peakMb < GOAL.megabytes);
       rows.push(

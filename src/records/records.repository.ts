@@ -63,6 +63,32 @@ export interface RecordScope {
   to?: Date;
 }
 
+/** The WHERE clause of a scope, below `before` and after `after` (log indexes). */
+function scopeFilter(
+  tenantId: string,
+  scope: RecordScope,
+  range: { after: number; before: number },
+): { where: string[]; params: unknown[] } {
+  const where = ['r.tenant_id = $1', 'r.log_index > $2', 'r.log_index < $3'];
+  const params: unknown[] = [tenantId, range.after, range.before];
+  const add = (clause: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (scope.recordId) add((n) => `r.id = ${n}`, scope.recordId);
+  if (scope.caseId) add((n) => `r.case_id = ${n}`, scope.caseId);
+  // The subject reference is in the signed body only (it is not a search column).
+  if (scope.subjectRef) {
+    add((n) => `(e.body::jsonb -> 'request' ->> 'subjectRef') = ${n}`, scope.subjectRef);
+  }
+  if (scope.applicationIds?.length) {
+    add((n) => `r.application_id = ANY(${n}::uuid[])`, scope.applicationIds);
+  }
+  if (scope.from) add((n) => `r.created_at >= ${n}`, scope.from);
+  if (scope.to) add((n) => `r.created_at < ${n}`, scope.to);
+  return { where, params };
+}
+
 /** A record row with its log entry's columns and, when asked for, its sealed text. */
 export interface ScopedRecordRow extends RecordRow {
   canonical: string;
@@ -241,28 +267,33 @@ export class RecordsRepository {
    * entry and, when `withText`, their sealed text. Keyset pages on the log index: a report over
    * any number of records holds one page at a time.
    */
+  /** How many records a scope holds below `before`, counting at most `cap` + 1 of them. */
+  async countInScope(
+    tenantId: string,
+    scope: RecordScope,
+    before: number,
+    cap: number,
+  ): Promise<number> {
+    const { where, params } = scopeFilter(tenantId, scope, { after: -1, before });
+    params.push(cap + 1);
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ count: number }[]>(
+        `SELECT count(*)::int AS count FROM (
+           SELECT 1 FROM records r
+             JOIN log_entries e ON e.tenant_id = r.tenant_id AND e.log_index = r.log_index
+            WHERE ${where.join(' AND ')} LIMIT $${params.length}) AS capped`,
+        params,
+      ),
+    );
+    return rows[0].count;
+  }
+
   async listInScope(
     tenantId: string,
     scope: RecordScope,
     page: { after: number; before: number; limit: number; withText: boolean },
   ): Promise<ScopedRecordRow[]> {
-    const where = ['r.tenant_id = $1', 'r.log_index > $2', 'r.log_index < $3'];
-    const params: unknown[] = [tenantId, page.after, page.before];
-    const add = (clause: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
-    if (scope.recordId) add((n) => `r.id = ${n}`, scope.recordId);
-    if (scope.caseId) add((n) => `r.case_id = ${n}`, scope.caseId);
-    // The subject reference is in the signed body only (it is not a search column).
-    if (scope.subjectRef) {
-      add((n) => `(e.body::jsonb -> 'request' ->> 'subjectRef') = ${n}`, scope.subjectRef);
-    }
-    if (scope.applicationIds?.length) {
-      add((n) => `r.application_id = ANY(${n}::uuid[])`, scope.applicationIds);
-    }
-    if (scope.from) add((n) => `r.created_at >= ${n}`, scope.from);
-    if (scope.to) add((n) => `r.created_at < ${n}`, scope.to);
+    const { where, params } = scopeFilter(tenantId, scope, page);
     params.push(page.limit);
     const text = page.withText
       ? `t.iv, t.ciphertext, t.tag, k.data_key AS "dataKey"`

@@ -225,6 +225,11 @@ export class RecordsService {
     }
   }
 
+  /** How many records a scope holds (counting at most `cap` + 1). */
+  countInScope(tenantId: string, scope: RecordScope, cap: number): Promise<number> {
+    return this.records.countInScope(tenantId, scope, Number.MAX_SAFE_INTEGER, cap);
+  }
+
   /** Whether the tenant has this record. */
   async exists(tenantId: string, id: string): Promise<boolean> {
     return (await this.records.findById(tenantId, id)) !== undefined;

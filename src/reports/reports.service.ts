@@ -24,6 +24,13 @@ import { CreateReportDto, ListReportsDto } from 'src/reports/reports.dto';
 import { ReportArtifactAlteredError, ReportNotReadyError } from 'src/reports/reports.errors';
 import { ReportRow, ReportsRepository } from 'src/reports/reports.repository';
 
+/**
+ * The most records a case file gives a decision card each (five pages or so a card). A case with
+ * more is refused: a PDF of thousands of pages helps no reviewer, and its rendering would not
+ * fit a worker's memory. Its records are all in a period audit's package.
+ */
+export const MAX_CASE_FILE_RECORDS = 250;
+
 /** The longest period one audit report covers. */
 const MAX_PERIOD_MS = 5 * 366 * 86_400_000;
 
@@ -241,6 +248,19 @@ export class ReportsService {
             refuse('applicationIds', `application ${appId} does not exist in this tenant`);
           }
         }
+      }
+    }
+    if (problems.length === 0 && dto.kind === 'case-file') {
+      const records = await this.records.countInScope(
+        tenantId,
+        { caseId: scope.caseId, subjectRef: scope.subjectRef },
+        MAX_CASE_FILE_RECORDS,
+      );
+      if (records > MAX_CASE_FILE_RECORDS) {
+        refuse(
+          scope.caseId !== undefined ? 'caseId' : 'subjectRef',
+          `names more than ${MAX_CASE_FILE_RECORDS} records, the most a case file shows as decision cards: ask for a period audit of its applications and period instead`,
+        );
       }
     }
     if (problems.length > 0) throw new ValidationFailedError(problems);

@@ -172,7 +172,7 @@ describe('the quick start in a fresh clone below a 0700 folder', () => {
       120_000,
     );
     const zip = Buffer.from(await (await get(`/v1/reports/${id}/evidence`)).arrayBuffer());
-    const keys = (await (await fetch(`${base}/.well-known/jwks.json`)).json());
+    const keys = await (await fetch(`${base}/.well-known/jwks.json`)).json();
     expect(verifyPackageZip(zip, keys).filter((c) => !c.ok)).toEqual([]);
   }
 

@@ -1,3 +1,4 @@
+import { UserPrincipal } from 'src/access/principal';
 import { verifyInclusion } from 'src/evidence-format/merkle';
 import { LogService } from 'src/log/log.service';
 import { RecordsService, ScannedRecord } from 'src/records/records.service';
@@ -10,12 +11,15 @@ import { createTestApp, TestApp } from 'test/support/test-app';
 describe('report reads', () => {
   let t: TestApp;
   let tenantId: string;
+  let adminId: string;
   const ids: string[] = [];
 
   beforeAll(async () => {
     t = await createTestApp({ runWorkers: false });
     const f = factory(t);
-    tenantId = (await f.newTenant()).id;
+    const tenant = await f.newTenant();
+    tenantId = tenant.id;
+    adminId = tenant.admin.id;
     const app = await f.newApplication(tenantId, { scopes: ['generate'] });
     for (const caseId of ['CASE-A', 'CASE-B', 'CASE-A', 'CASE-A', 'CASE-B']) {
       const res = await postAsApplication(t, '/v1/generations', app.key, {
@@ -86,5 +90,41 @@ describe('report reads', () => {
     await expect(log.inclusionPaths(tenantId, checkpoint.size, [checkpoint.size])).rejects.toThrow(
       /not in a tree/,
     );
+  });
+
+  it('counts the records of a scope, stopping one past the cap', async () => {
+    const records = t.app.get(RecordsService);
+    expect(await records.countInScope(tenantId, { caseId: 'CASE-A' }, 10)).toBe(3);
+    expect(await records.countInScope(tenantId, { caseId: 'CASE-A' }, 1)).toBe(2);
+    expect(await records.countInScope(tenantId, { caseId: 'CASE-Z' }, 10)).toBe(0);
+  });
+
+  it('reads the entries about many records below a size, and entries of kinds in a period', async () => {
+    const log = t.app.get(LogService);
+    const before = await log.issueCheckpoint(tenantId);
+    const service = t.app.get(RecordsService);
+    const user: UserPrincipal = {
+      kind: 'user',
+      tenantId,
+      userId: adminId,
+      email: 'admin@example.org',
+      role: 'admin',
+      sessionId: 'session',
+      passwordMustChange: false,
+      auditorAccessUntil: null,
+    };
+    await service.review(user, ids[0], { verdict: 'approved' });
+    const about = await log.entriesAboutMany(tenantId, [ids[0], ids[1]], before.size + 10);
+    expect(about.map((e) => [e.kind, e.subjectId])).toEqual([['review', ids[0]]]);
+    expect(await log.entriesAboutMany(tenantId, [ids[0]], before.size)).toEqual([]);
+    const page = await log.entriesOfKindsBetween(tenantId, {
+      kinds: ['review'],
+      from: new Date(Date.now() - 60_000),
+      to: new Date(Date.now() + 60_000),
+      before: before.size + 10,
+      after: -1,
+      limit: 10,
+    });
+    expect(page.map((e) => e.subjectId)).toEqual([ids[0]]);
   });
 });

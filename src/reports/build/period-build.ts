@@ -21,7 +21,11 @@ import { ReportLayout } from 'src/reports/kinds/report-layout';
 import { ReportRow } from 'src/reports/reports.repository';
 import { ModelReference } from 'src/reports/sources/model-references';
 
-const PAGE = 1_000;
+/**
+ * Records per page: a record's signed body is tens of kilobytes of JSON (more parsed), so a page
+ * of 250 keeps the worker's memory flat and low, and still amortises each query.
+ */
+const PAGE = 250;
 const PEOPLE_KINDS: LogEntryKind[] = ['review', 'erasure', 'access'];
 
 type CardOf = (input: { record: ScannedRecord; related: SignedEntry[] }) => Promise<DecisionCard>;

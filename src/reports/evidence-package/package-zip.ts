@@ -65,7 +65,9 @@ function addEntry(zip: ZipFile, entry: ZipSource, time: Date, changed: string[])
   const options: Partial<ReadStreamOptions> = {
     mtime: time,
     mode: 0o100644,
-    compress: !STORED_PACKAGE_FILES.includes(entry.path),
+    // Deflate level 1: on the model's 7 MB training index (JSON Lines like a package's) it is 5%
+    // larger than level 6 in two thirds of the time. The level is fixed: bytes stay reproducible.
+    compressionLevel: STORED_PACKAGE_FILES.includes(entry.path) ? 0 : 1,
     // No Info-ZIP "UT" extra field: the DOS time is the only time in the archive.
     forceDosTimestamp: true,
     size: entry.bytes,

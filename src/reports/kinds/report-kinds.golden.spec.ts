@@ -256,7 +256,8 @@ describe('report kinds: extracted text and structure (golden)', () => {
 
   it.each(['decision-evidence', 'case-file', 'period-audit'] as const)('%s', async (kind) => {
     const pdf = await renderPdf(await build(kind));
-    const path = join(dir, `${kind}.pdf`);
+    // REPORT_SAMPLES_DIR keeps the PDFs, to look at their pages (pdftoppm).
+    const path = join(process.env.REPORT_SAMPLES_DIR ?? dir, `${kind}.pdf`);
     writeFileSync(path, pdf);
     const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
     const outline = JSON.parse(
