@@ -4,14 +4,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { LogService } from 'src/log/log.service';
 import { ReportBuilder } from 'src/reports/build/report-builder';
 import { ReportsRepository } from 'src/reports/reports.repository';
 import { verifyPackageZip } from 'src/verifier/package';
 import { call, newWorld, World } from 'test/support/auth-fixtures';
 import { createTestApp, TestApp } from 'test/support/test-app';
 
-// A worker building a report is killed with SIGKILL at each step of the build: after the PDF is
-// written, after the package is written, while both are being stored. Nothing half-written may
+// A worker building a report is killed with SIGKILL at each step of the build: while the PDF is
+// written, while the package is written, after the PDF is stored, after the build is logged. Nothing half-written may
 // be visible under the report's keys or served, the report stays incomplete, and the next build
 // completes it with files that verify.
 
@@ -83,7 +84,8 @@ describe('a report build killed mid-way', () => {
   it.each([
     'writing the PDF',
     'writing the evidence package',
-    'storing the PDF and the evidence package',
+    'storing the evidence package',
+    'completing the report',
   ])(
     'killed at "%s": nothing half-written is visible, and the next build completes it',
     async (step) => {
@@ -97,7 +99,7 @@ describe('a report build killed mid-way', () => {
 
       const run = await buildAndKill(
         t,
-        { ARTIFACTS_DIR: artifacts, TENANT_ID: w.tenantId, REPORT_ID: id },
+        { ARTIFACTS_DIR: artifacts, TENANT_ID: w.tenantId, REPORT_ID: id, PAUSE_AT: step },
         step,
       );
       expect({ signal: run.signal, stderr: run.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
@@ -106,6 +108,7 @@ describe('a report build killed mid-way', () => {
       const reports = t.app.get(ReportsRepository);
       expect((await reports.findById(w.tenantId, id))?.completedAt).toBeNull();
       const folder = join(artifacts, w.tenantId, id);
+      const storedByKilled = new Map<string, string>();
       for (const name of existsSync(folder) ? readdirSync(folder) : []) {
         // Only whole files carry a report's names; each matches the hash written beside it.
         if (name === 'report.pdf' || name === 'evidence.zip') {
@@ -114,7 +117,13 @@ describe('a report build killed mid-way', () => {
             .update(readFileSync(join(folder, name)))
             .digest('hex');
           expect(actual).toBe(sha);
+          storedByKilled.set(name, actual);
         }
+      }
+      // Killed after it stored the PDF (and, later, the package and the build's log entry), the
+      // worker had written files the next build, in another process, must match byte for byte.
+      if (step !== 'writing the PDF' && step !== 'writing the evidence package') {
+        expect(storedByKilled.has('report.pdf')).toBe(true);
       }
       const pdf = await call(t, 'get', `/v1/reports/${id}/pdf`, officer);
       expect(pdf.status).toBe(409);
@@ -124,7 +133,14 @@ describe('a report build killed mid-way', () => {
       const zip = readFileSync(join(artifacts, done.evidence?.key ?? 'missing'));
       expect(createHash('sha256').update(zip).digest('hex')).toBe(done.evidence?.sha256);
       expect(verifyPackageZip(zip).filter((c) => !c.ok)).toEqual([]);
+      const final = { 'report.pdf': done.pdf?.sha256, 'evidence.zip': done.evidence?.sha256 };
+      for (const [name, sha] of storedByKilled) expect(sha).toBe(final[name as keyof typeof final]);
       expect(readdirSync(join(artifacts, '.work')).filter((d) => d.startsWith(id))).toEqual([]);
+      // However often it was attempted, the build is in the log once.
+      const builds = (await t.app.get(LogService).entriesAbout(w.tenantId, id)).filter(
+        (e) => (JSON.parse(e.canonical) as { action: string }).action === 'report-build',
+      );
+      expect(builds).toHaveLength(1);
     },
   );
 });

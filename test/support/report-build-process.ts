@@ -14,7 +14,7 @@ import { ReportBuilder } from 'src/reports/build/report-builder';
 // `progress <percent> <message>` at each step, then `built <seconds> <peak RSS bytes>` and `done`.
 //
 //   DATABASE_URL, SIGNING_KEY_FILE, SIGNING_KEY_PASSPHRASE, ARTIFACTS_DIR   the parent's values
-//   TENANT_ID, REPORT_ID   the report to build
+//   TENANT_ID, REPORT_ID   the report to build;   PAUSE_AT   a step to stop at (and be killed)
 
 function required(name: string): string {
   const value = process.env[name];
@@ -52,6 +52,9 @@ async function main(): Promise<void> {
     .build(required('TENANT_ID'), required('REPORT_ID'), (percent, message) => {
       // A pipe write is synchronous on Linux: the parent sees each step before the next starts.
       process.stdout.write(`progress ${percent} ${message}\n`);
+      // PAUSE_AT holds the build at that step (for the parent to kill it there, not near it).
+      const pause = process.env.PAUSE_AT;
+      if (pause && message.startsWith(pause)) return new Promise<void>(() => undefined);
       return Promise.resolve();
     });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

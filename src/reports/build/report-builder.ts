@@ -102,11 +102,14 @@ export class ReportBuilder {
     const work = await mkdtemp(join(workDir, `${reportId}-`));
     try {
       const built = await this.buildFiles(tenantId, report, work, progress);
-      await progress(96, 'storing the PDF and the evidence package');
       const prefix = `${tenantId}/${reportId}`;
+      await progress(95, 'storing the PDF');
       const pdf = await this.artifacts.putFile(`${prefix}/report.pdf`, built.pdfPath);
+      await progress(96, 'storing the evidence package');
       const evidence = await this.artifacts.putFile(`${prefix}/evidence.zip`, built.zipPath);
+      await progress(97, 'logging the build');
       await this.logBuild(tenantId, report, built, pdf, evidence);
+      await progress(98, 'completing the report');
       await this.reports.complete(tenantId, reportId, {
         pdf: pick(pdf),
         evidence: pick(evidence),
