@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CanonicalJsonError,
   canonicalBytes,
   canonicalJson,
+  canonicalJsonOfParsed,
 } from 'src/evidence-format/canonical-json';
 
 /** The error thrown for a value, or a failure when nothing is thrown. */
@@ -369,6 +372,37 @@ describe('canonicalBytes', () => {
   it('throws the same errors', () => {
     expect(() => canonicalBytes({ chunks: [{ share: NaN }] })).toThrow(
       new CanonicalJsonError('$.chunks[0].share', 'NaN is not a JSON number'),
+    );
+  });
+});
+
+describe('canonicalJsonOfParsed', () => {
+  const texts = [
+    String.raw`{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001,-0],"string":"\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/","literals":[null,true,false]}`,
+    String.raw`{"\u20ac":"Euro","\r":"CR","\ufb33":"Dalet","1":"One","\ud83d\ude00":"Emoji","\u0080":"Control","\u00f6":"o"}`,
+    '[]',
+    '{}',
+    '"just a string"',
+    '[[[],{}],{"b":[1,{"d":2,"c":3}],"a":null}]',
+  ];
+
+  it.each(texts)('gives what canonicalJson gives for %s', (text) => {
+    const value: unknown = JSON.parse(text);
+    expect(canonicalJsonOfParsed(value)).toBe(canonicalJson(value));
+  });
+
+  it("gives what canonicalJson gives for the model's concept dictionary (157 kB, nested)", () => {
+    const body: unknown = JSON.parse(
+      readFileSync(join('model-store', 'audit-lm-full', '1.1.0', 'concepts.json'), 'utf8'),
+    );
+    expect(canonicalJsonOfParsed(body)).toBe(canonicalJson(body));
+  });
+
+  it('refuses a lone surrogate as canonicalJson does', () => {
+    const value: unknown = JSON.parse(String.raw`{"a":"\ud800"}`);
+    expect(() => canonicalJsonOfParsed(value)).toThrow(CanonicalJsonError);
+    expect(() => canonicalJsonOfParsed(JSON.parse(String.raw`{"\udc00":1}`))).toThrow(
+      /lone surrogate/,
     );
   });
 });

@@ -42,6 +42,49 @@ export function canonicalJson(value: unknown): string {
   return out.join('');
 }
 
+/**
+ * The canonical text of a value that JSON.parse returned, and nothing else: plain objects and
+ * arrays without holes, cycles, symbols or undefined, so only the strings (which may hold a lone
+ * surrogate from a `\ud800` escape) need checking. Several times faster than `canonicalJson`,
+ * which must refuse everything else a caller could build; the verifier re-canonicalises every
+ * parsed body with it.
+ */
+export function canonicalJsonOfParsed(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      if (!isWellFormed(value)) return serialiseString(value, ROOT);
+      return JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) text += ',';
+          text += canonicalJsonOfParsed(value[i]);
+        }
+        return `${text}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const names = Object.keys(record).sort((a, b) => (a < b ? -1 : 1));
+      let text = '{';
+      for (let i = 0; i < names.length; i++) {
+        if (i > 0) text += ',';
+        text += `${canonicalJsonOfParsed(names[i])}:${canonicalJsonOfParsed(record[names[i]])}`;
+      }
+      return `${text}}`;
+    }
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
+      // Not something JSON.parse returns: the full serialiser says what is wrong with it.
+      return canonicalJson(value);
+  }
+}
+
 /** The canonical text encoded as UTF-8: the bytes to hash or sign. */
 export function canonicalBytes(value: unknown): Buffer {
   return Buffer.from(canonicalJson(value), 'utf8');

@@ -1,4 +1,4 @@
-import { canonicalBytes } from 'src/evidence-format/canonical-json';
+import { canonicalJsonOfParsed } from 'src/evidence-format/canonical-json';
 import { verifyEd25519 } from 'src/evidence-format/checkpoint';
 import { isUuid } from 'src/evidence-format/ids';
 import { leafHash } from 'src/evidence-format/merkle';
@@ -110,9 +110,10 @@ function bodyProblems(body: Record<string, unknown>): string[] {
 
 function canonicalLeaf(body: Record<string, unknown>): { hash: Buffer | null; error?: string } {
   try {
-    return { hash: leafHash(canonicalBytes(body)) };
+    // Bodies come from JSON.parse (files, package lines): the fast path serialises them exactly.
+    return { hash: leafHash(Buffer.from(canonicalJsonOfParsed(body), 'utf8')) };
   } catch (error) {
-    // JSON.parse output always canonicalises; this guards callers that pass built objects.
+    // A lone surrogate in a string has no canonical form.
     return { hash: null, error: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -1,4 +1,4 @@
-import { canonicalJson } from 'src/evidence-format/canonical-json';
+import { canonicalJsonOfParsed } from 'src/evidence-format/canonical-json';
 import {
   PACKAGE_FORMAT,
   PACKAGE_FORMAT_VERSION,
@@ -32,7 +32,7 @@ export function parseJson(bytes: Buffer, canonical: boolean): { value: unknown }
   if (canonical) {
     let expected: string;
     try {
-      expected = canonicalJson(value);
+      expected = canonicalJsonOfParsed(value);
     } catch (error) {
       return `no canonical form: ${error instanceof Error ? error.message : String(error)}`;
     }
