@@ -37,6 +37,12 @@ const CASE_RECORDS = Number(env('BENCH_CASE_RECORDS', '100'));
 /** Tokens per generated output: the size of each record (about 6 kB of signed body per chunk). */
 const TOKENS = Number(env('BENCH_TOKENS', '32'));
 const GOAL = { records: 100_000, seconds: 60, megabytes: 500 };
+/** The worker's Node options as `npm run start:worker` gives them, so the bench runs the same. */
+const WORKER_HEAP = (
+  JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
+).scripts['start:worker']
+  .split(' ')
+  .filter((arg) => arg.startsWith('--max-old-space-size='));
 
 async function main(): Promise<void> {
   const database = await createBenchDatabase();
@@ -231,6 +237,8 @@ function runWorker(
   const child = spawn(
     process.execPath,
     [
+      // The heap limit production workers run with (npm run start:worker, docker-compose.yml).
+      ...WORKER_HEAP,
       // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the build
       ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '-r',

@@ -74,13 +74,16 @@ export class PeriodBuild {
     let concepts: ModelReference['concepts'] = {};
     let baseRates: ModelReference['baseRates'] = {};
 
+    const models = new Set<ModelReference>();
     let read = 0;
     for await (const page of this.scan({ applicationIds: apps, from, to }, false)) {
       await this.prover.addRecords(page);
       for (const record of page) {
         const body = record.entry.body as unknown as RecordBody;
         const model = this.modelOf(body);
-        if (model.concepts !== concepts) {
+        // Each model version's dictionary is merged once (a period rarely spans more than one).
+        if (!models.has(model)) {
+          models.add(model);
           concepts = { ...concepts, ...model.concepts };
           baseRates = model.baseRates;
           groups = Object.fromEntries(Object.entries(concepts).map(([k, c]) => [k, c.group]));

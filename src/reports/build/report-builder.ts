@@ -68,9 +68,10 @@ interface Built {
 
 /**
  * Builds a requested report from the signed log: reads the records of its scope below the pinned
- * checkpoint, checks each one's signature and inclusion with the verifier's own code, writes the
- * PDF (report.json attached) and the evidence package, checks the package as `audit-verify
- * package` would, stores both in the artifact store and completes the report's row. The same
+ * checkpoint, checks each one's leaf hash, signature, key window and inclusion proof, writes the
+ * PDF (report.json attached) and the evidence package, checks a package of up to
+ * SELF_CHECK_MAX_BYTES whole as `audit-verify package` does, stores both in the artifact store,
+ * logs the build once and completes the report's row. The same
  * request always gives the same bytes, so a build retried after a crash writes what the first
  * would have; nothing is visible under the report's keys until it is whole.
  */
