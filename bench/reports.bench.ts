@@ -222,7 +222,15 @@ async function buildReport(
       ['evidence package', `${(report.evidence.bytes / 1e6).toFixed(1)} MB`],
       [
         'audit-verify package (in process)',
-        `${verifySeconds.toFixed(1)} s, ${allPassed(checks) ? 'all checks pass' : 'FAILED'}`,
+        `${verifySeconds.toFixed(1)} s, ${
+          allPassed(checks)
+            ? 'all checks pass'
+            : `FAILED: ${checks
+                .filter((c) => !c.ok)
+                .map((c) => `${c.name}: ${c.detail}`)
+                .join('; ')
+                .slice(0, 300)}`
+        }`,
       ],
     ],
   };

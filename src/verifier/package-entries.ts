@@ -12,13 +12,18 @@ import { inclusionChecks } from 'src/verifier/proofs';
  * record` and `inclusion`, and reported as one summary per file naming the first failures.
  */
 
-/** One line of records.jsonl or entries.jsonl, as read and verified. */
+/**
+ * One line of records.jsonl or entries.jsonl, as read and verified: only what the later checks
+ * need (a package can hold gigabytes of entries; their bodies are not kept).
+ */
 export interface EntryLine {
   /** `records.jsonl:3`, for messages. */
   where: string;
-  entry: unknown;
-  /** Null when the line is not canonical JSON. */
+  /** `id=… logIndex=… tenant=…` of the entry. */
+  described: string;
+  /** Null when the line is not canonical JSON; `unreadable` says why. */
   result: EntryResult | null;
+  unreadable?: string;
 }
 
 const FILES = {
@@ -52,6 +57,10 @@ export function entryFileChecks(
   let previousIndex = -1;
   texts.forEach((text, i) => {
     const line = readEntryLine(`${file}:${i + 1}`, text, keySet);
+    const failed = line.result
+      ? line.result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
+      : [];
+    if (line.result) line.result = { ...line.result, checks: [] };
     lines.push(line);
     const facts = line.result?.facts;
     const extra: string[] = [];
@@ -63,12 +72,8 @@ export function entryFileChecks(
     if (facts && facts.logIndex <= previousIndex)
       extra.push(`logIndex ${facts.logIndex} is out of log order`);
     previousIndex = facts?.logIndex ?? previousIndex;
-    const failed = line.result
-      ? line.result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
-      : [];
-    const all = line.result ? [...failed, ...extra] : [String(line.entry)];
-    if (all.length > 0)
-      problems.push(`${line.where} (${describeEntry(line.entry)}): ${all.join(', ')}`);
+    const all = line.result ? [...failed, ...extra] : [line.unreadable ?? 'unreadable'];
+    if (all.length > 0) problems.push(`${line.where} (${line.described}): ${all.join(', ')}`);
   });
   const summary =
     problems.length === 0
@@ -80,10 +85,26 @@ export function entryFileChecks(
   return { checks: [counted, summary], lines };
 }
 
-function readEntryLine(where: string, text: string, keySet: KeySet): EntryLine {
-  const parsed = parseJson(Buffer.from(text, 'utf8'), true);
-  if (typeof parsed === 'string') return { where, entry: `the line is ${parsed}`, result: null };
-  return { where, entry: parsed.value, result: verifyEntry(parsed.value, keySet) };
+function readEntryLine(where: string, text: Buffer, keySet: KeySet): EntryLine {
+  const parsed = parseJson(text, true);
+  if (typeof parsed === 'string') {
+    return {
+      where,
+      described: describeEntry(null),
+      result: null,
+      unreadable: `the line is ${parsed}`,
+    };
+  }
+  const result = verifyEntry(parsed.value, keySet);
+  // The facts are the body's own object: copy the five fields so the body can be collected.
+  const facts = result.facts && {
+    id: result.facts.id,
+    kind: result.facts.kind,
+    tenant: result.facts.tenant,
+    logIndex: result.facts.logIndex,
+    time: result.facts.time,
+  };
+  return { where, described: describeEntry(parsed.value), result: { ...result, facts } };
 }
 
 /** `proofs`: one inclusion proof per entry line, in order, each verified against the checkpoint. */
@@ -110,8 +131,8 @@ export function proofsCheck(
   return pass('proofs', detail);
 }
 
-function proofProblem(text: string, line: EntryLine, checkpoint: Checkpoint): string | null {
-  const parsed = parseJson(Buffer.from(text, 'utf8'), true);
+function proofProblem(text: Buffer, line: EntryLine, checkpoint: Checkpoint): string | null {
+  const parsed = parseJson(text, true);
   if (typeof parsed === 'string') return `the line is ${parsed}`;
   if (!line.result) return 'its entry is unreadable';
   const proof = parsed.value;
@@ -140,9 +161,7 @@ export function reportRecordsCheck(bytes: Buffer | undefined, lines: readonly En
     const item = listed[i];
     const facts = lines[i].result?.facts;
     if (!isObject(item) || !facts || item.id !== facts.id || item.logIndex !== facts.logIndex) {
-      problems.push(
-        `records[${i}] is ${show(item)}, ${lines[i].where} is ${describeEntry(lines[i].entry)}`,
-      );
+      problems.push(`records[${i}] is ${show(item)}, ${lines[i].where} is ${lines[i].described}`);
     }
   }
   return problems.length === 0

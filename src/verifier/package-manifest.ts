@@ -42,16 +42,18 @@ export function parseJson(bytes: Buffer, canonical: boolean): { value: unknown }
 }
 
 /** The lines of a .jsonl file (each ending in "\n"), or a string saying why it has none. */
-export function jsonLines(bytes: Buffer): string[] | string {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return 'not UTF-8';
+export function jsonLines(bytes: Buffer): Buffer[] | string {
+  // Lines are views of the file, decoded one at a time by parseJson (which refuses a line that
+  // is not UTF-8): a package's records.jsonl can be larger than the longest string V8 can make.
+  if (bytes.length === 0) return [];
+  if (bytes[bytes.length - 1] !== 0x0a) return 'the last line does not end with a newline';
+  const lines: Buffer[] = [];
+  for (let start = 0; start < bytes.length;) {
+    const end = bytes.indexOf(0x0a, start);
+    lines.push(bytes.subarray(start, end));
+    start = end + 1;
   }
-  if (text === '') return [];
-  if (!text.endsWith('\n')) return 'the last line does not end with a newline';
-  return text.slice(0, -1).split('\n');
+  return lines;
 }
 
 /** The problems with a parsed manifest's shape, empty when it is a PackageManifest. */
