@@ -84,8 +84,11 @@ function scopeFilter(
   if (scope.applicationIds?.length) {
     add((n) => `r.application_id = ANY(${n}::uuid[])`, scope.applicationIds);
   }
-  if (scope.from) add((n) => `r.created_at >= ${n}`, scope.from);
-  if (scope.to) add((n) => `r.created_at < ${n}`, scope.to);
+  // The times are tests on each row of the log-index range (RecordsService.scan narrows that range
+  // to the period first), written so the planner cannot pick the time index for them: with it,
+  // every page joined and sorted the whole period to keep a page of it.
+  if (scope.from) add((n) => `(r.created_at + interval '0 s') >= ${n}`, scope.from);
+  if (scope.to) add((n) => `(r.created_at + interval '0 s') < ${n}`, scope.to);
   return { where, params };
 }
 
@@ -267,6 +270,24 @@ export class RecordsRepository {
    * entry and, when `withText`, their sealed text. Keyset pages on the log index: a report over
    * any number of records holds one page at a time.
    */
+  /** The first and last log index of the tenant's records in [from, to); null when there are none. */
+  async logIndexRange(
+    tenantId: string,
+    from: Date | undefined,
+    to: Date | undefined,
+  ): Promise<{ first: number; last: number } | null> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ first: string | null; last: string | null }[]>(
+        `SELECT min(log_index) AS first, max(log_index) AS last FROM records
+          WHERE tenant_id = $1 AND created_at >= coalesce($2::timestamptz, '-infinity')
+            AND created_at < coalesce($3::timestamptz, 'infinity')`,
+        [tenantId, from ?? null, to ?? null],
+      ),
+    );
+    const { first, last } = rows[0];
+    return first === null || last === null ? null : { first: Number(first), last: Number(last) };
+  }
+
   /** How many records a scope holds below `before`, counting at most `cap` + 1 of them. */
   async countInScope(
     tenantId: string,

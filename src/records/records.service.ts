@@ -200,11 +200,19 @@ export class RecordsService {
     options: { before: number; withText: boolean; pageSize?: number },
   ): AsyncGenerator<ScannedRecord[]> {
     let after = -1;
+    let before = options.before;
+    if (scope.from || scope.to) {
+      // A period: walk only the log indexes its records hold (found once, through the time index).
+      const range = await this.records.logIndexRange(tenantId, scope.from, scope.to);
+      if (!range) return;
+      after = range.first - 1;
+      before = Math.min(before, range.last + 1);
+    }
     const limit = options.pageSize ?? 500;
     for (;;) {
       const rows = await this.records.listInScope(tenantId, scope, {
         after,
-        before: options.before,
+        before,
         limit,
         withText: options.withText,
       });
