@@ -38,6 +38,48 @@ export class TenantDatabase {
   }
 
   /**
+   * The rows of one query, `batch` at a time, through a server-side cursor in a read-only
+   * transaction of the tenant (one snapshot: every batch sees the same data). The plan is made
+   * once for the whole result, so reading N rows costs one pass, however they are ordered. The
+   * next batch is fetched while the caller works on this one. The transaction ends when the
+   * rows do, or when the caller stops early.
+   */
+  async *stream<T>(
+    tenantId: string,
+    sql: string,
+    params: unknown[],
+    batch: number,
+  ): AsyncGenerator<T[]> {
+    if (!isUuid(tenantId)) throw new Error(`not a tenant id: ${JSON.stringify(tenantId)}`);
+    if (this.scope.getStore()) throw new Error('a cursor cannot join an open transaction');
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await runner.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+      await runner.query(`DECLARE rows NO SCROLL CURSOR FOR ${sql}`, params);
+      const fetch = () => {
+        const rows = runner.query(`FETCH ${Math.trunc(batch)} FROM rows`) as Promise<T[]>;
+        // A caller that stops early never awaits the batch read ahead: not an unhandled failure.
+        rows.catch(() => undefined);
+        return rows;
+      };
+      let next = fetch();
+      for (;;) {
+        const rows = await next;
+        if (rows.length === 0) break;
+        const full = rows.length === batch;
+        if (full) next = fetch();
+        yield rows;
+        if (!full) break;
+      }
+    } finally {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
+    }
+  }
+
+  /**
    * Runs `work` outside any open tenant transaction: for work started on behalf of many callers
    * (the log's group commit) that must open its own transaction, never join a caller's.
    */

@@ -84,12 +84,66 @@ function scopeFilter(
   if (scope.applicationIds?.length) {
     add((n) => `r.application_id = ANY(${n}::uuid[])`, scope.applicationIds);
   }
-  // The times are tests on each row of the log-index range (RecordsService.scan narrows that range
-  // to the period first), written so the planner cannot pick the time index for them: with it,
-  // every page joined and sorted the whole period to keep a page of it.
-  if (scope.from) add((n) => `(r.created_at + interval '0 s') >= ${n}`, scope.from);
-  if (scope.to) add((n) => `(r.created_at + interval '0 s') < ${n}`, scope.to);
+  if (scope.from) add((n) => `r.created_at >= ${n}`, scope.from);
+  if (scope.to) add((n) => `r.created_at < ${n}`, scope.to);
   return { where, params };
+}
+
+type ScopedRaw = RawRecordRow & {
+  body: string;
+  leafHash: Buffer;
+  signature: Buffer;
+  keyId: string;
+  iv: Buffer | null;
+  ciphertext: Buffer | null;
+  tag: Buffer | null;
+  dataKey: Buffer | null;
+};
+
+/** The records of a scope in log order (no LIMIT), with their entries and, if asked, texts. */
+function scopeQuery(
+  tenantId: string,
+  scope: RecordScope,
+  range: { after: number; before: number },
+  withText: boolean,
+): { sql: string; params: unknown[] } {
+  const { where, params } = scopeFilter(tenantId, scope, range);
+  const text = withText
+    ? `t.iv, t.ciphertext, t.tag, k.data_key AS "dataKey"`
+    : `NULL::bytea AS iv, NULL::bytea AS ciphertext, NULL::bytea AS tag, NULL::bytea AS "dataKey"`;
+  const join = withText
+    ? `LEFT JOIN record_texts t ON t.record_id = r.id
+       LEFT JOIN record_text_keys k ON k.record_id = r.id`
+    : '';
+  const sql = `SELECT ${JOINED_RECORD_COLUMNS},
+                e.body, e.leaf_hash AS "leafHash", e.signature, e.key_id AS "keyId", ${text}
+           FROM records r
+           JOIN log_entries e ON e.tenant_id = r.tenant_id AND e.log_index = r.log_index
+           ${join}
+          WHERE ${where.join(' AND ')}
+          ORDER BY r.log_index`;
+  return { sql, params };
+}
+
+function toScopedRow({
+  body,
+  leafHash,
+  signature,
+  keyId,
+  iv,
+  ciphertext,
+  tag,
+  dataKey,
+  ...row
+}: ScopedRaw): ScopedRecordRow {
+  return {
+    ...toRecord(row),
+    canonical: body,
+    leafHash,
+    signature,
+    keyId,
+    sealed: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
+  };
 }
 
 /** A record row with its log entry's columns and, when asked for, its sealed text. */
@@ -309,53 +363,19 @@ export class RecordsRepository {
     return rows[0].count;
   }
 
-  async listInScope(
+  /**
+   * Every record of a scope below `before`, in log order, `batch` at a time through a cursor:
+   * one query however many records a report covers, and memory for two batches.
+   */
+  async *streamInScope(
     tenantId: string,
     scope: RecordScope,
-    page: { after: number; before: number; limit: number; withText: boolean },
-  ): Promise<ScopedRecordRow[]> {
-    const { where, params } = scopeFilter(tenantId, scope, page);
-    params.push(page.limit);
-    const text = page.withText
-      ? `t.iv, t.ciphertext, t.tag, k.data_key AS "dataKey"`
-      : `NULL::bytea AS iv, NULL::bytea AS ciphertext, NULL::bytea AS tag, NULL::bytea AS "dataKey"`;
-    const join = page.withText
-      ? `LEFT JOIN record_texts t ON t.record_id = r.id
-         LEFT JOIN record_text_keys k ON k.record_id = r.id`
-      : '';
-    const rows = await this.db.run(tenantId, (m) =>
-      m.query<
-        (RawRecordRow & {
-          body: string;
-          leafHash: Buffer;
-          signature: Buffer;
-          keyId: string;
-          iv: Buffer | null;
-          ciphertext: Buffer | null;
-          tag: Buffer | null;
-          dataKey: Buffer | null;
-        })[]
-      >(
-        `SELECT ${JOINED_RECORD_COLUMNS},
-                e.body, e.leaf_hash AS "leafHash", e.signature, e.key_id AS "keyId", ${text}
-           FROM records r
-           JOIN log_entries e ON e.tenant_id = r.tenant_id AND e.log_index = r.log_index
-           ${join}
-          WHERE ${where.join(' AND ')}
-          ORDER BY r.log_index LIMIT $${params.length}`,
-        params,
-      ),
-    );
-    return rows.map(
-      ({ body, leafHash, signature, keyId, iv, ciphertext, tag, dataKey, ...row }) => ({
-        ...toRecord(row),
-        canonical: body,
-        leafHash,
-        signature,
-        keyId,
-        sealed: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
-      }),
-    );
+    options: { after: number; before: number; withText: boolean; batch: number },
+  ): AsyncGenerator<ScopedRecordRow[]> {
+    const { sql, params } = scopeQuery(tenantId, scope, options, options.withText);
+    for await (const rows of this.db.stream<ScopedRaw>(tenantId, sql, params, options.batch)) {
+      yield rows.map(toScopedRow);
+    }
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

@@ -190,7 +190,7 @@ export class RecordsService {
   }
 
   /**
-   * The records a report covers, in log order, a page at a time: each with its signed entry,
+   * The records a report covers, in log order, a batch at a time from one cursor: each with its signed entry,
    * its body and (when `withText`) its opened text, null once erased. Only records below
    * `before`, the size of the report's checkpoint, so a rebuilt report reads the same records.
    */
@@ -208,15 +208,13 @@ export class RecordsService {
       after = range.first - 1;
       before = Math.min(before, range.last + 1);
     }
-    const limit = options.pageSize ?? 500;
-    for (;;) {
-      const rows = await this.records.listInScope(tenantId, scope, {
-        after,
-        before,
-        limit,
-        withText: options.withText,
-      });
-      if (rows.length === 0) return;
+    const stream = this.records.streamInScope(tenantId, scope, {
+      after,
+      before,
+      withText: options.withText,
+      batch: options.pageSize ?? 500,
+    });
+    for await (const rows of stream) {
       yield rows.map(({ canonical, leafHash, signature, keyId, sealed, ...row }) => ({
         row,
         canonical,
@@ -228,8 +226,6 @@ export class RecordsService {
         },
         text: sealed?.dataKey ? openText(row.id, { ...sealed, dataKey: sealed.dataKey }) : null,
       }));
-      after = rows[rows.length - 1].logIndex;
-      if (rows.length < limit) return;
     }
   }
 

@@ -115,10 +115,8 @@ export class PeriodBuild {
     await progress(78, 'drawing the charts');
     const verified = {
       records: this.prover.records.length,
-      signatures: this.prover.records.filter((r) => this.prover.verification(r.id).signature.ok)
-        .length,
-      inclusions: this.prover.records.filter((r) => this.prover.verification(r.id).inclusion.ok)
-        .length,
+      signatures: this.prover.records.filter((r) => this.prover.verified(r.id).signature).length,
+      inclusions: this.prover.records.filter((r) => this.prover.verified(r.id).inclusion).length,
     };
     const sections = await periodAuditSections(layout, context, {
       from,

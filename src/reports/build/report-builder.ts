@@ -11,7 +11,6 @@ import {
   keyPemPath,
   MAX_PACKAGE_BYTES,
   modelFilePath,
-  PackageProof,
   PACKAGE_FILES,
 } from 'src/evidence-format/evidence-package';
 import { leafHash, verifyInclusion } from 'src/evidence-format/merkle';
@@ -467,7 +466,8 @@ export class ReportBuilder {
  */
 export class Prover {
   readonly records: { id: string; logIndex: number }[] = [];
-  private readonly verifications = new Map<string, RecordVerification>();
+  /** Per entry, what its checks found (the sentences are made only for the cards shown). */
+  private readonly verifications = new Map<string, CheckedEntry>();
   private readonly collector: EntryCollector;
   entryCount = 0;
   /** Bytes of entry bodies written so far (a lower bound of the package's size). */
@@ -526,8 +526,26 @@ export class Prover {
   verification(recordId: string): RecordVerification {
     const v = this.verifications.get(recordId);
     if (!v) throw new Error(`record ${recordId} was not proven in this build`);
-    return v;
+    return {
+      signature: {
+        ok: v.signature.ok,
+        detail:
+          v.signature.failure ??
+          `Ed25519 over SHA-256(0x00 ‖ canonical body), key ${v.keyId}, in its window at ${v.time}`,
+      },
+      inclusion: {
+        ok: v.inclusionOk,
+        detail: `index ${v.logIndex} in the checkpoint of size ${this.size}, ${v.pathLength}-hash audit path`,
+      },
+    };
   }
+
+  /** Whether the entry's signature and inclusion proof both verified. */
+  verified(recordId: string): { signature: boolean; inclusion: boolean } {
+    const v = this.verifications.get(recordId);
+    return { signature: v?.signature.ok ?? false, inclusion: v?.inclusionOk ?? false };
+  }
+
 
   async finish(): Promise<void> {
     await Promise.all(Object.values(this.files).map((f) => f.close()));
@@ -539,23 +557,21 @@ export class Prover {
    * body is canonical, and everything else about each entry, the package's self-check verifies
    * as audit-verify does.)
    */
-  private signatureCheck(entry: PackedEntry, time: string): { ok: boolean; detail: string } {
+  private signatureCheck(entry: PackedEntry, time: string): { ok: boolean; failure?: string } {
     const leaf = leafHash(Buffer.from(entry.canonical, 'utf8'));
     if (leaf.toString('base64') !== entry.leafHash) {
-      return { ok: false, detail: 'the stored body does not hash to its stated leaf hash' };
+      return { ok: false, failure: 'the stored body does not hash to its stated leaf hash' };
     }
     const key = this.keySet.keys.find((k) => k.kid === entry.keyId);
-    if (!key) return { ok: false, detail: `no key ${entry.keyId} in the key set` };
+    if (!key) return { ok: false, failure: `no key ${entry.keyId} in the key set` };
     const window = keyWindowCheck(key, time);
-    if (!window.ok) return { ok: false, detail: window.detail };
+    if (!window.ok) return { ok: false, failure: window.detail };
     if (!verifyEd25519(leaf, Buffer.from(entry.signature, 'base64'), key.raw)) {
-      return { ok: false, detail: `the signature does not verify with key ${entry.keyId}` };
+      return { ok: false, failure: `the signature does not verify with key ${entry.keyId}` };
     }
-    return {
-      ok: true,
-      detail: `Ed25519 over SHA-256(0x00 ‖ canonical body), key ${entry.keyId}, in its window at ${time}`,
-    };
+    return { ok: true };
   }
+
 
   private async add(entries: readonly PackedEntry[], file: JsonlFile, signed: readonly SignedEntry[]): Promise<void> {
     const paths = await this.log.inclusionPaths(this.tenantId, this.size, entries.map((e) => e.logIndex));
@@ -571,10 +587,11 @@ export class Prover {
       });
       this.verifications.set(entry.id, {
         signature,
-        inclusion: {
-          ok: inclusionOk,
-          detail: `index ${entry.logIndex} in the checkpoint of size ${this.size}, ${hashes.length}-hash audit path`,
-        },
+        inclusionOk,
+        logIndex: entry.logIndex,
+        keyId: entry.keyId,
+        time: String(signed[i].body.time),
+        pathLength: hashes.length,
       });
       await file.write(entryLine(entry));
       this.bytes += entry.canonical.length;
@@ -584,16 +601,28 @@ export class Prover {
           `its entries alone pass the evidence format's limit of ${MAX_PACKAGE_BYTES} bytes after ${this.records.length + this.entryCount} entries: request a shorter period or fewer applications`,
         );
       }
-      const proof: PackageProof = {
-        entryId: entry.id,
-        logIndex: entry.logIndex,
-        leafHash: entry.leafHash,
-        treeSize: this.size,
-        hashes: hashes.map((h) => h.toString('base64')),
-      };
-      await this.files.proofs.write(canonicalJson(proof));
+      await this.files.proofs.write(proofLine(entry, this.size, hashes));
     }
   }
+}
+
+/** What the build's checks found about one entry. */
+interface CheckedEntry {
+  signature: { ok: boolean; failure?: string };
+  inclusionOk: boolean;
+  logIndex: number;
+  keyId: string;
+  time: string;
+  pathLength: number;
+}
+
+/**
+ * A line of proofs.jsonl: the PackageProof as canonical JSON (members in code-point order:
+ * entryId, hashes, leafHash, logIndex, treeSize), written directly, one per entry.
+ */
+function proofLine(entry: PackedEntry, treeSize: number, hashes: readonly Buffer[]): string {
+  const path = hashes.map((h) => `"${h.toString('base64')}"`).join(',');
+  return `{"entryId":${JSON.stringify(entry.id)},"hashes":[${path}],"leafHash":${JSON.stringify(entry.leafHash)},"logIndex":${entry.logIndex},"treeSize":${treeSize}}`;
 }
 
 function pick(a: StoredArtifact): { key: string; sha256: string; bytes: number } {

@@ -200,7 +200,7 @@ async function conceptsSection(section: Titled, input: PeriodAuditInput): Promis
         before.has(c.key) ? percent(before.get(c.key)?.meanShare ?? 0) : '—',
         String(c.forcedIn),
       ]),
-      caption: `The ${current.length} named concepts with the largest mean share this period. "Forced in": outputs where the concept was steered.`,
+      caption: `The ${current.length} named concepts with the largest mean share this period. "Forced in": outputs where the concept was steered. The previous period's figures come from the same log, but its records are not in this package.`,
     },
     { type: 'paragraph', style: 'heading', text: 'By concept group' },
     {
