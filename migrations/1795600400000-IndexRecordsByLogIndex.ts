@@ -11,7 +11,9 @@ export class IndexRecordsByLogIndex1795600400000 implements MigrationInterface {
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `CREATE UNIQUE INDEX "records_log_idx" ON "records" ("tenant_id", "log_index")`,
+      // Not UNIQUE: a record's index is its entry's, which the log already keeps unique; a
+      // constraint here would also stop the tamper tests from changing it as an owner could.
+      `CREATE INDEX "records_log_idx" ON "records" ("tenant_id", "log_index")`,
     );
   }
 
