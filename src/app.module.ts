@@ -14,6 +14,7 @@ import { LogModule } from 'src/log/log.module';
 import { MetricsModule } from 'src/metrics/metrics.module';
 import { ModelRuntimeModule } from 'src/model-runtime/model-runtime.module';
 import { QueueBackend } from 'src/queue/queue-backend';
+import { PortalModule } from 'src/portal/portal.module';
 import { PoliciesModule } from 'src/policies/policies.module';
 import { ProvisioningModule } from 'src/provisioning/provisioning.module';
 import { QueueModule } from 'src/queue/queue.module';
@@ -80,6 +81,7 @@ export class AppModule {
               MetricsModule,
               PoliciesModule,
               RecordsModule,
+              PortalModule,
             ]
           : []),
         ...(options.imports ?? []),

@@ -33,5 +33,6 @@ import { UsersModule } from 'src/users/users.module';
     AccessRulesCheck,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
+  exports: [AuthService],
 })
 export class AuthModule {}

@@ -48,12 +48,28 @@ export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
     const token = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (token === undefined) return null;
     const principal = await this.auth.resolveSession(token);
-    if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(token, req.header(CSRF_HEADER))) {
+    if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(token, presentedCsrf(req))) {
       throw new ForbiddenError(
         'csrf_token_invalid',
-        `a state-changing request from the portal needs the ${CSRF_HEADER} header of this session`,
+        `a state-changing request from the portal needs the ${CSRF_HEADER} header (or a form's ${CSRF_FIELD} field) of this session`,
       );
     }
     return principal;
   }
+}
+
+/** The field the portal's HTML forms carry the CSRF token in (forms cannot set headers). */
+export const CSRF_FIELD = '_csrf';
+
+/**
+ * The CSRF token a request presents: the header, or for an HTML form post (urlencoded) its
+ * `_csrf` field. Either way it is the HMAC of this session's token, which a cross-site page
+ * cannot compute.
+ */
+function presentedCsrf(req: Request): string | undefined {
+  const header = req.header(CSRF_HEADER);
+  if (header !== undefined) return header;
+  if (!req.is('application/x-www-form-urlencoded')) return undefined;
+  const field = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
+  return typeof field === 'string' ? field : undefined;
 }

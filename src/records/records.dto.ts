@@ -134,6 +134,19 @@ export class SearchRecordsDto {
   @Length(1, 120)
   caseId?: string;
 
+  @ApiPropertyOptional({
+    enum: ['reviewed', 'unreviewed'],
+    description: 'Only records a person has reviewed, or only those nobody has',
+  })
+  @IsOptional()
+  @IsIn(['reviewed', 'unreviewed'])
+  reviewState?: 'reviewed' | 'unreviewed';
+
+  @ApiPropertyOptional({ enum: ['newest', 'oldest'], default: 'newest' })
+  @IsOptional()
+  @IsIn(['newest', 'oldest'])
+  order?: 'newest' | 'oldest';
+
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
   @IsOptional()
   @IsString()

@@ -48,6 +48,10 @@ export interface RecordSearch {
   minShare?: number;
   policyOutcome?: 'pass' | 'flag' | 'block';
   caseId?: string;
+  /** Whether a person has reviewed the record (a review entry names it). */
+  reviewState?: 'reviewed' | 'unreviewed';
+  /** Newest first (default) or oldest first. */
+  order?: 'newest' | 'oldest';
   /** Keyset cursor: the (created_at, id) of the last record of the previous page. */
   after?: { createdAt: Date; id: string };
   limit: number;
@@ -398,15 +402,25 @@ export class RecordsRepository {
         add((n) => `(concept_shares ->> ${concept})::float8 >= ${n}`, s.minShare);
       }
     }
+    if (s.reviewState) {
+      where.push(
+        `${s.reviewState === 'reviewed' ? '' : 'NOT '}EXISTS (SELECT 1 FROM log_entries e
+          WHERE e.tenant_id = records.tenant_id AND e.subject_id = records.id AND e.kind = 'review')`,
+      );
+    }
+    const oldest = s.order === 'oldest';
     if (s.after) {
       params.push(s.after.createdAt, s.after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
+      where.push(
+        `(created_at, id) ${oldest ? '>' : '<'} ($${params.length - 1}, $${params.length})`,
+      );
     }
     params.push(s.limit);
+    const direction = oldest ? 'ASC' : 'DESC';
     const rows = await this.db.run(tenantId, (m) =>
       m.query<RawRecordRow[]>(
         `SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.join(' AND ')}
-          ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+          ORDER BY created_at ${direction}, id ${direction} LIMIT $${params.length}`,
         params,
       ),
     );

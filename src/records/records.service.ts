@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/access/principal';
 import { DomainError, NotFoundError, ValidationFailedError } from 'src/common/domain-error';
@@ -11,6 +12,9 @@ import { openText } from 'src/records/record-text-cipher';
 import { CreateReviewDto, EraseRecordDto, SearchRecordsDto } from 'src/records/records.dto';
 import { RecordNotCommittedError, TextAlreadyErasedError } from 'src/records/records.errors';
 import { RecordRow, RecordScope, RecordsRepository } from 'src/records/records.repository';
+
+/** Record ids a search entry lists; beyond this it holds their count and SHA-256. */
+const LISTED_IDS = 200;
 
 /** Reads listed with a record; the rest are counted. */
 const LATEST_READS = 20;
@@ -155,6 +159,10 @@ export class RecordsService {
     }
   }
 
+  /**
+   * Records matching a search, a keyset page at a time. A person's search is a read: it is
+   * logged (the filters and the ids of the records listed) before the page is returned.
+   */
   async search(principal: Principal, query: SearchRecordsDto) {
     if (query.minShare !== undefined && query.concept === undefined) {
       throw new ValidationFailedError([
@@ -162,17 +170,14 @@ export class RecordsService {
       ]);
     }
     const limit = query.limit ?? 50;
-    const rows = await this.records.search(principal.tenantId, {
-      from: query.from ? new Date(query.from) : undefined,
-      to: query.to ? new Date(query.to) : undefined,
-      applicationId: query.applicationId,
-      concept: query.concept,
-      minShare: query.minShare,
-      policyOutcome: query.policyOutcome,
-      caseId: query.caseId,
-      after: query.cursor ? keysetAfter(query.cursor) : undefined,
-      limit,
-    });
+    const rows = await this.searchRows(principal, query, limit);
+    if (principal.kind === 'user') {
+      await this.logSearch(
+        principal,
+        query,
+        rows.map((r) => r.id),
+      );
+    }
     const last = rows[rows.length - 1];
     return {
       records: rows.map((r) => ({
@@ -187,6 +192,58 @@ export class RecordsService {
       })),
       nextCursor: rows.length === limit && last ? encodeCursor(last.createdAt, last.id) : null,
     };
+  }
+
+  /** Appends the `search` read of a person: what was asked, and which records were listed. */
+  async logSearch(
+    person: UserPrincipal,
+    query: Omit<SearchRecordsDto, 'cursor' | 'limit'> & { cursor?: string; limit?: number },
+    listed: readonly string[],
+    action: 'search' | 'export' = 'search',
+  ): Promise<void> {
+    const filters = Object.fromEntries(
+      Object.entries(query).filter(([, v]) => v !== undefined && v !== ''),
+    );
+    try {
+      await this.writer.append(person.tenantId, {
+        kind: 'access',
+        body: {
+          schemaVersion: SCHEMA_VERSION,
+          kind: 'access',
+          action,
+          by: { userId: person.userId, role: person.role },
+          filters,
+          // A page lists its ids; an export, which may hold thousands, their count and digest.
+          ...(listed.length <= LISTED_IDS
+            ? { listed: [...listed] }
+            : {
+                listedCount: listed.length,
+                listedSha256: createHash('sha256').update(listed.join('\n')).digest('hex'),
+              }),
+        },
+      });
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      this.logger.error(`${action} entry not committed: ${(error as Error).message}`);
+      throw new RecordNotCommittedError();
+    }
+  }
+
+  /** The rows of one page of a search, unlogged: callers log what they show. */
+  async searchRows(principal: Principal, query: SearchRecordsDto, limit: number) {
+    return this.records.search(principal.tenantId, {
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      applicationId: query.applicationId,
+      concept: query.concept,
+      minShare: query.minShare,
+      policyOutcome: query.policyOutcome,
+      caseId: query.caseId,
+      reviewState: query.reviewState,
+      order: query.order,
+      after: query.cursor ? keysetAfter(query.cursor) : undefined,
+      limit,
+    });
   }
 
   /**

@@ -17,5 +17,6 @@ import { ModelReferences } from 'src/reports/sources/model-references';
   imports: [ApplicationsModule, UsersModule, RecordsCoreModule],
   controllers: [ReportsController],
   providers: [ReportsRepository, ReportsService, ReportBuilder, ReportBuildJob, ModelReferences],
+  exports: [ReportsService, ModelReferences],
 })
 export class ReportsModule {}
