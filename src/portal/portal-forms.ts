@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { flattenValidationErrors } from 'src/common/validation';
 
 export type FieldProblems = { field: string; problems: string[] }[];
 
@@ -18,13 +19,7 @@ export function readForm<T extends object>(
   );
   const value = plainToInstance(dto, fields, { enableImplicitConversion: false });
   const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true });
-  return {
-    value,
-    problems: errors.map((e) => ({
-      field: e.property,
-      problems: Object.values(e.constraints ?? { invalid: 'is not valid' }),
-    })),
-  };
+  return { value, problems: flattenValidationErrors(errors) };
 }
 
 /** A `YYYY-MM-DD` day as the instant it starts (UTC), or undefined for anything else. */

@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ApplicationsModule } from 'src/applications/applications.module';
 import { AuthModule } from 'src/auth/auth.module';
+import { PoliciesModule } from 'src/policies/policies.module';
 import { RecordsCoreModule } from 'src/records/records-core.module';
 import { ReportsModule } from 'src/reports/reports.module';
 import { UsersModule } from 'src/users/users.module';
+import { PortalAdminController } from 'src/portal/portal-admin.controller';
+import { PortalPoliciesController } from 'src/portal/portal-policies.controller';
 import { DashboardService } from 'src/portal/dashboard.service';
 import { PortalPagesController } from 'src/portal/portal-pages.controller';
 import { ExplorerService } from 'src/portal/explorer.service';
@@ -19,11 +22,20 @@ import { RecordPageService } from 'src/portal/record-page.service';
  * the same services as the API, so a page can do nothing the API would refuse.
  */
 @Module({
-  imports: [AuthModule, ApplicationsModule, UsersModule, RecordsCoreModule, ReportsModule],
+  imports: [
+    AuthModule,
+    ApplicationsModule,
+    UsersModule,
+    PoliciesModule,
+    RecordsCoreModule,
+    ReportsModule,
+  ],
   controllers: [
     PortalAuthController,
     PortalPagesController,
     PortalRecordsController,
+    PortalAdminController,
+    PortalPoliciesController,
     PortalAssetsController,
   ],
   providers: [PortalViews, PortalErrorFilter, ExplorerService, RecordPageService, DashboardService],

@@ -334,6 +334,118 @@ describe('portal in a browser', () => {
     await context.close();
   }, 120_000);
 
+  it('an admin signs in for the first time, changes the one-time password, manages people and keys, and publishes a policy', async () => {
+    const users = t.app.get(UsersService);
+    const made = await users.createUser(
+      w.tenantId,
+      { email: `${unique('admin')}@example.org`, role: 'admin' },
+      { userId: null },
+    );
+    const { context, page } = await newPage();
+    await signIn(page, made.user.email, made.oneTimePassword);
+    expect(new URL(page.url()).pathname).toBe('/account/password');
+    await accessible(page, 'password');
+    await shot(page, '10-first-sign-in-password');
+    // Until the password is changed, every other page sends the person back here.
+    await page.goto('/generations');
+    expect(new URL(page.url()).pathname).toBe('/account/password');
+    const chosen = 'a passphrase of several words, long enough';
+    await page.getByLabel('The one-time password you were given').fill(made.oneTimePassword);
+    await page.getByLabel('New password', { exact: true }).fill(chosen);
+    await page.getByLabel('New password, again').fill(chosen);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await page.locator('.notice').textContent()).toMatch(/password is changed/);
+
+    await page.goto('/admin');
+    await accessible(page, 'admin');
+    await page.getByLabel('Name').fill('portal-registered-app');
+    await page.locator('form[action="/admin/applications"] input[value="records:read"]').check();
+    await page.getByRole('button', { name: 'Register and issue key' }).click();
+    await page.waitForLoadState('load');
+    const key = (await page.locator('[data-secret]').textContent()) ?? '';
+    expect(key).toMatch(/^iak_/);
+    await shot(page, '11-admin-key-shown-once');
+    // The key works, once shown; the page never shows it again.
+    const read = await call(t, 'get', '/v1/records?limit=1', { key });
+    expect(read.status).toBe(200);
+    await page.goto('/admin');
+    expect(await page.content()).not.toContain(key);
+    await page.locator('form[action^="/admin/keys/"]').last().getByRole('button').click();
+    await page.waitForLoadState('load');
+    expect((await call(t, 'get', '/v1/records?limit=1', { key })).status).toBe(401);
+
+    await page.goto('/policies');
+    await page.getByLabel(/^Rules/).fill(
+      JSON.stringify({
+        thresholds: [{ group: 'health', flagAbove: 0.3 }],
+        requiredFields: ['purpose'],
+      }),
+    );
+    await page.getByRole('button', { name: /^Publish version 1/ }).click();
+    await page.waitForLoadState('load');
+    await page.getByLabel(/^Rules/).fill(
+      JSON.stringify({
+        thresholds: [{ group: 'health', flagAbove: 0.2, blockAbove: 0.6 }],
+        requiredFields: ['purpose'],
+      }),
+    );
+    await page.getByRole('button', { name: /^Publish version 2/ }).click();
+    await page.waitForLoadState('load');
+    await page.getByRole('link', { name: 'against 1' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('.diff-add').allTextContents()).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('"flagAbove": 0.2'),
+        expect.stringContaining('"blockAbove": 0.6'),
+      ]),
+    );
+    expect(await page.locator('.diff-del').allTextContents()).toEqual([
+      expect.stringContaining('"flagAbove": 0.3'),
+    ]);
+    await accessible(page, 'policies');
+    await shot(page, '12-policies-diff');
+    // A bad version is refused with the field named, and nothing is published.
+    await page.goto('/policies');
+    await page.getByLabel(/^Rules/).fill('{"thresholds": [{"group": "health", "flagAbove": 7}]}');
+    await page.getByRole('button', { name: /^Publish version 3/ }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('main').textContent()).toMatch(/flagAbove/);
+    await accessible(page, 'error');
+    await shot(page, '13-error-page');
+    await page.goto('/policies');
+    expect(await page.getByRole('button', { name: /^Publish version 3/ }).count()).toBe(1);
+    await context.close();
+  }, 120_000);
+
+  it('a session that ends sends the person to sign in again, and back to the page afterwards', async () => {
+    const { context, page } = await newPage();
+    const officer = w.people.compliance_officer;
+    await signIn(page, officer.email, officer.password);
+    const cookie = (await context.cookies()).find((c) => c.name === 'audit_session');
+    expect(cookie).toBeDefined();
+    // The server ends every session of this person (as a password change elsewhere would).
+    const owner = new Client({ connectionString: t.database.url });
+    await owner.connect();
+    await owner.query(
+      `UPDATE sessions SET revoked_at = now() WHERE token_hash = sha256($1::bytea)`,
+      [Buffer.from(cookie!.value)],
+    );
+    await owner.end();
+    await page.goto(`/generations/${records[0]}`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+    expect(await page.locator('.notice').textContent()).toMatch(/session ended/i);
+    await shot(page, '14-session-ended');
+    await page.getByLabel('Organisation').fill(w.slug);
+    await page.getByLabel('E-mail').fill(officer.email);
+    await page.getByLabel('Password').fill(officer.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/generations/${records[0]}`);
+    await context.close();
+  }, 60_000);
+
   it('a record changed in the database as its owner fails the check in the browser', async () => {
     const owner = new Client({ connectionString: t.database.url });
     await owner.connect();

@@ -1,0 +1,88 @@
+import { Body, Controller, Get, Header, Post, Query, Res, UseFilters } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Access } from 'src/access/access';
+import { ValidationFailedError } from 'src/common/domain-error';
+import { IdParam } from 'src/common/id-param';
+import { PublishPolicyDto } from 'src/policies/policies.dto';
+import { PoliciesService } from 'src/policies/policies.service';
+import { ExplorerService } from 'src/portal/explorer.service';
+import { lineDiff } from 'src/portal/line-diff';
+import { Caller, EDITORS, PEOPLE, PortalCaller } from 'src/portal/portal-caller';
+import { PortalErrorFilter } from 'src/portal/portal-error.filter';
+import { readForm } from 'src/portal/portal-forms';
+import { frameFor, PortalViews } from 'src/portal/portal-views';
+
+const pretty = (rules: unknown) => JSON.stringify(rules, null, 2);
+
+/** Policies per application: the version in force, its history, a diff, and a new version. */
+@ApiExcludeController()
+@Controller('policies')
+@UseFilters(PortalErrorFilter)
+export class PortalPoliciesController {
+  constructor(
+    private readonly policies: PoliciesService,
+    private readonly explorer: ExplorerService,
+    private readonly views: PortalViews,
+  ) {}
+
+  @Get()
+  @Access(PEOPLE)
+  @Header('Cache-Control', 'no-store')
+  async page(
+    @Caller() c: PortalCaller,
+    @Query() raw: Record<string, unknown>,
+    @Res() res: Response,
+  ) {
+    const names = await this.explorer.applicationNames(c.principal.tenantId);
+    const apps = [...names].map(([id, name]) => ({ id, name }));
+    const chosen = apps.find((a) => a.id === raw.application) ?? apps[0];
+    const versions = chosen ? await this.policies.versions(c.principal.tenantId, chosen.id) : [];
+    const pick = (v: unknown) => versions.find((p) => String(p.version) === v);
+    const newer = pick(raw.to) ?? versions[0];
+    const older = pick(raw.from) ?? versions.find((p) => newer && p.version === newer.version - 1);
+    res.type('html').send(
+      this.views.render('policies', frameFor(c.principal, c.csrf, 'Policies', 'policies'), {
+        apps,
+        chosen,
+        versions: versions.map((v) => ({ ...v, json: pretty(v.rules) })),
+        diff:
+          newer && older
+            ? {
+                newer: newer.version,
+                older: older.version,
+                lines: lineDiff(pretty(older.rules), pretty(newer.rules)),
+              }
+            : null,
+        draft:
+          typeof raw.draft === 'string'
+            ? raw.draft
+            : versions[0]
+              ? pretty(versions[0].rules)
+              : pretty({ steering: [], thresholds: [], requiredFields: [] }),
+      }),
+    );
+  }
+
+  @Post(':applicationId')
+  @Access(EDITORS)
+  async publish(
+    @Caller() c: PortalCaller,
+    @IdParam('applicationId') id: string,
+    @Body() body: Record<string, unknown>,
+    @Res() res: Response,
+  ) {
+    let rules: unknown;
+    try {
+      rules = JSON.parse(typeof body.rules === 'string' ? body.rules : '');
+    } catch (error) {
+      throw new ValidationFailedError([
+        { field: 'rules', problems: [`is not JSON: ${(error as Error).message}`] },
+      ]);
+    }
+    const { value, problems } = readForm(PublishPolicyDto, { rules });
+    if (problems.length) throw new ValidationFailedError(problems);
+    await this.policies.publish(c.principal.tenantId, id, value.rules, c.principal.userId);
+    res.redirect(303, `/policies?application=${id}`);
+  }
+}
