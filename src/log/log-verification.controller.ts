@@ -1,7 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
-import { Principal } from 'src/access/principal';
+import { Principal, UserPrincipal } from 'src/access/principal';
+import { IdParam } from 'src/common/id-param';
+import { LogVerificationsService } from 'src/log/log-verifications.service';
 import { LogService } from 'src/log/log.service';
 
 /**
@@ -13,7 +15,10 @@ import { LogService } from 'src/log/log.service';
 @ApiSecurity('api-key')
 @Controller('v1/log')
 export class LogVerificationController {
-  constructor(private readonly log: LogService) {}
+  constructor(
+    private readonly log: LogService,
+    private readonly verifications: LogVerificationsService,
+  ) {}
 
   @Get('verification')
   @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
@@ -24,5 +29,30 @@ export class LogVerificationController {
   })
   verify(@CurrentPrincipal() p: Principal) {
     return this.log.verify(p.tenantId);
+  }
+
+  @Post('verifications')
+  @HttpCode(202)
+  @Access({ roles: ['admin', 'compliance_officer'] })
+  @ApiOperation({
+    summary:
+      'Run a full verification of the log in the background; follow it at /v1/log/verifications/:id',
+  })
+  requestVerification(@CurrentPrincipal() p: UserPrincipal) {
+    return this.verifications.request(p);
+  }
+
+  @Get('verifications')
+  @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
+  @ApiOperation({ summary: 'The latest full verifications, newest first, with their results' })
+  listVerifications(@CurrentPrincipal() p: Principal) {
+    return this.verifications.latest(p.tenantId);
+  }
+
+  @Get('verifications/:verificationId')
+  @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
+  @ApiOperation({ summary: 'One full verification: its progress, then its result' })
+  getVerification(@CurrentPrincipal() p: Principal, @IdParam('verificationId') id: string) {
+    return this.verifications.get(p.tenantId, id);
   }
 }

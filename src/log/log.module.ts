@@ -5,6 +5,9 @@ import { LogVerificationController } from 'src/log/log-verification.controller';
 import { LogRepository } from 'src/log/log.repository';
 import { LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
+import { LogVerificationJob } from 'src/log/log-verification.job';
+import { LogVerificationsRepository } from 'src/log/log-verifications.repository';
+import { LogVerificationsService } from 'src/log/log-verifications.service';
 
 @Module({})
 export class LogModule {
@@ -18,9 +21,12 @@ export class LogModule {
         LogRepository,
         LogWriter,
         LogService,
+        LogVerificationsRepository,
+        LogVerificationsService,
+        LogVerificationJob,
         ...(options.scheduleCheckpoints ? [CheckpointScheduler] : []),
       ],
-      exports: [LogRepository, LogWriter, LogService],
+      exports: [LogRepository, LogWriter, LogService, LogVerificationsService],
     };
   }
 }

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access } from 'src/access/access';
 import { ValidationFailedError } from 'src/common/domain-error';
+import { LogVerificationsService } from 'src/log/log-verifications.service';
 import { CreateReportDto, ListReportsDto } from 'src/reports/reports.dto';
 import { ReportsService } from 'src/reports/reports.service';
 import { DashboardService } from 'src/portal/dashboard.service';
@@ -27,6 +28,7 @@ export class PortalPagesController {
     private readonly dashboard: DashboardService,
     private readonly reports: ReportsService,
     private readonly explorer: ExplorerService,
+    private readonly verifications: LogVerificationsService,
     private readonly views: PortalViews,
   ) {}
 
@@ -38,12 +40,26 @@ export class PortalPagesController {
     @Query('notice') notice: string | undefined,
     @Res() res: Response,
   ) {
-    const view = await this.dashboard.view(c.principal.tenantId);
+    const [view, verifications] = await Promise.all([
+      this.dashboard.view(c.principal.tenantId),
+      this.verifications.latest(c.principal.tenantId, 1),
+    ]);
     const frame = frameFor(c.principal, c.csrf, 'Dashboard', 'dashboard');
     if (notice && NOTICES[notice]) frame.notice = { kind: 'info', text: NOTICES[notice] };
-    res
-      .type('html')
-      .send(this.views.render('dashboard', frame, { ...view, scripts: ['log-verify.js'] }));
+    res.type('html').send(
+      this.views.render('dashboard', frame, {
+        ...view,
+        verification: verifications[0] ?? null,
+        scripts: ['log-verify.js'],
+      }),
+    );
+  }
+
+  @Post('log-verifications')
+  @Access(EDITORS)
+  async verifyLog(@Caller() c: PortalCaller, @Res() res: Response) {
+    await this.verifications.request(c.principal);
+    res.redirect(303, '/#log-verification');
   }
 
   @Get('reports')

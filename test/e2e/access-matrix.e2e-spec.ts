@@ -208,6 +208,25 @@ const ROUTES: RouteSpec[] = [
     ok: 200,
     crossTenant: 'own_only',
   },
+  {
+    route: 'POST /v1/log/verifications',
+    allowed: ['admin', 'compliance_officer'],
+    ok: 202,
+    crossTenant: 'self_only',
+  },
+  {
+    route: 'GET /v1/log/verifications',
+    allowed: ['admin', 'compliance_officer', 'auditor'],
+    ok: 200,
+    crossTenant: 'own_only',
+  },
+  {
+    route: 'GET /v1/log/verifications/:verificationId',
+    allowed: ['admin', 'compliance_officer', 'auditor'],
+    ok: 404,
+    okCode: 'log_verification_not_found',
+    crossTenant: 'not_found',
+  },
   { route: 'GET /v1/log/checkpoint', allowed: RECORD_READERS, ok: 200, crossTenant: 'self_only' },
   {
     route: 'POST /v1/log/checkpoints',
@@ -276,6 +295,7 @@ function path(route: string, w: World): string {
     .replace(':keyId', w.spare.keyId)
     .replace(':recordId', NO_SUCH_ID)
     .replace(':reportId', NO_SUCH_ID)
+    .replace(':verificationId', NO_SUCH_ID)
     .replace(':id', NO_SUCH_ID)
     .replace(':size', '999999');
 }

@@ -23,7 +23,8 @@ function start() {
     for (const c of chunks) c.classList.toggle('active', c === chunk);
     if (caption) {
       const n = Number(chunk.dataset.chunk) + 1;
-      const words = document.getElementById(`chunk-words-${chunk.dataset.chunk}`)?.textContent ?? '';
+      const words =
+        document.getElementById(`chunk-words-${chunk.dataset.chunk}`)?.textContent ?? '';
       caption.textContent = `Shaded by chunk ${n} “${chunk.textContent.trim()}”: ${words}.`;
     }
   };

@@ -17,7 +17,8 @@ function follow(row) {
         return;
       }
       if (bar) bar.value = report.progress;
-      if (message) message.textContent = `${report.progress}% ${report.progressMessage ?? report.status}`;
+      if (message)
+        message.textContent = `${report.progress}% ${report.progressMessage ?? report.status}`;
     } catch (error) {
       if (message) message.textContent = `progress unavailable (${error.message}); retrying`;
     }

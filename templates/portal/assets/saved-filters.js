@@ -5,7 +5,9 @@ const KEY = 'audit-portal.saved-filters';
 const load = () => {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) ?? '[]');
-    return Array.isArray(saved) ? saved.filter((s) => typeof s.name === 'string' && typeof s.query === 'string') : [];
+    return Array.isArray(saved)
+      ? saved.filter((s) => typeof s.name === 'string' && typeof s.query === 'string')
+      : [];
   } catch {
     return [];
   }
@@ -45,7 +47,10 @@ function start() {
     const query = params.toString() ? `?${params}` : '';
     const name = form.querySelector('input').value.trim();
     if (!name) return;
-    localStorage.setItem(KEY, JSON.stringify([...load().filter((s) => s.name !== name), { name, query }]));
+    localStorage.setItem(
+      KEY,
+      JSON.stringify([...load().filter((s) => s.name !== name), { name, query }]),
+    );
     form.reset();
     render();
   });

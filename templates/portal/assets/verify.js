@@ -9,7 +9,8 @@ const encoder = new TextEncoder();
 /** RFC 8785 canonical JSON of a value parsed from JSON. */
 export function canonicalJson(value) {
   if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('a number is not finite');
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new Error('a number is not finite');
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -30,8 +31,10 @@ const concat = (...parts) => {
 const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
-const fromBase64Url = (text) => fromBase64(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
-const toBase64Url = (bytes) => toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const fromBase64Url = (text) =>
+  fromBase64(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
+const toBase64Url = (bytes) =>
+  toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 async function ed25519Verify(rawKey, signature, message) {
@@ -89,7 +92,10 @@ async function noteKeyHash(name, rawKey) {
 }
 
 async function fetchJson(url) {
-  const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  const res = await fetch(url, {
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json' },
+  });
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
   return res.json();
 }
@@ -97,23 +103,51 @@ async function fetchJson(url) {
 async function verify(entry, recordId, report) {
   const body = entry.body;
   const leaf = await sha256(concat(Uint8Array.of(0), encoder.encode(canonicalJson(body))));
-  report('Leaf hash', equal(leaf, fromBase64(entry.leafHash)), equal(leaf, fromBase64(entry.leafHash))
-    ? 'SHA-256 of the canonical body matches the signed leaf hash'
-    : `the body hashes to ${toBase64(leaf)}, not the signed ${entry.leafHash}: the record was changed after it was signed`);
+  report(
+    'Leaf hash',
+    equal(leaf, fromBase64(entry.leafHash)),
+    equal(leaf, fromBase64(entry.leafHash))
+      ? 'SHA-256 of the canonical body matches the signed leaf hash'
+      : `the body hashes to ${toBase64(leaf)}, not the signed ${entry.leafHash}: the record was changed after it was signed`,
+  );
 
   const jwks = await fetchJson('/.well-known/jwks.json');
   const jwk = (jwks.keys ?? []).find((k) => k.kid === entry.keyId);
   const thumbprint = jwk
-    ? toBase64Url(await sha256(encoder.encode(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x: jwk.x }))))
+    ? toBase64Url(
+        await sha256(encoder.encode(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x: jwk.x }))),
+      )
     : null;
   const keyOk = Boolean(jwk) && thumbprint === entry.keyId;
-  report('Signing key', keyOk, keyOk ? `key ${entry.keyId} is published and named by its thumbprint` : `key ${entry.keyId} is not in the published key set, or not named by its thumbprint`);
+  report(
+    'Signing key',
+    keyOk,
+    keyOk
+      ? `key ${entry.keyId} is published and named by its thumbprint`
+      : `key ${entry.keyId} is not in the published key set, or not named by its thumbprint`,
+  );
   if (jwk) {
     const at = Date.parse(body.time);
-    const inWindow = at >= Date.parse(jwk.validFrom) && (jwk.validUntil === undefined || at < Date.parse(jwk.validUntil));
-    report('Key in service', inWindow, `record time ${body.time}; key valid from ${jwk.validFrom}${jwk.validUntil ? ` until ${jwk.validUntil}` : ''}`);
-    const sigOk = await ed25519Verify(fromBase64Url(jwk.x), fromBase64(entry.signature), leaf).catch(() => false);
-    report('Signature', sigOk, sigOk ? 'Ed25519 signature over the recomputed leaf hash verifies' : 'the Ed25519 signature does not verify over the leaf hash of this body');
+    const inWindow =
+      at >= Date.parse(jwk.validFrom) &&
+      (jwk.validUntil === undefined || at < Date.parse(jwk.validUntil));
+    report(
+      'Key in service',
+      inWindow,
+      `record time ${body.time}; key valid from ${jwk.validFrom}${jwk.validUntil ? ` until ${jwk.validUntil}` : ''}`,
+    );
+    const sigOk = await ed25519Verify(
+      fromBase64Url(jwk.x),
+      fromBase64(entry.signature),
+      leaf,
+    ).catch(() => false);
+    report(
+      'Signature',
+      sigOk,
+      sigOk
+        ? 'Ed25519 signature over the recomputed leaf hash verifies'
+        : 'the Ed25519 signature does not verify over the leaf hash of this body',
+    );
   }
 
   const proof = await fetchJson(`/v1/log/entries/${recordId}/inclusion-proof`);
@@ -122,15 +156,34 @@ async function verify(entry, recordId, report) {
   for (const sig of note.signatures.filter((s) => s.name === note.origin)) {
     for (const k of jwks.keys ?? []) {
       const raw = fromBase64Url(k.x);
-      if (equal(await noteKeyHash(note.origin, raw), sig.keyHash) && (await ed25519Verify(raw, sig.signature, encoder.encode(note.text)).catch(() => false))) noteOk = true;
+      if (
+        equal(await noteKeyHash(note.origin, raw), sig.keyHash) &&
+        (await ed25519Verify(raw, sig.signature, encoder.encode(note.text)).catch(() => false))
+      )
+        noteOk = true;
     }
   }
-  report('Checkpoint signature', noteOk, noteOk ? `checkpoint of ${note.origin} at size ${note.size} is signed by a published key` : 'the checkpoint carries no valid signature by a published key');
-  const root = await rootFromInclusion(body.logIndex, note.size, leaf, proof.hashes.map(fromBase64));
+  report(
+    'Checkpoint signature',
+    noteOk,
+    noteOk
+      ? `checkpoint of ${note.origin} at size ${note.size} is signed by a published key`
+      : 'the checkpoint carries no valid signature by a published key',
+  );
+  const root = await rootFromInclusion(
+    body.logIndex,
+    note.size,
+    leaf,
+    proof.hashes.map(fromBase64),
+  );
   const included = root !== null && equal(root, note.root) && proof.logIndex === body.logIndex;
-  report('Inclusion in the log', included, included
-    ? `entry ${body.logIndex} is in the tree of size ${note.size} whose root the checkpoint signs`
-    : `the proof from this body's leaf does not lead to the checkpoint's root ${toBase64(note.root)}`);
+  report(
+    'Inclusion in the log',
+    included,
+    included
+      ? `entry ${body.logIndex} is in the tree of size ${note.size} whose root the checkpoint signs`
+      : `the proof from this body's leaf does not lead to the checkpoint's root ${toBase64(note.root)}`,
+  );
 }
 
 function start() {
@@ -160,9 +213,10 @@ function start() {
     .then(() => {
       const failed = results.filter((ok) => !ok).length;
       panel.dataset.verify = failed === 0 ? 'passed' : 'failed';
-      status.textContent = failed === 0
-        ? `All ${results.length} checks passed in your browser: this record is the one the service signed, and it is in the signed log.`
-        : `${failed} of ${results.length} checks failed in your browser: do not rely on this record; report it to the service's operator.`;
+      status.textContent =
+        failed === 0
+          ? `All ${results.length} checks passed in your browser: this record is the one the service signed, and it is in the signed log.`
+          : `${failed} of ${results.length} checks failed in your browser: do not rely on this record; report it to the service's operator.`;
       status.className = failed === 0 ? 'verdict pass' : 'verdict fail';
     });
 }
