@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Chart } from 'src/charts/chart';
 import { conceptDrift, volumeOverTime, VolumePoint } from 'src/charts/period-charts';
+import { distribution, sourceMix } from 'src/charts/record-charts';
+import { RecordBody } from 'src/evidence-format/record-body';
+import { aggregateSources, shareSummary } from 'src/reports/explanation/aggregate';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { LogService } from 'src/log/log.service';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
@@ -13,6 +16,8 @@ const DRIFT_DAYS = 7;
 /** Latest records per drift window whose concept shares are read (a sample on busy tenants). */
 const DRIFT_SAMPLE = 2_000;
 const TOP_CONCEPTS = 8;
+/** Latest records whose signed bodies the attribution charts read. */
+const BODY_SAMPLE = 500;
 const DAY = 86_400_000;
 
 interface Counts {
@@ -40,7 +45,7 @@ export class DashboardService {
   async view(tenantId: string, now = new Date()) {
     const today = Math.floor(now.getTime() / DAY) * DAY;
     const since = new Date(today - (VOLUME_DAYS - 1) * DAY);
-    const [volume, counts, current, previous, checkpoint] = await Promise.all([
+    const [volume, counts, current, previous, checkpoint, bodies] = await Promise.all([
       this.volume(tenantId, since),
       this.counts(tenantId, since),
       this.conceptMeans(tenantId, new Date(today + DAY - DRIFT_DAYS * DAY), new Date(today + DAY)),
@@ -50,6 +55,7 @@ export class DashboardService {
         new Date(today + DAY - DRIFT_DAYS * DAY),
       ),
       this.log.latestCheckpoint(tenantId),
+      this.latestBodies(tenantId),
     ]);
     const names = this.references.get(this.runtime.identity).concepts;
     const top = [...current.means]
@@ -64,6 +70,7 @@ export class DashboardService {
     const points: VolumePoint[] = volume.length
       ? volume
       : [{ period: since.toISOString().slice(0, 10), outcome: 'pass', count: 0 }];
+    const attribution = await this.attributionCharts(bodies);
     const charts: { volume: Chart; drift: Chart | null } = {
       volume: await volumeOverTime(points, { unit: 'day', width: 720 }),
       drift: top.length
@@ -80,8 +87,59 @@ export class DashboardService {
       top,
       sampled: current.sampled || previous.sampled,
       charts,
+      attribution,
       log: { size: checkpoint.size, checkpoint: checkpoint.checkpoint, time: checkpoint.createdAt },
     };
+  }
+
+  /**
+   * From the latest records' signed bodies: the training-source mix against the base rates, and
+   * the spread of the named share and of the residual ε per record (length-weighted over chunks).
+   */
+  private async attributionCharts(bodies: RecordBody[]) {
+    if (bodies.length === 0) return null;
+    const summaries = bodies.map((b) => shareSummary(b));
+    const totals = new Map<string, number>();
+    for (const body of bodies) {
+      for (const s of aggregateSources(body))
+        totals.set(s.source, (totals.get(s.source) ?? 0) + s.share);
+    }
+    const baseRates = this.references.get(this.runtime.identity).baseRates;
+    const sources = [...totals]
+      .map(([source, total]) => ({
+        source,
+        share: Math.min(1, total / bodies.length),
+        baseRate: Math.min(1, baseRates[source] ?? 0),
+      }))
+      .sort((a, b) => b.share - a.share || (a.source < b.source ? -1 : 1));
+    return {
+      sampled: bodies.length,
+      sources: await sourceMix(sources, { width: 720 }),
+      named: await distribution(
+        summaries.map((s) => Math.min(1, Math.max(0, s.named))),
+        { width: 560, label: 'Named share of the logit, per record' },
+      ),
+      residual: await distribution(
+        summaries.map((s) => Math.min(1, Math.max(0, s.residual))),
+        { width: 560, label: 'Residual ε share of the logit, per record' },
+      ),
+    };
+  }
+
+  /** The signed bodies of the tenant's latest records (records of the running model only). */
+  private async latestBodies(tenantId: string): Promise<RecordBody[]> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ body: string }[]>(
+        `SELECT e.body FROM (SELECT id FROM records WHERE tenant_id = $1
+                              ORDER BY created_at DESC, id DESC LIMIT $2) r
+           JOIN log_entries e ON e.id = r.id`,
+        [tenantId, BODY_SAMPLE],
+      ),
+    );
+    const { name, version } = this.runtime.identity;
+    return rows
+      .map((r) => JSON.parse(r.body) as RecordBody)
+      .filter((b) => b.model?.name === name && b.model?.version === version);
   }
 
   private async volume(tenantId: string, since: Date): Promise<VolumePoint[]> {

@@ -139,7 +139,7 @@ export class PortalAdminController {
       value,
       actorOf(c.principal, ip),
     );
-    await this.send(res, c, { what: `New API key iak_${key.prefix}…`, value: key.key });
+    await this.send(res, c, { what: `New API key ${key.prefix}…`, value: key.key });
   }
 
   @Post('keys/:keyId/revoke')

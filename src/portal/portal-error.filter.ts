@@ -2,8 +2,9 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from 'src/common/domain-error';
 import { DomainErrorFilter } from 'src/common/domain-error.filter';
-import { SESSION_COOKIE } from 'src/auth/session-tokens';
-import { PortalViews } from 'src/portal/portal-views';
+import { UserPrincipal } from 'src/access/principal';
+import { csrfTokenFor, readCookie, SESSION_COOKIE } from 'src/auth/session-tokens';
+import { frameFor, PageFrame, PortalViews } from 'src/portal/portal-views';
 
 /** Where a page sends someone who is not (or no longer) signed in, with the reason. */
 export function signInPath(reason: string, next?: string): string {
@@ -28,6 +29,16 @@ export class PortalErrorFilter implements ExceptionFilter {
   private readonly api = new DomainErrorFilter();
 
   constructor(private readonly views: PortalViews) {}
+
+  /** The signed-in person's frame (navigation, sign-out), or the anonymous one. */
+  private frame(req: Request, title: string): PageFrame {
+    const user = req.user as UserPrincipal | undefined;
+    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (user?.kind === 'user' && token !== undefined) {
+      return frameFor(user, csrfTokenFor(token), title, 'none');
+    }
+    return { title, section: 'none', person: null, csrf: null };
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -58,19 +69,15 @@ export class PortalErrorFilter implements ExceptionFilter {
       .status(status)
       .type('html')
       .send(
-        this.views.render(
-          'error',
-          { title: `Error ${status}`, section: 'none', person: null, csrf: null },
-          {
-            status,
-            code: body.error.code,
-            message: body.error.message,
-            fields: body.error.fields ?? [],
-            requestId,
-            errorId: body.error.errorId,
-            back: sameSiteReferer(req) ?? '/',
-          },
-        ),
+        this.views.render('error', this.frame(req, `Error ${status}`), {
+          status,
+          code: body.error.code,
+          message: body.error.message,
+          fields: body.error.fields ?? [],
+          requestId,
+          errorId: body.error.errorId,
+          back: sameSiteReferer(req) ?? '/',
+        }),
       );
   }
 }

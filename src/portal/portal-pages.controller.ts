@@ -81,7 +81,7 @@ export class PortalPagesController {
     }
     res.type('html').send(
       this.views.render('reports', frame, {
-        reports: page.reports,
+        reports: page.reports.map((r) => ({ ...r, scopeText: scopeText(r.scope) })),
         nextHref: page.nextCursor ? `/reports?cursor=${encodeURIComponent(page.nextCursor)}` : null,
         applications: [...names].map(([id, name]) => ({ id, name })),
         today: new Date().toISOString().slice(0, 10),
@@ -113,4 +113,21 @@ export class PortalPagesController {
     const report = await this.reports.request(c.principal, value);
     res.redirect(303, `/reports?requested=${report.id}#report-${report.id}`);
   }
+}
+
+/** What a report covers, as a reviewer reads it (a period's end is shown as its last day). */
+function scopeText(scope: {
+  from?: string;
+  to?: string;
+  caseId?: string;
+  subjectRef?: string;
+  recordId?: string;
+}): string {
+  if (scope.from && scope.to) {
+    const last = new Date(Date.parse(scope.to) - 1).toISOString().slice(0, 10);
+    return `${scope.from.slice(0, 10)} to ${last} (UTC days, inclusive)`;
+  }
+  if (scope.caseId) return `case ${scope.caseId}`;
+  if (scope.subjectRef) return `subject ${scope.subjectRef}`;
+  return scope.recordId ? `record ${scope.recordId}` : '';
 }

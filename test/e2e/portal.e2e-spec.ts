@@ -169,6 +169,22 @@ describe('portal in a browser', () => {
     expect(new URL(page.url()).searchParams.get('concept')).toBe(concept);
     const rows = page.locator('table.records tbody tr');
     expect(await rows.count()).toBeGreaterThanOrEqual(1);
+    // The search is a read in the signed log: who searched, for what, and which records it listed.
+    const owner = new Client({ connectionString: t.database.url });
+    await owner.connect();
+    const searches = await owner.query<{ body: string }>(
+      `SELECT body FROM log_entries WHERE tenant_id = $1 AND kind = 'access' AND body LIKE '%"action":"search"%' ORDER BY log_index DESC LIMIT 1`,
+      [w.tenantId],
+    );
+    await owner.end();
+    const logged = JSON.parse(searches.rows[0].body) as {
+      by: { userId: string };
+      filters: { concept: string };
+      listed: string[];
+    };
+    expect(logged.by.userId).toBe(w.people.compliance_officer.userId);
+    expect(logged.filters.concept).toBe(concept);
+    expect(logged.listed).toContain(records[0]);
     await accessible(page, 'generations');
     await shot(page, '03-generations-filtered');
 
@@ -411,9 +427,17 @@ describe('portal in a browser', () => {
     await page.getByLabel(/^Rules/).fill('{"thresholds": [{"group": "health", "flagAbove": 7}]}');
     await page.getByRole('button', { name: /^Publish version 3/ }).click();
     await page.waitForLoadState('load');
-    expect(await page.locator('main').textContent()).toMatch(/flagAbove/);
+    expect(await page.locator('.problems').textContent()).toMatch(
+      /rules\.thresholds\.0\.flagAbove: must be a share between 0 and 1/,
+    );
+    // The draft comes back as typed.
+    expect(await page.getByLabel(/^Rules/).inputValue()).toContain('"flagAbove": 7');
+    await accessible(page, 'policies-refused');
+    await shot(page, '13-policy-refused');
+    await page.goto(`/generations/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`);
+    expect(await page.locator('h1').textContent()).toBe('Not found');
     await accessible(page, 'error');
-    await shot(page, '13-error-page');
+    await shot(page, '15-error-page');
     await page.goto('/policies');
     expect(await page.getByRole('button', { name: /^Publish version 3/ }).count()).toBe(1);
     await context.close();
