@@ -138,6 +138,16 @@ async function main() {
         sqlTimes.push(performance.now() - started);
         sqlRows = result.rowCount ?? 0;
       }
+      if (process.env.BENCH_EXPLAIN) {
+        const plan = await owner.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN (ANALYZE, SETTINGS) SELECT id, log_index, application_id, created_at, provenance, purpose, case_id, policy_outcome
+             FROM records WHERE tenant_id = $1 ${page.sql} ORDER BY created_at DESC, id DESC LIMIT 50`,
+          [tenant.id, ...page.params],
+        );
+        console.log(
+          `\n${page.name}:\n${plan.rows.map((r) => `    ${r['QUERY PLAN']}`).join('\n')}`,
+        );
+      }
       // The page must list what the query finds: a fast page that lists nothing proves nothing.
       if (listed !== sqlRows)
         throw new Error(
