@@ -11,6 +11,7 @@ import { DatabaseModule } from 'src/database/database.module';
 import { HealthModule } from 'src/health/health.module';
 import { JobsModule } from 'src/jobs/jobs.module';
 import { LogModule } from 'src/log/log.module';
+import { LogVerificationsModule } from 'src/log/log-verifications.module';
 import { MetricsModule } from 'src/metrics/metrics.module';
 import { ModelRuntimeModule } from 'src/model-runtime/model-runtime.module';
 import { QueueBackend } from 'src/queue/queue-backend';
@@ -70,6 +71,7 @@ export class AppModule {
         ProvisioningModule,
         SigningModule,
         LogModule.forRoot({ scheduleCheckpoints: options.runWorkers }),
+        LogVerificationsModule,
         ArtifactsModule,
         ReportsModule,
         // The model serves requests: the API process loads it, queue workers do not.

@@ -1,13 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CheckpointScheduler } from 'src/log/checkpoint-scheduler';
 import { LogController } from 'src/log/log.controller';
-import { LogVerificationController } from 'src/log/log-verification.controller';
 import { LogRepository } from 'src/log/log.repository';
 import { LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
-import { LogVerificationJob } from 'src/log/log-verification.job';
-import { LogVerificationsRepository } from 'src/log/log-verifications.repository';
-import { LogVerificationsService } from 'src/log/log-verifications.service';
 
 @Module({})
 export class LogModule {
@@ -16,17 +12,14 @@ export class LogModule {
     return {
       module: LogModule,
       global: true,
-      controllers: [LogController, LogVerificationController],
+      controllers: [LogController],
       providers: [
         LogRepository,
         LogWriter,
         LogService,
-        LogVerificationsRepository,
-        LogVerificationsService,
-        LogVerificationJob,
         ...(options.scheduleCheckpoints ? [CheckpointScheduler] : []),
       ],
-      exports: [LogRepository, LogWriter, LogService, LogVerificationsService],
+      exports: [LogRepository, LogWriter, LogService],
     };
   }
 }

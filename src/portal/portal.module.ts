@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApplicationsModule } from 'src/applications/applications.module';
 import { AuthModule } from 'src/auth/auth.module';
+import { LogVerificationsModule } from 'src/log/log-verifications.module';
 import { PoliciesModule } from 'src/policies/policies.module';
 import { RecordsCoreModule } from 'src/records/records-core.module';
 import { ReportsModule } from 'src/reports/reports.module';
@@ -27,6 +28,7 @@ import { RecordPageService } from 'src/portal/record-page.service';
     ApplicationsModule,
     UsersModule,
     PoliciesModule,
+    LogVerificationsModule,
     RecordsCoreModule,
     ReportsModule,
   ],

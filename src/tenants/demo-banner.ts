@@ -13,6 +13,7 @@ export function demoBanner(demo: {
   const lines = [
     'Demo tenant created. These credentials are shown ONCE; they are stored only as hashes.',
     '',
+    `  Portal            ${demo.baseUrl}/`,
     `  Portal sign-in    organisation: ${demo.organisation}   email: ${demo.adminEmail}`,
     `  One-time password ${demo.oneTimePassword}   (you choose your own at first sign-in)`,
     `  Application key   ${demo.apiKey}   (scopes: all; expires ${demo.keyExpiresAt})`,

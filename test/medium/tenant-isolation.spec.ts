@@ -26,6 +26,7 @@ const TENANT_TABLES = [
   'policies',
   'jobs',
   'reports',
+  'log_verifications',
 ];
 
 describe('tenant isolation in PostgreSQL', () => {
@@ -68,7 +69,8 @@ describe('tenant isolation in PostgreSQL', () => {
     bApplicationName = made[1].applicationName;
     owner = new Client({ connectionString: t.database.url });
     await owner.connect();
-    // A job and a report in every tenant (written as the owner: no report job runs here).
+    // A job, a report and a log verification in every tenant (written as the owner: no job runs
+    // here).
     for (const tenantId of [a, b]) {
       const { rows } = await owner.query<{ id: string }>(
         `INSERT INTO jobs (tenant_id, queue, kind, status, max_attempts)
@@ -79,6 +81,11 @@ describe('tenant isolation in PostgreSQL', () => {
         `INSERT INTO reports (id, tenant_id, kind, scope, requested_by, requested_at, job_id,
                               checkpoint_size)
          VALUES (gen_random_uuid(), $1, 'period-audit', '{}', gen_random_uuid(), now(), $2, 1)`,
+        [tenantId, rows[0].id],
+      );
+      await owner.query(
+        `INSERT INTO log_verifications (id, tenant_id, job_id, requested_by, requested_at)
+         VALUES (gen_random_uuid(), $1, $2, gen_random_uuid(), now())`,
         [tenantId, rows[0].id],
       );
     }
