@@ -188,6 +188,28 @@ describe('portal in a browser', () => {
     await accessible(page, 'generations');
     await shot(page, '03-generations-filtered');
 
+    // Saved filters stay in this browser, and lead back to the same search.
+    await page.getByLabel('Name', { exact: true }).fill('Top concept');
+    await page.getByRole('button', { name: 'Save this filter' }).click();
+    await page.goto('/generations');
+    await page.getByRole('link', { name: 'Top concept' }).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).searchParams.get('concept')).toBe(concept);
+
+    // The CSV export holds the view's records, and is logged as an export.
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export this view as CSV' }).click(),
+    ]);
+    const lines = readFileSync(await csv.path(), 'utf8')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      'record_id,log_index,time,application,purpose,case_id,provenance,policy_outcome',
+    );
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toContain(records[0]);
+    expect(lines).toHaveLength(1 + (await rows.count()));
+
     await page.goto(`/generations/${records[0]}`);
     await page
       .locator('#verification[data-verify="passed"], #verification[data-verify="failed"]')
