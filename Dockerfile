@@ -34,7 +34,10 @@ FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 
 # Absolute paths so the folders do not depend on the working directory of whoever runs the image.
+# HOST: a container's port is reached from outside it, so the server binds every interface here
+# (the service's own default is loopback).
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     DATA_DIR=/app/data \
     MODEL_STORE_DIR=/app/model-store
 

@@ -3,7 +3,10 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
 import { DomainErrorFilter } from 'src/common/domain-error.filter';
+import { requestId } from 'src/common/logging';
+import { requireReadableMediaType, verifyBody } from 'src/common/request-body';
 import { createValidationPipe, StorableTextPipe } from 'src/common/validation';
 import { AppConfig } from 'src/config/app-config';
 import { MetricsService } from 'src/metrics/metrics.service';
@@ -14,6 +17,11 @@ import { MetricsService } from 'src/metrics/metrics.service';
  */
 export function configureHttpApp(app: NestExpressApplication, config: AppConfig): INestApplication {
   app.useLogger(app.get(PinoNestLogger));
+  // The request id first, so that every answer carries it, even a refusal by a body parser.
+  app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
+    req.id = requestId(req, res);
+    next();
+  });
   app.use(app.get(MetricsService).httpMiddleware());
   app.use(
     helmet({
@@ -37,8 +45,10 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       },
     }),
   );
-  app.useBodyParser('json', { limit: config.BODY_LIMIT });
-  app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
+  app.use(requireReadableMediaType);
+  // express's own parsers rather than useBodyParser, whose types reserve `verify` for raw bodies.
+  app.use(json({ limit: config.BODY_LIMIT, verify: verifyBody(true) }));
+  app.use(urlencoded({ limit: config.BODY_LIMIT, extended: false, verify: verifyBody(false) }));
   app.useGlobalPipes(new StorableTextPipe(), createValidationPipe());
   app.useGlobalFilters(new DomainErrorFilter());
   app.set('trust proxy', trustProxy(config.TRUST_PROXY));

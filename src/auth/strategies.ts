@@ -27,7 +27,8 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
   async validate(req: Request): Promise<ApplicationPrincipal | null> {
     const header = req.headers.authorization;
     if (header === undefined) return null;
-    const match = /^Bearer ([^\s]+)$/.exec(header);
+    // The scheme is case-insensitive (RFC 9110 §11.1); the key is not.
+    const match = /^Bearer ([^\s]+)$/i.exec(header);
     if (!match) throw new InvalidApiKeyError('the Authorization header must be "Bearer <key>"');
     const principal = await this.applications.authenticate(match[1]);
     this.limits.apiKeyRequest(principal.keyId);

@@ -90,6 +90,25 @@ export class DomainErrorFilter implements ExceptionFilter {
       if (status >= 500) return this.serverError(exception, status, body);
       return { status, body };
     }
+    // Express's adapter wraps body-parser's errors in HttpExceptions; the cause says what failed.
+    const parserError = isBodyParserError(exception)
+      ? exception
+      : exception instanceof HttpException && isBodyParserError(exception.cause)
+        ? exception.cause
+        : null;
+    if (parserError && parserError.status >= 400 && parserError.status < 500) {
+      const tooLarge = parserError.type === 'entity.too.large';
+      return {
+        status: parserError.status,
+        body: {
+          error: {
+            code: tooLarge ? 'payload_too_large' : 'malformed_request',
+            // Never the parser's own message: it quotes the body's bytes back.
+            message: tooLarge ? 'request body is larger than the limit' : bodyProblem(parserError),
+          },
+        },
+      };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const category =
@@ -97,20 +116,6 @@ export class DomainErrorFilter implements ExceptionFilter {
       const body: ErrorBody = { error: { code: category, message: exception.message } };
       if (status >= 500) return this.serverError(exception, status, body);
       return { status, body };
-    }
-    if (isBodyParserError(exception) && exception.status >= 400 && exception.status < 500) {
-      const tooLarge = exception.type === 'entity.too.large';
-      return {
-        status: exception.status,
-        body: {
-          error: {
-            code: tooLarge ? 'payload_too_large' : 'malformed_request',
-            message: tooLarge
-              ? 'request body is larger than the limit'
-              : `unreadable request body: ${exception.message}`,
-          },
-        },
-      };
     }
     if (isDatabaseUnreachable(exception)) {
       return this.serverError(exception, 503, {
@@ -139,5 +144,21 @@ export class DomainErrorFilter implements ExceptionFilter {
       `request failed (error id ${errorId})`,
     );
     return { status, body };
+  }
+}
+
+/** What is wrong with an unreadable body, in words that quote none of it. */
+function bodyProblem(error: BodyParserError): string {
+  switch (error.type) {
+    case 'body.invalid_utf8':
+    case 'body.too_deep':
+      return error.message;
+    case 'entity.parse.failed':
+      return 'the request body is not valid JSON';
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return 'the request body must be UTF-8, without a content encoding';
+    default:
+      return 'the request body cannot be read';
   }
 }

@@ -32,26 +32,48 @@ export function createValidationPipe(): ValidationPipe {
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const UNSTORABLE = { test: (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text) };
 
-/** The path of the first string (or object key) in `value` that PostgreSQL or canonical JSON cannot hold. */
-export function unstorableText(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path || '(value)' : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = unstorableText(value[i], path ? `${path}.${i}` : String(i));
-      if (found) return found;
-    }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, member] of Object.entries(value)) {
-      const at = path ? `${path}.${key}` : key;
-      if (UNSTORABLE.test(key)) return at;
-      const found = unstorableText(member, at);
-      if (found) return found;
+/** Keys that would reach an object's prototype if a body were ever merged into one. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface TextProblem {
+  path: string;
+  problem: string;
+}
+
+/**
+ * The first string or object key in `value` that PostgreSQL or canonical JSON cannot hold (a NUL
+ * character, an unpaired surrogate), or a prototype key (`__proto__`, `constructor`,
+ * `prototype`), which is refused like any field a request does not take. Walks with its own
+ * stack, so no nesting can overflow the call stack.
+ */
+export function textProblem(value: unknown): TextProblem | null {
+  const stack: { value: unknown; path: string }[] = [{ value, path: '' }];
+  while (stack.length > 0) {
+    const { value: v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (UNSTORABLE.test(v)) return { path: path || '(value)', problem: UNSTORABLE_PROBLEM };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push({ value: v[i], path: path ? `${path}.${i}` : String(i) });
+      }
+    } else if (v && typeof v === 'object') {
+      const entries: [string, unknown][] = Object.entries(v as Record<string, unknown>);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, member] = entries[i];
+        const at = path ? `${path}.${key}` : key;
+        if (UNSTORABLE.test(key)) return { path: at, problem: UNSTORABLE_PROBLEM };
+        if (PROTOTYPE_KEYS.has(key)) {
+          return { path: at, problem: 'is not a field this request takes' };
+        }
+        stack.push({ value: member, path: at });
+      }
     }
   }
   return null;
 }
+
+const UNSTORABLE_PROBLEM =
+  'contains a NUL character or an unpaired surrogate, which cannot be stored';
 
 /**
  * Runs before DTO validation on every body, query and path parameter: text with a NUL
@@ -61,16 +83,13 @@ export function unstorableText(value: unknown, path = ''): string | null {
 export class StorableTextPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'custom') return value;
-    const found = unstorableText(value);
+    const found = textProblem(value);
     if (found) {
       const field =
-        metadata.type === 'param' || found === '(value)' ? (metadata.data ?? found) : found;
-      throw new ValidationFailedError([
-        {
-          field,
-          problems: ['contains a NUL character or an unpaired surrogate, which cannot be stored'],
-        },
-      ]);
+        metadata.type === 'param' || found.path === '(value)'
+          ? (metadata.data ?? found.path)
+          : found.path;
+      throw new ValidationFailedError([{ field, problems: [found.problem] }]);
     }
     return value;
   }

@@ -103,14 +103,15 @@ function optional<T>(s: Omit<VariableSpec<T>, 'default'>): VariableSpec<T> {
 
 export const CONFIG_SCHEMA = {
   PORT: withDefault({
-    description: 'TCP port of the HTTP API (and, later, the portal).',
+    description: 'TCP port of the HTTP API and the portal.',
     default: '3000',
     sensitive: false,
     parse: parsers.port,
   }),
   HOST: withDefault({
-    description: 'Interface the HTTP server binds to.',
-    default: '0.0.0.0',
+    description:
+      'Interface the HTTP server binds to. Loopback by default, so a first start (which prints an all-scopes demo key) is not reachable from the network; 0.0.0.0 for every interface (the Docker image sets it).',
+    default: '127.0.0.1',
     sensitive: false,
     parse: (raw) => raw,
   }),

@@ -6,6 +6,8 @@ describe('loadConfig', () => {
   it('applies documented defaults when nothing is set', () => {
     const config = loadConfig({});
     expect(config.PORT).toBe(3000);
+    // Loopback unless HOST says otherwise: a first start prints an all-scopes demo key.
+    expect(config.HOST).toBe('127.0.0.1');
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
     expect(config.LOG_LEVEL).toBe('info');
