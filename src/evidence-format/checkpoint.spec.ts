@@ -184,7 +184,7 @@ describe('parseCheckpoint', () => {
     ['no final newline', good.slice(0, -1), /newline/],
     ['trailing garbage', `${good}x`, /newline/],
     ['a trailing line', `${good}garbage\n`, /em dash/],
-    ['a trailing blank line', `${good}\n`, /no signature lines/],
+    ['a trailing blank line', `${good}\n`, /an extra newline after its signature lines.*jq -j/],
     ['CRLF line endings', good.replace(/\n/g, '\r\n'), /CRLF/],
     ['a tab', good.replace(' ', '\t'), /control character U\+0009/],
     ['an ASCII dash', good.replace('\u2014', '-'), /em dash/],

@@ -154,7 +154,16 @@ export function parseNote(note: string | Uint8Array): {
   }
   const body = text.slice(0, split + 1);
   const block = text.slice(split + 2);
-  if (block === '') throw new CheckpointFormatError('the note has no signature lines');
+  if (block === '') {
+    // A note whose signature lines are followed by one more newline looks like a note with no
+    // signatures. That is nearly always a copy that gained a newline (`jq -r` adds one).
+    const before = text.slice(0, split);
+    throw new CheckpointFormatError(
+      before.includes('\n\n') && /\n\u2014 [^\n]+$/.test(before)
+        ? 'the note ends with an extra newline after its signature lines (jq -r adds one; use jq -j, or remove the last empty line)'
+        : 'the note has no signature lines',
+    );
+  }
   if (!block.endsWith('\n')) {
     throw new CheckpointFormatError('the last signature line does not end with a newline');
   }

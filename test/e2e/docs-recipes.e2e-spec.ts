@@ -1,0 +1,122 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { LogService } from 'src/log/log.service';
+import { projectRoot } from 'src/reports/project-root';
+import { call, newWorld, World } from 'test/support/auth-fixtures';
+import { createTestApp, TestApp } from 'test/support/test-app';
+
+/**
+ * The README's verification recipe, run as written (bash, curl, jq, npx audit-verify) against a
+ * running service. Only the lines the reader fills in (`NAME=…`) are filled, and the service's
+ * address put for localhost:3000: anything else that drifts from the service fails here.
+ */
+function readmeBlock(after: string): string {
+  const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
+  const start = readme.indexOf('```sh\n', readme.indexOf(after));
+  const end = readme.indexOf('\n```', start + 6);
+  if (readme.indexOf(after) < 0 || start < 0 || end < 0)
+    throw new Error(`no sh block after ${after}`);
+  return readme.slice(start + 6, end + 1);
+}
+
+function fillIn(block: string, values: Record<string, string>, base: string): string {
+  return block
+    .split('\n')
+    .map((line) => {
+      const m = /^(\w+)=…/.exec(line);
+      if (!m) return line;
+      if (values[m[1]] === undefined)
+        throw new Error(`the recipe asks for ${m[1]}, which the test does not fill`);
+      return `${m[1]}='${values[m[1]]}'`;
+    })
+    .join('\n')
+    .replace(/localhost:3000/g, base);
+}
+
+describe('the README verification recipe, run as written', () => {
+  let t: TestApp;
+  let w: World;
+  let base: string;
+  let dir: string;
+  const values: Record<string, string> = {};
+
+  beforeAll(async () => {
+    // npx audit-verify runs the compiled verifier (bin/ → dist/), as the README says.
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot(), stdio: 'pipe' });
+    t = await createTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    base = `127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    w = await newWorld(t);
+    const generate = async () => {
+      const res = await call(
+        t,
+        'post',
+        '/v1/generations',
+        { key: w.keys.generate.key },
+        { prompt: 'The loan was', maxTokens: 4 },
+      );
+      expect(res.status).toBe(201);
+      return (res.body as { recordId: string }).recordId;
+    };
+    await generate();
+    const old = await t.app.get(LogService).issueCheckpoint(w.tenantId);
+    values.ID = await generate();
+    values.OLD = String(old.size);
+    values.KEY = w.keys['records:read'].key;
+    // Inside the clone, so that npx finds the project's own audit-verify.
+    dir = mkdtempSync(join(projectRoot(), '.recipe-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await t?.close();
+  });
+
+  // Asynchronous: the service answers from this same process, so a blocking spawn would hang it.
+  const run = (script: string) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  it("verifies a record's inclusion and the log's consistency, every check passing", async () => {
+    const script = fillIn(readmeBlock('**Verify without trusting us:**'), values, base);
+    const result = await run(script);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).toMatch(/inclusion/i);
+    expect(result.stdout).not.toMatch(/FAIL/);
+    // The checkpoint kept its exact bytes: one newline at the end, not two.
+    expect(readFileSync(join(dir, 'checkpoint.txt'), 'utf8')).toMatch(/[^\n]\n$/);
+  }, 120_000);
+
+  it('fails, and says why, when the entry it fetched was altered', async () => {
+    const entry = JSON.parse(readFileSync(join(dir, 'entry.json'), 'utf8')) as {
+      body: { logIndex: number };
+    };
+    entry.body.logIndex += 1;
+    writeFileSync(join(dir, 'entry.json'), JSON.stringify(entry));
+    const verify = readmeBlock('**Verify without trusting us:**')
+      .split('\n')
+      .find((l) => l.startsWith('npx audit-verify inclusion'))!;
+    const result = await run(verify);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/FAIL/);
+  }, 60_000);
+
+  it('with jq -r instead of -j, the verifier names the extra newline', async () => {
+    const result = await run(
+      'jq -r .checkpoint proof.json > checkpoint.txt && npx audit-verify checkpoint --checkpoint checkpoint.txt --keys jwks.json',
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/extra newline after its signature lines/);
+  }, 60_000);
+});
