@@ -14,6 +14,15 @@ import { RecordsService } from 'src/records/records.service';
 import { GenerationsService } from 'src/records/generations.service';
 import { SubmissionsService } from 'src/records/submissions.service';
 
+/** Documented once, under the name the handler reads (header names are case-insensitive). */
+const IDEMPOTENCY_HEADER = {
+  name: 'idempotency-key',
+  required: false,
+  description:
+    'A retry with the same key returns the same record instead of committing a second. 8 to 128 characters of letters, digits and . _ : -',
+  schema: { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9._:-]{8,128}$' },
+} as const;
+
 const READERS = {
   roles: ['admin', 'compliance_officer', 'auditor'],
   scope: 'records:read',
@@ -32,7 +41,7 @@ export class RecordsController {
   @Post('generations')
   @HttpCode(201)
   @Access({ scope: 'generate' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({
     summary:
       'Generate, attribute, sign and commit a record; the text is released only after the commit',
@@ -48,7 +57,7 @@ export class RecordsController {
   @Post('records')
   @HttpCode(201)
   @Access({ scope: 'records:submit' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({
     summary:
       "Record a generation made by the application's own interpretable model: validated strictly against /v1/schemas/submitted-record.json, judged by policy, signed and committed",

@@ -25,4 +25,21 @@ describe('OpenAPI document', () => {
     if (process.env.UPDATE_OPENAPI === '1') writeFileSync(SNAPSHOT, served);
     expect(JSON.parse(served)).toEqual(JSON.parse(readFileSync(SNAPSHOT, 'utf8')));
   });
+
+  it('lists each header of an operation once (header names are case-insensitive)', async () => {
+    const res = await request(t.app.getHttpServer()).get('/docs-json').expect(200);
+    const doc = res.body as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+    };
+    const twice: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(operations)) {
+        const headers = (op.parameters ?? [])
+          .filter((p) => p.in === 'header')
+          .map((p) => p.name.toLowerCase());
+        if (new Set(headers).size !== headers.length) twice.push(`${method} ${path}`);
+      }
+    }
+    expect(twice).toEqual([]);
+  });
 });
