@@ -7,7 +7,12 @@ import { ChangePasswordDto, SignInDto } from 'src/auth/auth.dto';
 import { JsonBodyRequiredError } from 'src/auth/auth.errors';
 import { AuthService } from 'src/auth/auth.service';
 import { Principal, UserPrincipal } from 'src/access/principal';
-import { csrfTokenFor, readCookie, SESSION_COOKIE } from 'src/auth/session-tokens';
+import {
+  csrfTokenFor,
+  readCookie,
+  SESSION_COOKIE,
+  sessionCookieOptions,
+} from 'src/auth/session-tokens';
 import { ROLES } from 'src/access/roles';
 
 const EVERY_PERSON = { roles: ROLES, selfService: true } as const;
@@ -33,14 +38,11 @@ export class AuthController {
     // Refusing anything else stops a page from signing a victim into the attacker's account.
     if (!req.is('application/json')) throw new JsonBodyRequiredError();
     const signedIn = await this.auth.signIn(body, ip);
-    res.cookie(SESSION_COOKIE, signedIn.sessionToken, {
-      httpOnly: true,
-      sameSite: 'strict',
-      // Secure whenever the client reached us over TLS (directly or through a trusted proxy).
-      secure: req.secure,
-      path: '/',
-      expires: signedIn.expiresAt,
-    });
+    res.cookie(
+      SESSION_COOKIE,
+      signedIn.sessionToken,
+      sessionCookieOptions(req.secure, signedIn.expiresAt),
+    );
     return {
       ...describe(signedIn.principal),
       csrfToken: signedIn.csrfToken,

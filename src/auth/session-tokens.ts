@@ -40,3 +40,11 @@ export function readCookie(header: string | undefined, name: string): string | u
   }
   return undefined;
 }
+
+/**
+ * The session cookie's attributes: HttpOnly, SameSite=Strict, the whole site, until the session
+ * ends; Secure whenever the client reached us over TLS (directly or through a trusted proxy).
+ */
+export function sessionCookieOptions(secure: boolean, expires: Date) {
+  return { httpOnly: true, sameSite: 'strict' as const, secure, path: '/', expires };
+}

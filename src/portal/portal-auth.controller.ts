@@ -6,7 +6,7 @@ import { Access, CurrentPrincipal, Public } from 'src/access/access';
 import { UserPrincipal } from 'src/access/principal';
 import { ROLES } from 'src/access/roles';
 import { AuthService } from 'src/auth/auth.service';
-import { readCookie, SESSION_COOKIE } from 'src/auth/session-tokens';
+import { readCookie, SESSION_COOKIE, sessionCookieOptions } from 'src/auth/session-tokens';
 import { DomainError } from 'src/common/domain-error';
 import { Caller, PortalCaller } from 'src/portal/portal-caller';
 import { isLocalPath, PortalErrorFilter } from 'src/portal/portal-error.filter';
@@ -80,13 +80,11 @@ export class PortalAuthController {
         ip,
       );
       res.clearCookie(SIGN_IN_COOKIE, { path: '/sign-in' });
-      res.cookie(SESSION_COOKIE, signedIn.sessionToken, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: req.secure,
-        path: '/',
-        expires: signedIn.expiresAt,
-      });
+      res.cookie(
+        SESSION_COOKIE,
+        signedIn.sessionToken,
+        sessionCookieOptions(req.secure, signedIn.expiresAt),
+      );
       res.redirect(
         303,
         signedIn.principal.passwordMustChange ? '/account/password?reason=first-sign-in' : next,

@@ -1,14 +1,8 @@
+import { escapeXml } from 'src/charts/chart';
 import { ReportBlock, ReportSection } from 'src/reports/document/report-document';
 
-/** HTML-escapes text for element content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+/** The same escaping serves HTML text and double-quoted attributes. */
+export const escapeHtml = escapeXml;
 
 const KIND_LABELS = {
   named: 'named',
