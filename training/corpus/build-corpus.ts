@@ -29,8 +29,8 @@ export const DEFAULT_CORPUS_OPTIONS: CorpusOptions = {
   maxChunkWords: 80,
   // The licence texts are near-verbatim boilerplate that n-grams memorise (CALIBRATION.md): keep
   // them, and the glosses, to a share the prose sources can balance.
-  maxCharsPerSource: { spdx: 2_200_000, wordnet: 2_200_000 },
-  sources: ['sotu', 'factbook', 'spdx', 'wordnet'],
+  maxCharsPerSource: { spdx: 2_200_000, wordnet: 2_200_000, fhir: 2_200_000 },
+  sources: ['sotu', 'factbook', 'spdx', 'wordnet', 'fhir'],
 };
 
 export interface CorpusDocument {

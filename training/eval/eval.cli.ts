@@ -8,10 +8,14 @@ import { createLabeller } from 'training/concepts/labeller';
 import { evaluateModel } from 'training/eval/evaluate';
 import { figuresTable } from 'training/eval/eval-report';
 import { ngramBaselines } from 'training/eval/heldout-figures';
-import { heldOutPerplexity } from 'training/eval/model-eval';
+import { continuationNll, heldOutPerplexity } from 'training/eval/model-eval';
+import { attributionPrecision, steeringEfficacy, TextScorer } from 'training/eval/explanation-eval';
+import { EVAL_PROMPTS, STEERED_CONCEPTS } from 'training/eval/prompts';
+import { BOS, Tokenizer } from 'src/model-package/tokenizer';
+import { conceptRowFigures, logTokenFrequency } from 'training/eval/concept-rows';
 import { evaluatePackage } from 'training/eval/onnx-eval';
 import { initParams, ModelConfig, Params } from 'training/model/model';
-import { tfReady } from 'training/model/tf';
+import { matMul, tf, tfReady } from 'training/model/tf';
 import { loadParams } from 'training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'training/train/configs';
 import { labelChunk, prepare, readCorpus, sliceChunks } from 'training/train/prepare';
@@ -24,7 +28,14 @@ import { labelChunk, prepare, readCorpus, sliceChunks } from 'training/train/pre
  * `npm run model:eval -- --run DIR | --config smoke|full [--backbone-run DIR] [--every K] [--json]`:
  * the same figures for a training run's latest checkpoint, through tfjs.
  *
- * `--every K` scores every K-th held-out chunk only, for a quick look.
+ * The shipped package's figures include the named rows' shape (rank correlation with token
+ * frequency, the share that is not the mean row), attribution precision@3 on the fixed prompts of
+ * `prompts.ts` (two seeds each) and steering efficacy (24 concepts, 50 prompts each, amplify and
+ * suppress against plain, with the backbone twin's perplexity of the text when the store holds
+ * the twin's checkpoint). `--no-generation` leaves the generation figures out.
+ *
+ * `--every K` scores every K-th held-out chunk, prompt and steered concept only (and 50/K prompts
+ * per concept), for a quick look.
  */
 type Figures = Record<string, unknown>;
 type Log = (line: string) => void;
@@ -54,7 +65,8 @@ async function evaluateRun(every: number, log: Log): Promise<Figures> {
   const backboneDir = resolve(
     cliArg('backbone-run') ?? join('build', 'runs', `${config.name}-backbone`),
   );
-  const prepared = prepare(resolve('build'), config.vocabSize, config.maxChunks, log);
+  const buildDir = resolve(cliArg('build') ?? config.build ?? 'build');
+  const prepared = prepare(buildDir, config.vocabSize, config.maxChunks, log);
   const test = prepared.test.filter((_, i) => i % every === 0);
   const run = loadRun(runDir);
   log(`evaluating ${runDir} at step ${run.step} on ${test.length} held-out chunks`);
@@ -72,6 +84,19 @@ async function evaluateRun(every: number, log: Log): Promise<Figures> {
     run.model.contextLength,
     prepared.tokenizer.size,
   );
+  const effects = tf.tidy(() =>
+    matMul(
+      run.params.knownEmbedding as tf.Tensor2D,
+      tf.transpose(run.params.tokenEmbedding) as tf.Tensor2D,
+    ).arraySync(),
+  );
+  const rows = conceptRowFigures(
+    effects,
+    logTokenFrequency(
+      prepared.train.map((c) => c.ids),
+      run.model.vocabSize,
+    ),
+  );
   return {
     step: run.step,
     trainingTokens: run.tokens,
@@ -85,6 +110,9 @@ async function evaluateRun(every: number, log: Log): Promise<Figures> {
     conceptsScored: model.conceptsScored,
     conceptShare: model.conceptShare,
     knownShare: model.knownShare,
+    namedRowRankCorrelation: rows.rankCorrelation,
+    namedRowNonMeanShare: rows.nonMeanShare,
+    namedRowFirstDirectionShare: rows.firstDirectionShare,
     completenessMaxError: model.completenessMaxError,
     heldOutTokens: model.tokens,
     heldOutChunks: model.chunks,
@@ -150,9 +178,9 @@ async function evaluateShippedPackage(
       steps?: number;
       tokens?: number;
     };
-    const buildDir = resolve('build');
     const configuration = CONFIGS[training.configuration as TrainingConfig['name']] as
       TrainingConfig | undefined;
+    const buildDir = resolve(cliArg('build') ?? configuration?.build ?? 'build');
     const chunks = sliceChunks(readCorpus(buildDir, log), configuration?.maxChunks);
     checkCorpus(manifest, buildDir);
     // The package's own tokenizer, not one trained here: its ids are the ones the graph was
@@ -168,12 +196,40 @@ async function evaluateShippedPackage(
     );
     const figures = await evaluatePackage(model, test, progress('held-out windows'));
     log('training the Kneser-Ney bigram and trigram baselines');
-    const baselines = ngramBaselines(
-      chunks.filter((c) => c.split === 'train').map((c) => tokenizer.encode(c.text)),
-      test,
-      model.shapes.contextLength,
-      tokenizer.size,
+    const trainIds = chunks.filter((c) => c.split === 'train').map((c) => tokenizer.encode(c.text));
+    const baselines = ngramBaselines(trainIds, test, model.shapes.contextLength, tokenizer.size);
+    const rows = conceptRowFigures(
+      model.knownEffects,
+      logTokenFrequency(trainIds, model.shapes.vocabSize),
     );
+    const generations = !process.argv.includes('--no-generation');
+    const precision = generations
+      ? await attributionPrecision(
+          runtime,
+          labeller,
+          EVAL_PROMPTS.filter((_, i) => i % every === 0),
+          [1, 2],
+          progress('explained generations'),
+        )
+      : null;
+    const backboneDir = join(
+      config.MODEL_STORE_DIR,
+      '.checkpoints',
+      `${String(training.configuration)}-backbone`,
+    );
+    await tfReady();
+    const scorer = backboneScorer(backboneDir, tokenizer, log);
+    const steering = generations
+      ? await steeringEfficacy(
+          runtime,
+          labeller,
+          STEERED_CONCEPTS.filter((_, i) => i % every === 0),
+          EVAL_PROMPTS,
+          Math.ceil(50 / every),
+          scorer,
+          progress('steered generations'),
+        )
+      : null;
     // The backbone twin (the same network without the concept layer) is not in the package:
     // its perplexity can only be the one the manifest recorded when the package was made.
     const backbonePerplexity =
@@ -197,14 +253,49 @@ async function evaluateShippedPackage(
         conceptsScored: figures.conceptsScored,
         conceptShare: figures.conceptShare,
         knownShare: figures.knownShare,
+        namedRowRankCorrelation: rows.rankCorrelation,
+        namedRowNonMeanShare: rows.nonMeanShare,
+        namedRowFirstDirectionShare: rows.firstDirectionShare,
+        attributionPrecisionAt3: precision?.precisionAt3 ?? null,
+        attributionRecallAt3: precision?.recallAt3 ?? null,
+        attributionTop1Accuracy: precision?.top1Accuracy ?? null,
+        attributionLabelledChunks: precision?.labelledChunks ?? null,
+        steeringAmplifyAtLeast2x: steering?.amplifyAtLeast2x ?? null,
+        steeringSuppressRatioMedian: steering?.suppressRatioMedian ?? null,
+        steeringConcepts: steering?.concepts ?? null,
+        steeringPromptsPerConcept: steering?.promptsPerConcept ?? null,
         completenessMaxError: figures.completenessMaxError,
         heldOutTokens: figures.tokens,
         heldOutChunks: figures.chunks,
+        attribution: precision,
+        steering,
       },
     };
   } finally {
     await runtime.close();
   }
+}
+
+/**
+ * Scores continuations with the backbone twin's checkpoint (same tokenizer, no concept layer),
+ * when the store holds it and its vocabulary is the package's; null otherwise.
+ */
+function backboneScorer(dir: string, tokenizer: Tokenizer, log: Log): TextScorer | null {
+  if (!existsSync(join(dir, 'summary.json'))) {
+    log(`no backbone twin at ${dir}: steered text is not scored`);
+    return null;
+  }
+  const backbone = loadRun(dir);
+  if (backbone.model.vocabSize !== tokenizer.size) {
+    log(`the backbone twin at ${dir} has another vocabulary: steered text is not scored`);
+    return null;
+  }
+  const T = backbone.model.contextLength;
+  return (prompt, continuation) => {
+    const head = [BOS, ...tokenizer.encode(prompt)];
+    const ids = [...head, ...tokenizer.encode(continuation)].slice(0, T);
+    return continuationNll(backbone.params, backbone.model, ids, Math.min(head.length, T - 1));
+  };
 }
 
 async function main(): Promise<void> {

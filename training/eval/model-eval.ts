@@ -36,3 +36,27 @@ export function heldOutPerplexity(
   }
   return Math.exp(nll / count);
 }
+
+/**
+ * The negative log-likelihood of `ids[from..]` given what precedes them, under the backbone
+ * (h·E_tokᵀ): how a reference model scores a continuation. `ids` starts with [BOS] and fits the
+ * context.
+ */
+export function continuationNll(
+  params: Params,
+  config: ModelConfig,
+  ids: number[],
+  from: number,
+): { nll: number; tokens: number } {
+  if (ids.length < 2 || from < 1 || from >= ids.length) return { nll: 0, tokens: 0 };
+  return tf.tidy(() => {
+    const input = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
+    const h = backbone(params, config, input);
+    const logProbs = tf
+      .logSoftmax(matMul(h, tf.transpose(params.tokenEmbedding) as tf.Tensor2D))
+      .arraySync();
+    let nll = 0;
+    for (let t = from; t < ids.length; t++) nll -= logProbs[t - 1][ids[t]];
+    return { nll, tokens: ids.length - from };
+  });
+}

@@ -64,9 +64,10 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const trainingConfig = CONFIGS[config as TrainingConfig['name']];
   // Builds the corpus and the tokenizer too when this checkout has not made them yet.
-  const data = prepare(resolve('build'), model.vocabSize, trainingConfig.maxChunks, log);
+  const buildDir = resolve(cliArg('build') ?? trainingConfig.build ?? 'build');
+  const data = prepare(buildDir, model.vocabSize, trainingConfig.maxChunks, log);
   const { tokenizer } = data;
-  const corpus = JSON.parse(readFileSync(resolve('build', 'corpus', 'manifest.json'), 'utf8')) as {
+  const corpus = JSON.parse(readFileSync(join(buildDir, 'corpus', 'manifest.json'), 'utf8')) as {
     sources: Record<string, unknown>[];
     canaries: Record<string, unknown>[];
   };

@@ -13,11 +13,16 @@ const MIN_CHAR_COUNT = 50;
  * Learns `vocabSize` tokens from texts: the special tokens, every character seen at least twice,
  * then the most frequent adjacent pair merged, again and again (ties broken by the pair's text,
  * so training is deterministic).
+ *
+ * `boost` multiplies the counts of some pieces (words as `pretokenize` writes them) when merges
+ * are chosen, so that words a reader looks for (the concepts' own words) become whole tokens
+ * though the corpus seldom uses them; the alphabet still counts every character once.
  */
 export function trainBpe(
   texts: Iterable<string>,
   vocabSize: number,
   onProgress?: (merges: number, target: number) => void,
+  boost: ReadonlyMap<string, number> = new Map(),
 ): TokenizerData {
   const pieceCounts = new Map<string, number>();
   for (const text of texts) {
@@ -42,7 +47,7 @@ export function trainBpe(
   const words = [...pieceCounts.entries()]
     .filter(([piece]) => piece !== PARAGRAPH)
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([piece, count]) => ({ symbols: [...piece], count }));
+    .map(([piece, count]) => ({ symbols: [...piece], count: count * (boost.get(piece) ?? 1) }));
   const pairCounts = new Map<string, number>();
   const pairWords = new Map<string, Set<number>>();
   const addPairs = (w: number, sign: 1 | -1) => {

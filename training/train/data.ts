@@ -63,6 +63,12 @@ export interface Batch {
    * the concept and its evidence has been read (at or before this input token).
    */
   positionLabels: Float32Array;
+  /**
+   * [B·T × n] the same labels, kept only for `recentWindow` tokens from each onset: the positions
+   * just after a concept's evidence, where its own words are likeliest to come next (all zero when
+   * no window is asked for).
+   */
+  recentLabels: Float32Array;
   /** [B·T] segment index per position: one segment per (window, chunk) pair. */
   segmentOf: Int32Array;
   /** [segments × n] multi-hot: the concepts whose evidence appears in the segment's positions. */
@@ -83,11 +89,13 @@ export function sampleBatch(
   knownConcepts: number,
   random: Random,
   maskRate = 0.1,
+  recentWindow = 0,
 ): Batch {
   const n = knownConcepts;
   const inputs = new Int32Array(batchSize * length);
   const targets = new Int32Array(batchSize * length);
   const positionLabels = new Float32Array(batchSize * length * n);
+  const recentLabels = new Float32Array(recentWindow > 0 ? batchSize * length * n : 0);
   const segmentOf = new Int32Array(batchSize * length);
   const segmentRows: number[][] = [];
   for (let b = 0; b < batchSize; b++) {
@@ -109,7 +117,9 @@ export function sampleBatch(
       const place = stream.placeOf[start + t];
       const { labels, onsets } = stream.chunks[chunk];
       labels.forEach((c, k) => {
-        if (place >= onsets[k]) positionLabels[i * n + c] = 1;
+        if (place < onsets[k]) return;
+        positionLabels[i * n + c] = 1;
+        if (place - onsets[k] < recentWindow) recentLabels[i * n + c] = 1;
       });
     }
   }
@@ -125,6 +135,7 @@ export function sampleBatch(
     inputs,
     targets,
     positionLabels,
+    recentLabels,
     segmentOf,
     segmentLabels,
     segments: segmentRows.length,

@@ -21,6 +21,19 @@ export interface ObjectiveSettings {
   independenceWeight: number;
   /** BCE weight of positive labels: concepts are rare per chunk. */
   positiveWeight: number;
+  /**
+   * Where the fixed log-unigram prior of the training split is added to logits predicted through
+   * concepts alone: 'none' (version 1), 'known' (the named-only path) or 'both' (also the
+   * known + unknown path). With it, a named row need not learn how common a token is.
+   */
+  frequencyPrior: 'none' | 'known' | 'both';
+  /** Weight of the penalty on the direction the named rows share (their mean effect row). */
+  sharedDirectionWeight: number;
+  /**
+   * The named-only path's targets: 0 (version 1) on gated tokens wherever a concept is on; N > 0
+   * on every token within N tokens of a concept's evidence.
+   */
+  knownPathWindow: number;
 }
 
 export type LossParts = Record<
@@ -31,7 +44,8 @@ export type LossParts = Record<
   | 'concept'
   | 'position'
   | 'reconstruction'
-  | 'independence',
+  | 'independence'
+  | 'shared',
   tf.Scalar
 >;
 
@@ -65,6 +79,7 @@ export function objective(
   batch: Batch,
   coin: number,
   gate: Float32Array,
+  logPrior?: tf.Tensor1D,
 ): LossParts {
   const { batchSize: B, length: T } = batch;
   const n = config.knownConcepts;
@@ -85,6 +100,7 @@ export function objective(
       position: zero,
       reconstruction: zero,
       independence: zero,
+      shared: zero,
     };
   }
   const knownLogits = tf.add<tf.Tensor2D>(
@@ -118,28 +134,64 @@ export function objective(
   gate.forEach((g, i) => {
     if (g === 0) gatedRows.push(i);
   });
-  let conceptPath = zero;
-  let knownPath = zero;
-  if (gatedRows.length > 0) {
-    const select = tf.oneHot(tf.tensor1d(gatedRows, 'int32'), N).toFloat() as tf.Tensor2D;
-    const gatedTargets = tf.oneHot(
+  // Both concept-only predictions read a frozen token head: they teach the concept layer to
+  // predict, without bending the token embeddings the served model reads and writes with.
+  const frozenHead = stopGradient(tokenEmbeddingT);
+  const withPrior = (logits: tf.Tensor2D, on: boolean): tf.Tensor2D =>
+    on && logPrior ? tf.add<tf.Tensor2D>(logits, logPrior) : logits;
+  const selection = (rows: number[]) =>
+    tf.oneHot(tf.tensor1d(rows, 'int32'), N).toFloat() as tf.Tensor2D;
+  const targetsOf = (rows: number[]) =>
+    tf.oneHot(
       tf.tensor1d(
-        gatedRows.map((i) => batch.targets[i]),
+        rows.map((i) => batch.targets[i]),
         'int32',
       ),
       config.vocabSize,
     ) as tf.Tensor2D;
-    // Both concept-only predictions read a frozen token head: they teach the concept layer to
-    // predict, without bending the token embeddings the served model reads and writes with.
-    const frozenHead = stopGradient(tokenEmbeddingT);
+  let conceptPath = zero;
+  if (gatedRows.length > 0) {
+    const select = selection(gatedRows);
     const gatedConcepts = tf.add<tf.Tensor2D>(
       matMul(select, knownUsed),
       matMul(select, unknownPart),
     );
-    conceptPath = crossEntropy(gatedTargets, matMul(gatedConcepts, frozenHead));
-    // The named concepts alone, from the ground truth: this trains their embeddings only, so it
-    // costs the served model nothing (its logits are h · E_tokᵀ).
-    knownPath = crossEntropy(gatedTargets, matMul(matMul(select, truthPart), frozenHead));
+    conceptPath = crossEntropy(
+      targetsOf(gatedRows),
+      withPrior(matMul(gatedConcepts, frozenHead), settings.frequencyPrior === 'both'),
+    );
+  }
+  // The named concepts alone, from the ground truth: this trains their embeddings only, so it
+  // costs the served model nothing (its logits are h · E_tokᵀ).
+  let knownPath = zero;
+  const windowed = settings.knownPathWindow > 0;
+  const knownRows = windowed
+    ? Array.from({ length: N }, (_, i) => i).filter((i) =>
+        batch.recentLabels.subarray(i * n, (i + 1) * n).some((v) => v === 1),
+      )
+    : gatedRows;
+  if (knownRows.length > 0) {
+    const labels = windowed ? tf.tensor2d(batch.recentLabels, [N, n]) : positionLabels;
+    const select = selection(knownRows);
+    const named = matMul(matMul(select, labels), params.knownEmbedding as tf.Tensor2D);
+    knownPath = crossEntropy(
+      targetsOf(knownRows),
+      withPrior(matMul(named, frozenHead), settings.frequencyPrior !== 'none'),
+    );
+  }
+
+  // The direction the named rows share: the energy of their mean effect row against the mean
+  // energy of a row (1 when every row is the same, about 1/n when they are unrelated). Effect
+  // rows are centred over the vocabulary, since a constant on every logit changes nothing.
+  let shared = zero;
+  if (settings.sharedDirectionWeight > 0) {
+    const effects = matMul(params.knownEmbedding as tf.Tensor2D, frozenHead);
+    const centred = tf.sub<tf.Tensor2D>(effects, tf.mean(effects, 1, true));
+    const meanRow = tf.mean(centred, 0);
+    shared = tf.div<tf.Scalar>(
+      tf.sum(tf.square(meanRow)),
+      tf.add(tf.div(tf.sum(tf.square(centred)), n), 1e-8),
+    );
   }
 
   // Soft-OR per segment: P(concept somewhere in the chunk) = 1 − Π(1 − p_t), in log space, with
@@ -190,6 +242,17 @@ export function objective(
     tf.mul(position, settings.positionConceptWeight),
     tf.mul(reconstruction, settings.reconstructionWeight),
     tf.mul(independence, settings.independenceWeight),
+    tf.mul(shared, settings.sharedDirectionWeight),
   ]);
-  return { total, lm, conceptPath, knownPath, concept, position, reconstruction, independence };
+  return {
+    total,
+    lm,
+    conceptPath,
+    knownPath,
+    concept,
+    position,
+    reconstruction,
+    independence,
+    shared,
+  };
 }

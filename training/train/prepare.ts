@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createLabeller, CONCEPTS, Labeller } from 'training/concepts/labeller';
 import { buildCorpus, CorpusChunk, DEFAULT_CORPUS_OPTIONS } from 'training/corpus/build-corpus';
 import { writeCorpus } from 'training/corpus/corpus.cli';
-import { Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
+import { pretokenize, SPACE, Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
 import { trainBpe } from 'training/tokenizer/bpe';
 import { readChunks } from 'training/tokenizer/tokenizer.cli';
 import { LabelledChunk, tokenAt } from 'training/train/data';
@@ -53,6 +53,40 @@ export function labelChunk(
   };
 }
 
+/** How much a concept's own word counts when the tokenizer chooses merges. */
+export const CONCEPT_WORD_BOOST = 8;
+/** Seen fewer times than this in the training split, a concept word is not worth a token. */
+const CONCEPT_WORD_MIN_COUNT = 5;
+
+/**
+ * The named concepts' single-word triggers (as lower-case and capitalised words after a space),
+ * seen at least 5 times in the training split, each counted 8 times over: so that "hospital",
+ * "prescribed" or "loan" are one token and context attribution can name them whole.
+ */
+export function conceptWordBoost(texts: readonly string[]): Map<string, number> {
+  const labeller = createLabeller();
+  const words = new Set<string>();
+  CONCEPTS.forEach((_, id) => {
+    for (const phrase of labeller.triggers(id).phrases) {
+      if (/^[a-z]{3,}$/.test(phrase)) words.add(phrase);
+    }
+  });
+  const counts = new Map<string, number>();
+  for (const text of texts) {
+    for (const piece of pretokenize(text)) {
+      const word = piece.startsWith(SPACE) ? piece.slice(1).toLowerCase() : '';
+      if (words.has(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
+    }
+  }
+  const boost = new Map<string, number>();
+  for (const [word, n] of counts) {
+    if (n < CONCEPT_WORD_MIN_COUNT) continue;
+    boost.set(SPACE + word, CONCEPT_WORD_BOOST);
+    boost.set(SPACE + word[0].toUpperCase() + word.slice(1), CONCEPT_WORD_BOOST);
+  }
+  return boost;
+}
+
 /**
  * Corpus, tokenizer and concept labels for a run, each built once into `build/` and reused: the
  * corpus and tokenizer builds are deterministic, so a cached file is the file a rebuild gives.
@@ -68,10 +102,8 @@ export function prepare(
   if (!existsSync(tokenizerFile)) {
     log(`training a ${vocabSize}-token BPE tokenizer`);
     // On the whole training split, before any slice: the tokenizer a package ships.
-    const data = trainBpe(
-      all.filter((c) => c.split === 'train').map((c) => c.text),
-      vocabSize,
-    );
+    const texts = all.filter((c) => c.split === 'train').map((c) => c.text);
+    const data = trainBpe(texts, vocabSize, undefined, conceptWordBoost(texts));
     mkdirSync(buildDir, { recursive: true });
     writeFileSync(tokenizerFile, JSON.stringify(data));
   }

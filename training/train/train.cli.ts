@@ -11,16 +11,27 @@ import { prepare } from 'training/train/prepare';
 import { train } from 'training/train/trainer';
 
 /**
- * `npm run model:train -- [--config smoke|full] [--backbone-only] [--minutes N] [--stop-at-step S]
- * [--run DIR]`
+ * `npm run model:train -- [--config smoke|full|...] [--backbone-only] [--minutes N]
+ * [--stop-at-step S] [--run DIR] [--objective JSON] [--steps S]`
  * Trains (or resumes) a run in build/runs/<config>[-backbone]/, checkpointing as it goes, then
  * reports held-out perplexity.
  */
 async function main(): Promise<void> {
-  const config: TrainingConfig = CONFIGS[(cliArg('config') ?? 'smoke') as TrainingConfig['name']];
-  if (!config) throw new Error('--config must be smoke or full');
+  const named: TrainingConfig | undefined =
+    CONFIGS[(cliArg('config') ?? 'smoke') as TrainingConfig['name']];
+  if (!named) throw new Error(`--config must be one of ${Object.keys(CONFIGS).join(', ')}`);
+  // A trial's changes to the objective (same seed, same schedule), e.g.
+  // --objective '{"frequencyPrior":"known"}'; recorded in the run's summary.
+  const overrides = JSON.parse(cliArg('objective') ?? '{}') as Partial<TrainingConfig['objective']>;
+  // --steps S: a shorter schedule of the same shape, for trials that finish their schedule.
+  const steps = cliArg('steps');
+  const config: TrainingConfig = {
+    ...named,
+    ...(steps ? { steps: Number(steps) } : {}),
+    objective: { ...named.objective, ...overrides },
+  };
   const conceptLayer = !process.argv.includes('--backbone-only');
-  const buildDir = resolve('build');
+  const buildDir = resolve(cliArg('build') ?? config.build ?? 'build');
   const runDir = resolve(
     cliArg('run') ?? join(buildDir, 'runs', `${config.name}${conceptLayer ? '' : '-backbone'}`),
   );
@@ -65,6 +76,8 @@ async function main(): Promise<void> {
     minutes: state.elapsedMs / 60000,
     losses: state.losses,
     heldOutPerplexity: perplexity,
+    scheduleSteps: config.steps,
+    objective: config.objective,
     model,
   };
   writeFileSync(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));

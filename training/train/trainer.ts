@@ -58,11 +58,21 @@ export function train(run: TrainingRun): { params: Params; state: TrainingState 
   const started = Date.now();
   const budgetMs = (run.minutes ?? Infinity) * 60_000;
   const settings = { ...config.objective, conceptLayer: run.conceptLayer };
+  const logPrior =
+    settings.frequencyPrior === 'none' ? undefined : unigramLogPrior(run.stream, model.vocabSize);
   const B = config.batchSize;
   const T = model.contextLength;
   const lastStep = Math.min(config.steps, run.stopAtStep ?? Infinity);
   while (state.step < lastStep && Date.now() - started < budgetMs) {
-    const batch = sampleBatch(run.stream, B, T, model.knownConcepts, random);
+    const batch = sampleBatch(
+      run.stream,
+      B,
+      T,
+      model.knownConcepts,
+      random,
+      undefined,
+      settings.knownPathWindow,
+    );
     const coin = random.next();
     const gate = new Float32Array(B * T);
     for (let i = 0; i < gate.length; i++)
@@ -70,7 +80,15 @@ export function train(run: TrainingRun): { params: Params; state: TrainingState 
     const teacherForcing = teacherForcingAt(state.step, config);
     let parts: Record<string, number> = {};
     const { grads, value } = tf.variableGrads(() => {
-      const loss = objective(params, model, { ...settings, teacherForcing }, batch, coin, gate);
+      const loss = objective(
+        params,
+        model,
+        { ...settings, teacherForcing },
+        batch,
+        coin,
+        gate,
+        logPrior,
+      );
       parts = Object.fromEntries(
         Object.entries(loss).map(([k, v]) => [k, (v.dataSync() as Float32Array)[0]]),
       );
@@ -95,7 +113,19 @@ export function train(run: TrainingRun): { params: Params; state: TrainingState 
   }
   state.elapsedMs += Date.now() - started;
   save(run.runDir, params, optimizer, state);
+  logPrior?.dispose();
   return { params, state };
+}
+
+/**
+ * Add-one smoothed log frequencies of the training stream's tokens: a fixed prior, so that a
+ * concept-only prediction need not spend its concepts on how common each token is.
+ */
+export function unigramLogPrior(stream: TokenStream, vocabSize: number): tf.Tensor1D {
+  const counts = new Float64Array(vocabSize).fill(1);
+  for (const token of stream.tokens) counts[token]++;
+  const total = counts.reduce((a, b) => a + b, 0);
+  return tf.tensor1d(Float32Array.from(counts, (c) => Math.log(c / total)));
 }
 
 function progressLine(
@@ -110,7 +140,7 @@ function progressLine(
   const l = s.losses;
   const fmt = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(3));
   const bar = '#'.repeat(Math.round((20 * s.step) / steps)).padEnd(20, '.');
-  return `[${bar}] step ${s.step}/${steps} loss ${fmt(l.total)} (lm ${fmt(l.lm)} via concepts ${fmt(l.conceptPath)} via known ${fmt(l.knownPath)} concept ${fmt(l.concept)} position ${fmt(l.position)} recon ${fmt(l.reconstruction)} indep ${fmt(l.independence)}) ${Math.round(rate)} tok/s ETA ${formatDuration(eta)} (session ${formatDuration(sessionMs / 1000)})`;
+  return `[${bar}] step ${s.step}/${steps} loss ${fmt(l.total)} (lm ${fmt(l.lm)} via concepts ${fmt(l.conceptPath)} via known ${fmt(l.knownPath)} concept ${fmt(l.concept)} position ${fmt(l.position)} recon ${fmt(l.reconstruction)} indep ${fmt(l.independence)} shared ${fmt(l.shared)}) ${Math.round(rate)} tok/s ETA ${formatDuration(eta)} (session ${formatDuration(sessionMs / 1000)})`;
 }
 
 function formatDuration(seconds: number): string {
