@@ -44,6 +44,12 @@ export interface AppliedSteering {
   /** The weight forced at the concept head at every position (0 for suppression). */
   weight: number;
   penalty: number;
+  /**
+   * 'concept-specific': steering acted on the concept's own part of its effect row (the row less
+   * the part all named rows share): the penalty is penalty · ReLU(own part), and amplification
+   * takes weight · shared part back off the logits. Absent in records made before: the whole row.
+   */
+  acts?: 'concept-specific';
 }
 
 export interface ConceptShare {
@@ -58,20 +64,29 @@ export interface ConceptShare {
   contribution: number;
   /** Mean share of |contributions| per token (Steerling's chunk attribution). */
   share: number;
+  /**
+   * Known concepts only, methodVersion 2: the concept was steered, so its weight here is the one
+   * we forced, not one the model chose: not a reason drawn from the input.
+   */
+  steered?: SteeringMode;
 }
 
 export interface ConceptAttribution {
   method: 'concept-decomposition';
-  methodVersion: 1;
+  /**
+   * 2: steered named concepts are marked `steered`, and the steering term may have either sign
+   * (amplification takes the shared part of a row back off). 1: records made before.
+   */
+  methodVersion: 1 | 2;
   known: ConceptShare[];
   unknown: ConceptShare[];
   knownShare: number;
   unknownShare: number;
   /** The unexplained (ε) share. */
   epsilonShare: number;
-  /** The suppression penalty's share (0 without one): the four shares add up to 1. */
+  /** The steering term's share (0 without steering): the four shares add up to 1. */
   steeringShare: number;
-  /** Mean logit moved by the suppression penalty (0 without one). */
+  /** Mean logit moved by the steering term (0 without it; at most 0 in version 1). */
   steeringPenalty: number;
 }
 

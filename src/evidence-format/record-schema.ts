@@ -203,7 +203,8 @@ const STEERING = {
     'Applied steering',
     'One concept the generation was steered on at the concept head. Suppression forces the ' +
       'concept weight to 0 and subtracts penalty × ReLU(the concept effect) from the logits; ' +
-      'amplification forces the weight and has no penalty.',
+      'amplification forces the weight and has no penalty. With acts = concept-specific, both ' +
+      'act on the concept-specific part of the effect row only (see acts).',
     {
       conceptId: integer('Concept id', 'Index of the named concept in the model concept table.', 0),
       concept: string('Concept key', 'Key of the named concept, e.g. health.medication.', 120),
@@ -220,7 +221,17 @@ const STEERING = {
           'it off), 0 for amplification.',
         { minimum: 0, maximum: 100 },
       ),
+      acts: constant(
+        'Acts on',
+        "concept-specific: steering acted on the concept's own part of its effect row, the row " +
+          'less its component along the mean of all named rows (rows centred over the ' +
+          'vocabulary). The penalty is then s · ReLU(own part), and amplification subtracts ' +
+          'weight × shared part from the logits, so the forced concept moves the logits by ' +
+          'weight × own part. Absent: the whole row (records made before).',
+        'concept-specific',
+      ),
     },
+    ['acts'],
   ),
   if: { properties: { mode: { const: 'suppress' } } },
   then: { properties: { weight: { const: 0 } } },
@@ -251,7 +262,14 @@ const KNOWN_CONCEPT = object(
     ),
     contribution: CONTRIBUTION,
     share: CONCEPT_SHARE,
+    steered: oneOf(
+      'Steered',
+      'Method version 2: the concept was steered (suppress or amplify), so its weight is the ' +
+        'one forced, not one the model chose from the input.',
+      ['suppress', 'amplify'],
+    ),
   },
+  ['steered'],
 );
 
 const UNKNOWN_CONCEPT = object(
@@ -270,40 +288,52 @@ const UNKNOWN_CONCEPT = object(
   },
 );
 
-const CONCEPTS = object(
-  'Concept attribution',
-  "Exact decomposition of each of the chunk's token logits into named concepts, unnamed " +
-    'concepts, an unexplained residual (ε) and the suppression penalty. knownShare + ' +
-    'unknownShare + epsilonShare + steeringShare adds up to 1.',
-  {
-    method: constant('Method', 'Attribution method name.', 'concept-decomposition'),
-    methodVersion: constant('Method version', 'Version of the attribution method.', 1),
-    known: array(
-      'Named concepts',
-      'The named concepts with the largest shares, largest first; concept ids are unique.',
-      { $ref: '#/$defs/knownConcept' },
-      RECORD_LIMITS.concepts,
-    ),
-    unknown: array(
-      'Unnamed concepts',
-      'The unnamed concepts with the largest shares, largest first; concept ids are unique.',
-      { $ref: '#/$defs/unknownConcept' },
-      RECORD_LIMITS.concepts,
-    ),
-    knownShare: share('Named share', 'Share of all named concepts together, 0 to 1.'),
-    unknownShare: share('Unnamed share', 'Share of all unnamed concepts together, 0 to 1.'),
-    epsilonShare: share('Unexplained share', 'Share of the unexplained residual ε, 0 to 1.'),
-    steeringShare: share(
-      'Steering share',
-      'Share of the suppression penalty, 0 to 1 (0 without suppression).',
-    ),
-    steeringPenalty: number(
-      'Steering penalty',
-      "Mean logit the suppression penalty moved the chunk's tokens by: 0 or negative.",
-      { maximum: 0 },
-    ),
-  },
-);
+const CONCEPTS: JsonSchema = {
+  ...object(
+    'Concept attribution',
+    "Exact decomposition of each of the chunk's token logits into named concepts, unnamed " +
+      'concepts, an unexplained residual (ε) and the steering term. knownShare + ' +
+      'unknownShare + epsilonShare + steeringShare adds up to 1.',
+    {
+      method: constant('Method', 'Attribution method name.', 'concept-decomposition'),
+      methodVersion: {
+        title: 'Method version',
+        description:
+          'Version of the attribution method: 2 marks steered named concepts and lets the ' +
+          'steering term have either sign; 1 is the version of records made before.',
+        type: 'integer',
+        enum: [1, 2],
+      },
+      known: array(
+        'Named concepts',
+        'The named concepts with the largest shares, largest first; concept ids are unique.',
+        { $ref: '#/$defs/knownConcept' },
+        RECORD_LIMITS.concepts,
+      ),
+      unknown: array(
+        'Unnamed concepts',
+        'The unnamed concepts with the largest shares, largest first; concept ids are unique.',
+        { $ref: '#/$defs/unknownConcept' },
+        RECORD_LIMITS.concepts,
+      ),
+      knownShare: share('Named share', 'Share of all named concepts together, 0 to 1.'),
+      unknownShare: share('Unnamed share', 'Share of all unnamed concepts together, 0 to 1.'),
+      epsilonShare: share('Unexplained share', 'Share of the unexplained residual ε, 0 to 1.'),
+      steeringShare: share(
+        'Steering share',
+        'Share of the steering term, 0 to 1 (0 without steering).',
+      ),
+      steeringPenalty: number(
+        'Steering term',
+        "Mean logit the steering term moved the chunk's tokens by: 0 or negative in method " +
+          'version 1 (the suppression penalty); either sign in version 2.',
+      ),
+    },
+  ),
+  // Version 1 records had only the suppression penalty: never above 0.
+  if: { properties: { methodVersion: { const: 1 } } },
+  then: { properties: { steeringPenalty: { type: 'number', maximum: 0 } } },
+};
 
 function contextEffect(withToken: boolean): JsonSchema {
   return object(

@@ -7,6 +7,7 @@ import {
 import { ForwardOutputs } from 'src/model-runtime/forward';
 import { LoadedModel } from 'src/model-runtime/loaded-model';
 import {
+  AppliedSteering,
   ConceptAttribution,
   ConceptShare,
   TrainingChunkMatch,
@@ -55,7 +56,9 @@ export function conceptAttribution(
   out: ForwardOutputs,
   positions: readonly number[],
   penalties: readonly number[],
+  steering: readonly AppliedSteering[] = [],
 ): ConceptAttribution {
+  const steered = new Map(steering.map((s) => [s.conceptId, s.mode]));
   const n = model.shapes.knownConcepts;
   const m = model.shapes.unknownConcepts;
   const knownShare = new Float64Array(n);
@@ -103,10 +106,11 @@ export function conceptAttribution(
   const total = (share: Float64Array) => share.reduce((a, b) => a + b, 0) / count;
   return {
     method: 'concept-decomposition',
-    methodVersion: 1,
+    methodVersion: 2,
     known: top(knownShare, knownSum, (id) => {
       const c = model.known[id];
-      return { key: c.key, name: c.name, group: c.group };
+      const mode = steered.get(id);
+      return { key: c.key, name: c.name, group: c.group, ...(mode ? { steered: mode } : {}) };
     }),
     unknown: top(unknownShare, unknownSum, (id) => ({
       topTokens: model.unknown[id].topTokens.slice(0, 5),

@@ -52,6 +52,12 @@ export interface LoadedModel {
   unknown: UnknownConcept[];
   /** Row c: the change of every vocabulary logit per unit of known concept c's weight. */
   knownEffects: Float32Array[];
+  /**
+   * Row c: the part of knownEffects[c] that every named row shares, (r̃_c · m̂) m̂, where r̃_c is
+   * the row centred over the vocabulary and m̂ the direction of the mean centred row. What is left
+   * (effect − shared) is what concept c says of its own; steering acts on that part only.
+   */
+  knownShared: Float32Array[];
   unknownEffects: Float32Array[];
   index: TrainingIndex;
   session: ort.InferenceSession;
@@ -150,6 +156,29 @@ interface SourceShares {
   unknown: number[][];
 }
 
+/** Each row's component along the rows' mean direction, after centring over the vocabulary. */
+export function sharedParts(effects: readonly Float32Array[]): Float32Array[] {
+  const V = effects[0]?.length ?? 0;
+  const centred = effects.map((row) => {
+    let mean = 0;
+    for (let v = 0; v < V; v++) mean += row[v];
+    mean /= V;
+    return Float64Array.from(row, (x) => x - mean);
+  });
+  const direction = new Float64Array(V);
+  for (const row of centred) for (let v = 0; v < V; v++) direction[v] += row[v];
+  let norm = 0;
+  for (let v = 0; v < V; v++) norm += direction[v] * direction[v];
+  norm = Math.sqrt(norm);
+  if (norm === 0) return effects.map(() => new Float32Array(V));
+  for (let v = 0; v < V; v++) direction[v] /= norm;
+  return centred.map((row) => {
+    let along = 0;
+    for (let v = 0; v < V; v++) along += row[v] * direction[v];
+    return Float32Array.from(direction, (d) => along * d);
+  });
+}
+
 /** Builds the in-memory model from a checked package (its bytes, never its paths again). */
 export async function loadModel(pkg: ModelPackage): Promise<LoadedModel> {
   const bytes = (file: string) => {
@@ -162,18 +191,20 @@ export async function loadModel(pkg: ModelPackage): Promise<LoadedModel> {
   const concepts = json<{ known: KnownConcept[]; unknown: UnknownConcept[] }>('concepts.json');
   const effects = bytes('effects.bin');
   const session = await ort.InferenceSession.create(bytes('model.onnx'), SESSION_OPTIONS);
+  const knownEffects = rows(
+    effects,
+    pkg.manifest.effects.knownOffset,
+    shapes.knownConcepts,
+    shapes.vocabSize,
+  );
   return {
     pkg,
     shapes,
     tokenizer: new Tokenizer(json<TokenizerData>('tokenizer.json')),
     known: concepts.known,
     unknown: concepts.unknown,
-    knownEffects: rows(
-      effects,
-      pkg.manifest.effects.knownOffset,
-      shapes.knownConcepts,
-      shapes.vocabSize,
-    ),
+    knownEffects,
+    knownShared: sharedParts(knownEffects),
     unknownEffects: rows(
       effects,
       pkg.manifest.effects.unknownOffset,

@@ -239,7 +239,13 @@ export class ModelRuntime {
         text: model.tokenizer.decode(generated.slice(start, end)),
         start,
         end,
-        concepts: conceptAttribution(model, full, at, penalties.slice(start, end)),
+        concepts: conceptAttribution(
+          model,
+          full,
+          at,
+          penalties.slice(start, end),
+          settings.steering,
+        ),
         context: { method: 'leave-one-out-mask', methodVersion: 1, effects: effects[index] },
         trainingData: trainingDataAttribution(model, full, at),
       };
@@ -305,17 +311,28 @@ export class ModelRuntime {
     return head;
   }
 
-  /** Σ s · ReLU(effect row) over suppressed concepts: Steerling's logit mask for unlearning. */
+  /**
+   * The steering term, subtracted from every position's logits. Steering acts on a concept's own
+   * part of its effect row (the row less the part all named rows share, `knownShared`):
+   * suppression adds s · ReLU(own part), Steerling's logit mask for unlearning, now blind to the
+   * ". the and" every row shares; amplification adds weight · shared part, so that the forced
+   * weight moves the logits by weight · own part only.
+   */
   penaltyVector(steering: readonly AppliedSteering[]): Float32Array | undefined {
-    const suppressed = steering.filter((s) => s.mode === 'suppress' && s.penalty > 0);
-    if (suppressed.length === 0) return undefined;
+    const active = steering.filter((s) => s.mode === 'amplify' || s.penalty > 0);
+    if (active.length === 0) return undefined;
     const V = this.model.shapes.vocabSize;
-    const penalty = new Float32Array(V);
-    for (const s of suppressed) {
+    const vector = new Float32Array(V);
+    for (const s of active) {
       const effect = this.model.knownEffects[s.conceptId];
-      for (let v = 0; v < V; v++) penalty[v] += s.penalty * Math.max(0, effect[v]);
+      const shared = this.model.knownShared[s.conceptId];
+      if (s.mode === 'amplify') {
+        for (let v = 0; v < V; v++) vector[v] += s.weight * shared[v];
+      } else {
+        for (let v = 0; v < V; v++) vector[v] += s.penalty * Math.max(0, effect[v] - shared[v]);
+      }
     }
-    return penalty;
+    return vector;
   }
 
   private validate(
@@ -467,6 +484,7 @@ export class ModelRuntime {
         mode: s.mode,
         weight,
         penalty,
+        acts: 'concept-specific',
       });
     });
     return applied;

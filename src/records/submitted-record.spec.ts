@@ -301,14 +301,29 @@ describe('validateSubmittedRecord', () => {
     });
   });
 
+  it('lets the steering term be positive and a named concept be marked steered in method version 2 only', () => {
+    const v2 = valid();
+    set(v2, 'chunks.0.concepts.methodVersion', 2);
+    set(v2, 'chunks.0.concepts.steeringPenalty', 0.3);
+    set(v2, 'chunks.0.concepts.known.0.steered', 'amplify');
+    expect(validateSubmittedRecord(v2)).toBe(v2);
+    const v1 = valid();
+    set(v1, 'chunks.0.concepts.steeringPenalty', 0.3);
+    expectProblem(v1, 'chunks.0.concepts.steeringPenalty', /must be at most 0/);
+    const wrong = valid();
+    set(wrong, 'chunks.0.concepts.methodVersion', 2);
+    set(wrong, 'chunks.0.concepts.known.0.steered', 'forced');
+    expectProblem(wrong, 'chunks.0.concepts.known.0.steered', /must be one of/);
+  });
+
   it('names a wrong attribution method or method version', () => {
     const payload = valid();
     set(payload, 'chunks.0.context.method', 'leave-one-out');
-    set(payload, 'chunks.0.concepts.methodVersion', 2);
+    set(payload, 'chunks.0.concepts.methodVersion', 3);
     set(payload, 'chunks.1.trainingData.methodVersion', 1);
     set(payload, 'chunks.1.trainingData.method', 'influence-functions');
     expectProblem(payload, 'chunks.0.context.method', /must be "leave-one-out-mask"/);
-    expectProblem(payload, 'chunks.0.concepts.methodVersion', /must be 1/);
+    expectProblem(payload, 'chunks.0.concepts.methodVersion', /must be one of 1, 2/);
     expectProblem(payload, 'chunks.1.trainingData.methodVersion', /must be 2/);
     expectProblem(
       payload,

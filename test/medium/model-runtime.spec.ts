@@ -215,7 +215,7 @@ describe('steering', () => {
     const row = Array.from(logitRow(out, 0, sequence.length - 1, V), (l, v) =>
       [PAD, BOS, 3, MASK, 2, 5].includes(v)
         ? -Infinity
-        : l - 2 * Math.max(0, runtime.model.knownEffects[c][v]),
+        : l - 2 * Math.max(0, runtime.model.knownEffects[c][v] - runtime.model.knownShared[c][v]),
     );
     const best = row.indexOf(Math.max(...row));
     expect(greedy.tokens[0].id).toBe(best);
@@ -224,11 +224,43 @@ describe('steering', () => {
       expect(s.knownShare + s.unknownShare + s.epsilonShare + s.steeringShare).toBeCloseTo(1, 5);
     }
     expect(result.steering).toEqual([
-      expect.objectContaining({ concept: 'topic.politics_government', weight: 0, penalty: 2 }),
+      expect.objectContaining({
+        concept: 'topic.politics_government',
+        weight: 0,
+        penalty: 2,
+        acts: 'concept-specific',
+      }),
     ]);
     const effect = runtime.model.knownEffects[result.steering[0].conceptId];
+    const shared = runtime.model.knownShared[result.steering[0].conceptId];
     for (const token of result.tokens) {
-      expect(token.steeringPenalty).toBeCloseTo(-2 * Math.max(0, effect[token.id]), 5);
+      expect(token.steeringPenalty).toBeCloseTo(
+        -2 * Math.max(0, effect[token.id] - shared[token.id]),
+        5,
+      );
+    }
+  });
+
+  it('marks a steered concept as steered in every chunk that lists it, and amplification moves the logits by its own part only', async () => {
+    const key = 'finance.taxation';
+    const c = runtime.model.known.findIndex((k) => k.key === key);
+    const steering = [{ concept: key, mode: 'amplify' as const, weight: 3 }];
+    const result = await runtime.generate(PROMPTS[0], { maxTokens: 16, seed: 4, steering });
+    const listed = result.chunks.flatMap((chunk) => chunk.concepts.known.filter((k) => k.id === c));
+    expect(listed.length).toBeGreaterThan(0);
+    for (const entry of listed) expect(entry.steered).toBe('amplify');
+    for (const chunk of result.chunks) {
+      expect(chunk.concepts.methodVersion).toBe(2);
+      for (const k of chunk.concepts.known) if (k.id !== c) expect(k.steered).toBeUndefined();
+    }
+    // The steering term at each token is −3 × the shared part of the row at that token.
+    const shared = runtime.model.knownShared[c];
+    for (const token of result.tokens) {
+      expect(token.steeringPenalty).toBeCloseTo(-3 * shared[token.id], 4);
+    }
+    const plain = await runtime.generate(PROMPTS[0], { maxTokens: 16, seed: 4 });
+    for (const chunk of plain.chunks) {
+      for (const k of chunk.concepts.known) expect(k.steered).toBeUndefined();
     }
   });
 });

@@ -25,7 +25,7 @@ export interface ShareSummary {
   named: number;
   unnamed: number;
   residual: number;
-  /** The suppression penalty's share (0 without suppression). */
+  /** The steering term's share (0 without steering). */
   steering: number;
 }
 

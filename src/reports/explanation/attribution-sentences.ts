@@ -62,7 +62,7 @@ export function unexplainedSentences(
   const parts = [
     `unnamed concepts (${percent(s.unnamed)})`,
     `an unexplained residual (${percent(s.residual)})`,
-    ...(s.steering > 0 ? [`the suppression penalty (${percent(s.steering)})`] : []),
+    ...(s.steering > 0 ? [`steering (${percent(s.steering)})`] : []),
   ];
   const rest = listing(parts);
   const chunks =

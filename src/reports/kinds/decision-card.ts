@@ -236,7 +236,7 @@ function chunkBlocks(body: RecordBody, text: RecordText | null): ReportBlock[] {
   const blocks: ReportBlock[] = [
     {
       type: 'paragraph',
-      text: `Over the whole output, named concepts carry ${percent(summary.named)} of the logit, unnamed concepts ${percent(summary.unnamed)}, the residual ε ${percent(summary.residual)}${summary.steering > 0 ? ` and the suppression penalty ${percent(summary.steering)}` : ''} (length-weighted over ${body.chunks.length} chunk${body.chunks.length === 1 ? '' : 's'}).`,
+      text: `Over the whole output, named concepts carry ${percent(summary.named)} of the logit, unnamed concepts ${percent(summary.unnamed)}, the residual ε ${percent(summary.residual)}${summary.steering > 0 ? ` and steering ${percent(summary.steering)}` : ''} (length-weighted over ${body.chunks.length} chunk${body.chunks.length === 1 ? '' : 's'}).`,
     },
   ];
   for (const [i, chunk] of body.chunks.entries()) {
@@ -246,7 +246,7 @@ function chunkBlocks(body: RecordBody, text: RecordText | null): ReportBlock[] {
     blocks.push({
       type: 'conceptBars',
       bars,
-      summary: `${label}: named ${percent(c.knownShare)}, unnamed ${percent(c.unknownShare)}, ε ${percent(c.epsilonShare)}${c.steeringShare > 0 ? `, suppression ${percent(c.steeringShare)}` : ''} of the logit.`,
+      summary: `${label}: named ${percent(c.knownShare)}, unnamed ${percent(c.unknownShare)}, ε ${percent(c.epsilonShare)}${c.steeringShare > 0 ? `, steering ${percent(c.steeringShare)}` : ''} of the logit.`,
       warning:
         c.knownShare < LIMITED_NAMED_SHARE
           ? `Named concepts carry only ${percent(c.knownShare)} of this chunk: too little for them to explain it. Read the bars as what the model used, not as reasons.`
@@ -282,7 +282,7 @@ function chunkBars(chunk: RecordChunk, forced: ReadonlySet<string>): ConceptShar
   ];
   if (c.steeringShare > 0) {
     bars.push({
-      label: 'Suppression penalty',
+      label: 'Steering',
       share: clampShare(c.steeringShare),
       kind: 'steering',
     });
