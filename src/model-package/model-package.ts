@@ -43,6 +43,12 @@ export interface PackageManifest {
   sources: Record<string, unknown>[];
   canaries: Record<string, unknown>[];
   evaluation: Record<string, unknown>;
+  /**
+   * 'concept-specific' (packages trained with the shared-direction objective, version 2 on):
+   * steering acts on each named row's own part. Absent: on the whole row, as version 1 was built
+   * and tested (its rows are 96% one shared direction, so their own parts are too small to steer).
+   */
+  steering?: 'concept-specific';
 }
 
 /** Where a training chunk came from: the provenance every training-data attribution names. */

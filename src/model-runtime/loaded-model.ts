@@ -204,7 +204,11 @@ export async function loadModel(pkg: ModelPackage): Promise<LoadedModel> {
     known: concepts.known,
     unknown: concepts.unknown,
     knownEffects,
-    knownShared: sharedParts(knownEffects),
+    // Zero shared parts steer on the whole row: packages that do not say otherwise.
+    knownShared:
+      pkg.manifest.steering === 'concept-specific'
+        ? sharedParts(knownEffects)
+        : knownEffects.map((row) => new Float32Array(row.length)),
     unknownEffects: rows(
       effects,
       pkg.manifest.effects.unknownOffset,

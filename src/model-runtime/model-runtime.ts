@@ -484,7 +484,9 @@ export class ModelRuntime {
         mode: s.mode,
         weight,
         penalty,
-        acts: 'concept-specific',
+        ...(this.model.pkg.manifest.steering === 'concept-specific'
+          ? { acts: 'concept-specific' as const }
+          : {}),
       });
     });
     return applied;

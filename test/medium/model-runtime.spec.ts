@@ -228,7 +228,6 @@ describe('steering', () => {
         concept: 'topic.politics_government',
         weight: 0,
         penalty: 2,
-        acts: 'concept-specific',
       }),
     ]);
     const effect = runtime.model.knownEffects[result.steering[0].conceptId];

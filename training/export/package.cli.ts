@@ -114,6 +114,9 @@ async function main(): Promise<void> {
       ...readEvaluation(cliArg('evaluation'), summary.step),
       labelPrecision: readLabelPrecision(),
     },
+    ...(trainingConfig.objective.sharedDirectionWeight > 0
+      ? { steering: 'concept-specific' as const }
+      : {}),
     index,
     modelCard,
   });

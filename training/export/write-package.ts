@@ -20,6 +20,8 @@ export interface PackageInput {
   training: Record<string, unknown>;
   corpus: { sources: Record<string, unknown>[]; canaries: Record<string, unknown>[] };
   evaluation: Record<string, unknown>;
+  /** Set for runs trained with the shared-direction penalty (see PackageManifest.steering). */
+  steering?: 'concept-specific';
   index: TrainingIndex;
   modelCard: (manifest: Omit<PackageManifest, 'files'>) => string;
 }
@@ -92,6 +94,7 @@ export function writeModelPackage(input: PackageInput): PackageManifest {
     sources: input.corpus.sources,
     canaries: input.corpus.canaries,
     evaluation: input.evaluation,
+    ...(input.steering ? { steering: input.steering } : {}),
   };
   writeFileSync(join(dir, 'MODEL_CARD.md'), input.modelCard(body));
   const files = Object.fromEntries(REQUIRED_FILES.map((f) => [f, sha256File(join(dir, f))]));
