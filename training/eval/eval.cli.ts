@@ -66,7 +66,13 @@ async function evaluateRun(every: number, log: Log): Promise<Figures> {
     cliArg('backbone-run') ?? join('build', 'runs', `${config.name}-backbone`),
   );
   const buildDir = resolve(cliArg('build') ?? config.build ?? 'build');
-  const prepared = prepare(buildDir, config.vocabSize, config.maxChunks, log);
+  const prepared = prepare(
+    buildDir,
+    config.vocabSize,
+    config.maxChunks,
+    log,
+    config.boostConceptWords,
+  );
   const test = prepared.test.filter((_, i) => i % every === 0);
   const run = loadRun(runDir);
   log(`evaluating ${runDir} at step ${run.step} on ${test.length} held-out chunks`);

@@ -65,7 +65,13 @@ async function main(): Promise<void> {
   const trainingConfig = CONFIGS[config as TrainingConfig['name']];
   // Builds the corpus and the tokenizer too when this checkout has not made them yet.
   const buildDir = resolve(cliArg('build') ?? trainingConfig.build ?? 'build');
-  const data = prepare(buildDir, model.vocabSize, trainingConfig.maxChunks, log);
+  const data = prepare(
+    buildDir,
+    model.vocabSize,
+    trainingConfig.maxChunks,
+    log,
+    trainingConfig.boostConceptWords,
+  );
   const { tokenizer } = data;
   const corpus = JSON.parse(readFileSync(join(buildDir, 'corpus', 'manifest.json'), 'utf8')) as {
     sources: Record<string, unknown>[];

@@ -6,6 +6,8 @@ export interface TrainingConfig {
   name: 'smoke' | 'full' | 'v2';
   /** The build folder its corpus and tokenizer are prepared in (`build` when not said). */
   build?: string;
+  /** Train the tokenizer with the concepts' own words boosted (see conceptWordBoost). */
+  boostConceptWords?: boolean;
   vocabSize: number;
   /** Model shape; knownConcepts comes from the taxonomy at run time. */
   model: Omit<ModelConfig, 'vocabSize' | 'knownConcepts' | 'unknownConcepts'> & {
@@ -104,6 +106,7 @@ export const CONFIGS: Record<TrainingConfig['name'], TrainingConfig> = {
   v2: {
     name: 'v2',
     build: 'build/v2',
+    boostConceptWords: true,
     vocabSize: 6144,
     model: {
       contextLength: 128,

@@ -96,6 +96,7 @@ export function prepare(
   vocabSize: number,
   maxChunks: number | undefined,
   log: (line: string) => void,
+  boostConceptWords = false,
 ): Prepared {
   const all = readCorpus(buildDir, log);
   const tokenizerFile = join(buildDir, `tokenizer-${vocabSize}.json`);
@@ -103,7 +104,9 @@ export function prepare(
     log(`training a ${vocabSize}-token BPE tokenizer`);
     // On the whole training split, before any slice: the tokenizer a package ships.
     const texts = all.filter((c) => c.split === 'train').map((c) => c.text);
-    const data = trainBpe(texts, vocabSize, undefined, conceptWordBoost(texts));
+    // Version 1's tokenizer had no boost: its runs must get the tokenizer they were trained with.
+    const boost = boostConceptWords ? conceptWordBoost(texts) : undefined;
+    const data = trainBpe(texts, vocabSize, undefined, boost);
     mkdirSync(buildDir, { recursive: true });
     writeFileSync(tokenizerFile, JSON.stringify(data));
   }
