@@ -38,6 +38,27 @@ const OBJECTIVE = {
   knownPathWindow: 0,
 } satisfies TrainingConfig['objective'];
 
+// The shipped shape and optimiser (MODEL-NOTES §4.2), shared by version 1 and version 2.
+const FULL_SHAPE: TrainingConfig['model'] = {
+  contextLength: 128,
+  dModel: 128,
+  layers: 4,
+  heads: 4,
+  knownTopK: 8,
+  unknownPerKnown: 4,
+  unknownTopK: 16,
+  seed: 1,
+};
+
+const FULL_OPTIMIZER: TrainingConfig['optimizer'] = {
+  learningRate: 2e-3,
+  minLearningRate: 2e-4,
+  warmupSteps: 200,
+  weightDecay: 0.1,
+  decayExempt: ['knownEmbedding', 'unknownEmbedding'],
+  clipNorm: 1,
+};
+
 export const CONFIGS: Record<TrainingConfig['name'], TrainingConfig> = {
   // Trains, exports and checks a tiny model in CI in well under three minutes.
   smoke: {
@@ -74,26 +95,10 @@ export const CONFIGS: Record<TrainingConfig['name'], TrainingConfig> = {
   full: {
     name: 'full',
     vocabSize: 4096,
-    model: {
-      contextLength: 128,
-      dModel: 128,
-      layers: 4,
-      heads: 4,
-      knownTopK: 8,
-      unknownPerKnown: 4,
-      unknownTopK: 16,
-      seed: 1,
-    },
+    model: FULL_SHAPE,
     batchSize: 8,
     steps: 5_500,
-    optimizer: {
-      learningRate: 2e-3,
-      minLearningRate: 2e-4,
-      warmupSteps: 200,
-      weightDecay: 0.1,
-      decayExempt: ['knownEmbedding', 'unknownEmbedding'],
-      clipNorm: 1,
-    },
+    optimizer: FULL_OPTIMIZER,
     objective: OBJECTIVE,
     teacherForcing: { holdUntil: 0.15, reachAt: 0.5, floor: 0.5 },
     checkpointEvery: 200,
@@ -108,26 +113,10 @@ export const CONFIGS: Record<TrainingConfig['name'], TrainingConfig> = {
     build: 'build/v2',
     boostConceptWords: true,
     vocabSize: 6144,
-    model: {
-      contextLength: 128,
-      dModel: 128,
-      layers: 4,
-      heads: 4,
-      knownTopK: 8,
-      unknownPerKnown: 4,
-      unknownTopK: 16,
-      seed: 1,
-    },
+    model: FULL_SHAPE,
     batchSize: 8,
     steps: 8_000,
-    optimizer: {
-      learningRate: 2e-3,
-      minLearningRate: 2e-4,
-      warmupSteps: 200,
-      weightDecay: 0.1,
-      decayExempt: ['knownEmbedding', 'unknownEmbedding'],
-      clipNorm: 1,
-    },
+    optimizer: FULL_OPTIMIZER,
     objective: {
       ...OBJECTIVE,
       frequencyPrior: 'known',
