@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { buildCorpus, CorpusBuild, DEFAULT_CORPUS_OPTIONS } from 'training/corpus/build-corpus';
+import {
+  buildCorpus,
+  CorpusBuild,
+  corpusOptions,
+  DEFAULT_CORPUS_OPTIONS,
+  VERSION_1_SOURCES,
+} from 'training/corpus/build-corpus';
 import { CANARIES } from 'training/corpus/canaries';
 
 // The real sources from node_modules, built twice: reproducible, split by document, canaries
@@ -11,8 +17,14 @@ describe('the training corpus', () => {
     build = buildCorpus(DEFAULT_CORPUS_OPTIONS);
   });
 
-  it('has four named sources of several MB, each with package, version and licence', () => {
-    expect(build.sources.map((s) => s.name)).toEqual(['sotu', 'factbook', 'spdx', 'wordnet']);
+  it('has five named sources of several MB, each with package, version and licence', () => {
+    expect(build.sources.map((s) => s.name)).toEqual([
+      'sotu',
+      'factbook',
+      'spdx',
+      'wordnet',
+      'fhir',
+    ]);
     for (const s of build.sources) {
       expect(s.package).toBeTruthy();
       expect(s.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -28,6 +40,16 @@ describe('the training corpus', () => {
         .update(JSON.stringify([b.documents, b.chunks, b.canaries]))
         .digest('hex');
     expect(digest(buildCorpus(DEFAULT_CORPUS_OPTIONS))).toBe(digest(build));
+  });
+
+  it("keeps version 1's documents, splits and chunks when the FHIR source is added", () => {
+    // Version 1's card was measured on this held-out split: adding a source must not move it.
+    const v1 = buildCorpus(corpusOptions(VERSION_1_SOURCES));
+    const key = (c: CorpusBuild['chunks'][number]) => `${c.id} ${c.split} ${c.sha256}`;
+    const older = build.chunks.filter((c) => c.source !== 'fhir');
+    expect(v1.chunks.map(key)).toEqual(older.map(key));
+    expect(v1.canaries).toEqual(build.canaries);
+    expect(build.chunks.length - older.length).toBeGreaterThan(1000);
   });
 
   it('holds out about a tenth of each source by document, never splitting one', () => {

@@ -5,7 +5,8 @@ import { runLogits, noSteering } from 'src/model-runtime/forward';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { BOS } from 'src/model-package/tokenizer';
 import { createLabeller, Labeller } from 'training/concepts/labeller';
-import { buildCorpus, CorpusChunk, DEFAULT_CORPUS_OPTIONS } from 'training/corpus/build-corpus';
+import { buildCorpus, CorpusChunk, corpusOptions } from 'training/corpus/build-corpus';
+import { SourceName } from 'training/corpus/sources';
 import { evaluatePackage } from 'training/eval/onnx-eval';
 import { LabelledChunk } from 'training/train/data';
 import { labelChunk } from 'training/train/prepare';
@@ -26,8 +27,10 @@ const label = (chunk: CorpusChunk) => labelChunk(chunk, runtime.model.tokenizer,
 beforeAll(async () => {
   runtime = await ModelRuntime.open(model.store, model.name, model.version);
   labeller = createLabeller();
-  // Built in memory (a few seconds), so the test neither needs nor writes build/.
-  testSplit = buildCorpus(DEFAULT_CORPUS_OPTIONS).chunks.filter((c) => c.split === 'test');
+  // Built in memory (a few seconds), so the test neither needs nor writes build/; from the
+  // sources the package was trained on, as its card's figures were.
+  const sources = runtime.model.pkg.manifest.sources.map((s) => s.name as SourceName);
+  testSplit = buildCorpus(corpusOptions(sources)).chunks.filter((c) => c.split === 'test');
   heldOut = testSplit.filter((_, i) => i % 50 === 0).map(label);
 });
 

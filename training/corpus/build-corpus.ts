@@ -33,6 +33,14 @@ export const DEFAULT_CORPUS_OPTIONS: CorpusOptions = {
   sources: ['sotu', 'factbook', 'spdx', 'wordnet', 'fhir'],
 };
 
+/** The sources version 1 was trained on: its held-out split is the one these build. */
+export const VERSION_1_SOURCES: SourceName[] = ['sotu', 'factbook', 'spdx', 'wordnet'];
+
+/** The default options with only these sources: each keeps its documents, split and chunks. */
+export function corpusOptions(sources: readonly SourceName[]): CorpusOptions {
+  return { ...DEFAULT_CORPUS_OPTIONS, sources: [...sources] };
+}
+
 export interface CorpusDocument {
   id: string;
   source: SourceName;

@@ -17,6 +17,7 @@ import { evaluatePackage } from 'training/eval/onnx-eval';
 import { initParams, ModelConfig, Params } from 'training/model/model';
 import { matMul, tf, tfReady } from 'training/model/tf';
 import { loadParams } from 'training/train/checkpoint';
+import { SourceName } from 'training/corpus/sources';
 import { CONFIGS, TrainingConfig } from 'training/train/configs';
 import { labelChunk, prepare, readCorpus, sliceChunks } from 'training/train/prepare';
 
@@ -66,13 +67,7 @@ async function evaluateRun(every: number, log: Log): Promise<Figures> {
     cliArg('backbone-run') ?? join('build', 'runs', `${config.name}-backbone`),
   );
   const buildDir = resolve(cliArg('build') ?? config.build ?? 'build');
-  const prepared = prepare(
-    buildDir,
-    config.vocabSize,
-    config.maxChunks,
-    log,
-    config.boostConceptWords,
-  );
+  const prepared = prepare(buildDir, config, log);
   const test = prepared.test.filter((_, i) => i % every === 0);
   const run = loadRun(runDir);
   log(`evaluating ${runDir} at step ${run.step} on ${test.length} held-out chunks`);
@@ -187,7 +182,8 @@ async function evaluateShippedPackage(
     const configuration = CONFIGS[training.configuration as TrainingConfig['name']] as
       TrainingConfig | undefined;
     const buildDir = resolve(cliArg('build') ?? configuration?.build ?? 'build');
-    const chunks = sliceChunks(readCorpus(buildDir, log), configuration?.maxChunks);
+    const sources = manifest.sources.map((s) => s.name as SourceName);
+    const chunks = sliceChunks(readCorpus(buildDir, sources, log), configuration?.maxChunks);
     checkCorpus(manifest, buildDir);
     // The package's own tokenizer, not one trained here: its ids are the ones the graph was
     // trained on, whatever a retrained tokenizer would give.

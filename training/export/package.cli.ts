@@ -65,13 +65,12 @@ async function main(): Promise<void> {
   const trainingConfig = CONFIGS[config as TrainingConfig['name']];
   // Builds the corpus and the tokenizer too when this checkout has not made them yet.
   const buildDir = resolve(cliArg('build') ?? trainingConfig.build ?? 'build');
-  const data = prepare(
-    buildDir,
-    model.vocabSize,
-    trainingConfig.maxChunks,
-    log,
-    trainingConfig.boostConceptWords,
-  );
+  const data = prepare(buildDir, trainingConfig, log);
+  if (trainingConfig.vocabSize !== model.vocabSize) {
+    throw new Error(
+      `the run in ${runDir} has ${model.vocabSize} tokens; the ${config} configuration ${trainingConfig.vocabSize}`,
+    );
+  }
   const { tokenizer } = data;
   const corpus = JSON.parse(readFileSync(join(buildDir, 'corpus', 'manifest.json'), 'utf8')) as {
     sources: Record<string, unknown>[];

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildCorpus, DEFAULT_CORPUS_OPTIONS } from 'training/corpus/build-corpus';
+import { buildCorpus, corpusOptions } from 'training/corpus/build-corpus';
+import { SourceName } from 'training/corpus/sources';
 import { trainingTextFile } from 'training/export/training-text';
 
 /**
@@ -15,7 +16,12 @@ function main(): void {
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as { chunk: string; sha256: string });
-  const build = buildCorpus(DEFAULT_CORPUS_OPTIONS, (line) => process.stderr.write(`${line}\n`));
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    sources: { name: SourceName }[];
+  };
+  const build = buildCorpus(corpusOptions(manifest.sources.map((s) => s.name)), (line) =>
+    process.stderr.write(`${line}\n`),
+  );
   const textOf = new Map(build.chunks.map((c) => [c.id, c.text]));
   const file = trainingTextFile(index, textOf);
   writeFileSync(join(dir, 'training-text.jsonl.gz'), file);

@@ -1,3 +1,5 @@
+import { VERSION_1_SOURCES } from 'training/corpus/build-corpus';
+import { SourceName } from 'training/corpus/sources';
 import { ModelConfig } from 'training/model/model';
 import { ObjectiveSettings } from 'training/train/objective';
 import { OptimizerSettings } from 'training/train/optimizer';
@@ -6,6 +8,8 @@ export interface TrainingConfig {
   name: 'smoke' | 'full' | 'v2';
   /** The build folder its corpus and tokenizer are prepared in (`build` when not said). */
   build?: string;
+  /** The corpus's sources, in build order. */
+  sources: SourceName[];
   /** Train the tokenizer with the concepts' own words boosted (see conceptWordBoost). */
   boostConceptWords?: boolean;
   vocabSize: number;
@@ -63,6 +67,7 @@ export const CONFIGS: Record<TrainingConfig['name'], TrainingConfig> = {
   // Trains, exports and checks a tiny model in CI in well under three minutes.
   smoke: {
     name: 'smoke',
+    sources: VERSION_1_SOURCES,
     vocabSize: 1024,
     model: {
       contextLength: 64,
@@ -94,6 +99,7 @@ export const CONFIGS: Record<TrainingConfig['name'], TrainingConfig> = {
   // by 0.42 nats of training loss at step 300.
   full: {
     name: 'full',
+    sources: VERSION_1_SOURCES,
     vocabSize: 4096,
     model: FULL_SHAPE,
     batchSize: 8,
@@ -110,6 +116,7 @@ export const CONFIGS: Record<TrainingConfig['name'], TrainingConfig> = {
   // each tried on this shape first (the model card gives the trials).
   v2: {
     name: 'v2',
+    sources: [...VERSION_1_SOURCES, 'fhir'],
     build: 'build/v2',
     boostConceptWords: true,
     vocabSize: 6144,

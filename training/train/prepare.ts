@@ -1,11 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLabeller, CONCEPTS, Labeller } from 'training/concepts/labeller';
-import { buildCorpus, CorpusChunk, DEFAULT_CORPUS_OPTIONS } from 'training/corpus/build-corpus';
+import { buildCorpus, CorpusChunk, corpusOptions } from 'training/corpus/build-corpus';
+import { SourceName } from 'training/corpus/sources';
 import { writeCorpus } from 'training/corpus/corpus.cli';
 import { pretokenize, SPACE, Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
 import { trainBpe } from 'training/tokenizer/bpe';
 import { readChunks } from 'training/tokenizer/tokenizer.cli';
+import { TrainingConfig } from 'training/train/configs';
 import { LabelledChunk, tokenAt } from 'training/train/data';
 
 export interface Prepared {
@@ -18,14 +20,30 @@ export interface Prepared {
 }
 
 /**
- * The corpus's chunks, built into `buildDir/corpus` once and reused: the build is deterministic,
- * so a cached file is the file a rebuild gives.
+ * The corpus of these sources, built into `buildDir/corpus` once and reused: the build is
+ * deterministic, so a cached file is the file a rebuild gives. A cached corpus of other sources
+ * is rebuilt, never used.
  */
-export function readCorpus(buildDir: string, log: (line: string) => void): CorpusChunk[] {
+export function readCorpus(
+  buildDir: string,
+  sources: readonly SourceName[],
+  log: (line: string) => void,
+): CorpusChunk[] {
   const corpusDir = join(buildDir, 'corpus');
-  if (!existsSync(join(corpusDir, 'chunks.jsonl'))) {
-    log('building the corpus');
-    writeCorpus(buildCorpus(DEFAULT_CORPUS_OPTIONS), corpusDir);
+  const manifestFile = join(corpusDir, 'manifest.json');
+  const built = existsSync(manifestFile)
+    ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as { sources: { name: string }[] }).sources
+    : [];
+  const same = built.map((s) => s.name).join(' ') === sources.join(' ');
+  if (!same || !existsSync(join(corpusDir, 'chunks.jsonl'))) {
+    log(`building the corpus of ${sources.join(', ')}`);
+    writeCorpus(buildCorpus(corpusOptions(sources)), corpusDir);
+    // A tokenizer trained on another corpus is not this corpus's tokenizer.
+    if (existsSync(buildDir)) {
+      for (const name of readdirSync(buildDir)) {
+        if (/^tokenizer-\d+\.json$/.test(name)) rmSync(join(buildDir, name));
+      }
+    }
   }
   return readChunks(corpusDir);
 }
@@ -91,14 +109,19 @@ export function conceptWordBoost(texts: readonly string[]): Map<string, number> 
  * Corpus, tokenizer and concept labels for a run, each built once into `build/` and reused: the
  * corpus and tokenizer builds are deterministic, so a cached file is the file a rebuild gives.
  */
+/** What `prepare` needs of a training configuration. */
+export type PrepareSettings = Pick<
+  TrainingConfig,
+  'vocabSize' | 'maxChunks' | 'sources' | 'boostConceptWords'
+>;
+
 export function prepare(
   buildDir: string,
-  vocabSize: number,
-  maxChunks: number | undefined,
+  settings: PrepareSettings,
   log: (line: string) => void,
-  boostConceptWords = false,
 ): Prepared {
-  const all = readCorpus(buildDir, log);
+  const { vocabSize, maxChunks, boostConceptWords } = settings;
+  const all = readCorpus(buildDir, settings.sources, log);
   const tokenizerFile = join(buildDir, `tokenizer-${vocabSize}.json`);
   if (!existsSync(tokenizerFile)) {
     log(`training a ${vocabSize}-token BPE tokenizer`);

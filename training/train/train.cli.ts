@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   );
   const log = (line: string) => process.stderr.write(`${line}\n`);
   await tfReady();
-  const data = prepare(buildDir, config.vocabSize, config.maxChunks, log, config.boostConceptWords);
+  const data = prepare(buildDir, config, log);
   const n = CONCEPTS.length;
   const model: ModelConfig = {
     ...config.model,
