@@ -761,10 +761,20 @@ function generated(result: GenerationResult): CommandOutput {
       .slice(0, 3)
       .map((k) => `${k.key} ${percent(k.share)}`)
       .join(', ');
-    const context = [...chunk.context.effects]
+    // Whole words, each with its pieces when it has several (the per-piece detail).
+    const context = [...chunk.context.words]
       .sort((a, b) => Math.abs(b.logProb) - Math.abs(a.logProb))
       .slice(0, 3)
-      .map((e) => `${JSON.stringify(e.token)} ${signed(e.logProb)}`)
+      .map((w) => {
+        const pieces = chunk.context.effects.filter(
+          (e) => e.position >= w.start && e.position < w.end,
+        );
+        const detail =
+          pieces.length > 1
+            ? ` [${pieces.map((e) => `${JSON.stringify(e.token)} ${signed(e.logProb)}`).join(' ')}]`
+            : '';
+        return `${JSON.stringify(w.text)} ${signed(w.logProb)}${detail}`;
+      })
       .join(', ');
     const sources = Object.entries(chunk.trainingData.sources)
       .sort((a, b) => b[1] - a[1])

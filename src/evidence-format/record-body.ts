@@ -7,6 +7,7 @@ import {
   TrainingDataAttribution,
 } from 'src/evidence-format/attribution';
 import { EntryStamp } from 'src/evidence-format/entry';
+import { WordEffect } from 'src/evidence-format/prompt-words';
 
 /** What the calling application says about the request (EU AI Act Art. 12, GDPR Art. 22). */
 export interface RequestContext {
@@ -45,8 +46,10 @@ export interface RecordChunk {
   concepts: ConceptAttribution;
   context: {
     method: 'leave-one-out-mask';
-    methodVersion: 1;
+    /** 2: `words` states the whole words; 1: records made before. */
+    methodVersion: 1 | 2;
     effects: { position: number; logit: number; logProb: number }[];
+    words?: WordEffect[];
   };
   trainingData: TrainingDataAttribution;
 }

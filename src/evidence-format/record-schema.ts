@@ -367,24 +367,84 @@ function contextEffect(withToken: boolean): JsonSchema {
   );
 }
 
-function contextAttribution(withToken: boolean): JsonSchema {
+function contextWord(withText: boolean): JsonSchema {
   return object(
-    'Context attribution',
-    withToken
-      ? 'Leave-one-out effect of each prompt token on the chunk.'
-      : 'Leave-one-out effect of each prompt token on the chunk. The record names prompt ' +
-          'positions only: the token texts are kept with the erasable prompt text.',
+    'Context word',
+    "A whole prompt word and its effect on the chunk: its token pieces' effects summed. A word " +
+      'is a run of prompt tokens: a token that starts with white space, or follows one that ends ' +
+      'with it, starts a new word; the pieces after it join it.',
     {
-      method: constant('Method', 'Attribution method name.', 'leave-one-out-mask'),
-      methodVersion: constant('Method version', 'Version of the attribution method.', 1),
-      effects: array(
-        'Effects',
-        'One effect per prompt position measured.',
-        { $ref: '#/$defs/contextEffect' },
+      start: integer(
+        'First token',
+        'Prompt position of the first piece of the word.',
+        0,
+        RECORD_LIMITS.promptTokens - 1,
+      ),
+      end: integer(
+        'End token',
+        'Prompt position just after the last piece (exclusive), above start.',
+        1,
         RECORD_LIMITS.promptTokens,
       ),
+      ...(withText
+        ? {
+            text: string(
+              'Text',
+              'The word: its prompt tokens joined, without surrounding white space.',
+              RECORD_LIMITS.textCharacters,
+            ),
+          }
+        : {}),
+      logit: number('Logit effect', "Sum of the logit effects of the word's pieces."),
+      logProb: number(
+        'Log-probability effect',
+        'Sum of the log-probability effects of its pieces.',
+      ),
     },
+    ['text'],
   );
+}
+
+function contextAttribution(withToken: boolean): JsonSchema {
+  return {
+    ...object(
+      'Context attribution',
+      withToken
+        ? 'Leave-one-out effect of each prompt token on the chunk, and of each whole word.'
+        : 'Leave-one-out effect of each prompt token on the chunk, and of each whole word. The ' +
+            'record names prompt positions only: the token texts are kept with the erasable ' +
+            'prompt text.',
+      {
+        method: constant('Method', 'Attribution method name.', 'leave-one-out-mask'),
+        methodVersion: {
+          title: 'Method version',
+          description:
+            'Version of the attribution method: 2 adds the whole words; 1 is the version of ' +
+            'records made before.',
+          type: 'integer',
+          enum: [1, 2],
+        },
+        effects: array(
+          'Effects',
+          'One effect per prompt position measured: the per-piece detail of the words.',
+          { $ref: '#/$defs/contextEffect' },
+          RECORD_LIMITS.promptTokens,
+        ),
+        words: array(
+          'Words',
+          'Method version 2: each prompt word with a measured piece, in prompt order, its ' +
+            "pieces' effects summed; the words do not overlap.",
+          { $ref: '#/$defs/contextWord' },
+          RECORD_LIMITS.promptTokens,
+        ),
+      },
+      ['words'],
+    ),
+    // Version 2 states the words; version 1 records were made before they existed.
+    if: { properties: { methodVersion: { const: 2 } } },
+    then: { properties: { words: true }, required: ['words'] },
+    else: { properties: { words: false } },
+  };
 }
 
 const TRAINING_CHUNK = object(
@@ -495,6 +555,7 @@ function definitions(submitted: boolean): Record<string, JsonSchema> {
     unknownConcept: UNKNOWN_CONCEPT,
     conceptAttribution: CONCEPTS,
     contextEffect: contextEffect(submitted),
+    contextWord: contextWord(submitted),
     contextAttribution: contextAttribution(submitted),
     trainingChunk: TRAINING_CHUNK,
     trainingData: TRAINING_DATA,

@@ -6,6 +6,7 @@ import {
   SteeringMode,
   TrainingDataAttribution,
 } from 'src/evidence-format/attribution';
+import { WordEffect } from 'src/evidence-format/prompt-words';
 
 /**
  * What a generation produces: the text, and for every chunk of it the three attributions, each
@@ -32,9 +33,18 @@ export interface ContextEffect {
   logProb: number;
 }
 
+/** A whole prompt word (its pieces joined) and its pieces' effects summed. */
+export interface ContextWordEffect extends WordEffect {
+  text: string;
+}
+
 export interface ContextAttribution {
   method: 'leave-one-out-mask';
-  methodVersion: 1;
+  /** 2: whole words beside the per-piece effects. */
+  methodVersion: 2;
+  /** Each prompt word, its pieces' effects summed: what a reviewer reads. */
+  words: ContextWordEffect[];
+  /** Per prompt token (piece): the measured detail. */
   effects: ContextEffect[];
 }
 

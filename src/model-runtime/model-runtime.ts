@@ -17,6 +17,7 @@ import {
   runLogits,
 } from 'src/model-runtime/forward';
 import { AppliedSteering, DecodingSettings, ModelIdentity } from 'src/evidence-format/attribution';
+import { wordEffects, wordRanges } from 'src/evidence-format/prompt-words';
 import {
   GeneratedChunk,
   GenerationOptions,
@@ -232,6 +233,7 @@ export class ModelRuntime {
         ),
       );
     }
+    const words = wordRanges(promptTokens);
     base.chunks = ranges.map(([start, end], index): GeneratedChunk => {
       const at = chunkPositions[index];
       return {
@@ -246,7 +248,15 @@ export class ModelRuntime {
           penalties.slice(start, end),
           settings.steering,
         ),
-        context: { method: 'leave-one-out-mask', methodVersion: 1, effects: effects[index] },
+        context: {
+          method: 'leave-one-out-mask',
+          methodVersion: 2,
+          words: wordEffects(words, effects[index]).map((w) => ({
+            ...w,
+            text: promptTokens.slice(w.start, w.end).join('').trim(),
+          })),
+          effects: effects[index],
+        },
         trainingData: trainingDataAttribution(model, full, at),
       };
     });

@@ -48,7 +48,11 @@ function chunk(index: number, text: string, start: number, end: number): Generat
     },
     context: {
       method: 'leave-one-out-mask',
-      methodVersion: 1,
+      methodVersion: 2,
+      words: [
+        { start: 0, end: 1, text: 'The', logit: 0.5, logProb: -0.2 },
+        { start: 1, end: 2, text: 'budget', logit: 1.5, logProb: 0.7 },
+      ],
       effects: [
         { position: 0, token: 'The', logit: 0.5, logProb: -0.2 },
         { position: 1, token: ' budget', logit: 1.5, logProb: 0.7 },
@@ -261,6 +265,19 @@ describe('RECORD_BODY_SCHEMA', () => {
       /below the number of prompt tokens \(2\)/,
     );
     expect(problemAt(record, 'chunks.0.trainingData.sources')[0]).toMatch(/add up to 0.75/);
+  });
+
+  it("holds a body's whole words to their pieces' effects, and records of version 1 to none", () => {
+    const record = body();
+    record.chunks[0].context.words![1].logit = 3;
+    expect(problemAt(record, 'chunks.0.context.words.1.logit')[0]).toMatch(
+      /is 3, but its pieces' effects add up to 1.5/,
+    );
+    const older = body();
+    older.chunks[0].context.methodVersion = 1;
+    expect(problemAt(older, 'chunks.0.context.words').length).toBeGreaterThan(0);
+    delete older.chunks[0].context.words;
+    expect(validateRecordBody(older)).toEqual([]);
   });
 
   it('holds steering to its mode and the policy id to its version', () => {

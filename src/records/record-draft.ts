@@ -7,7 +7,12 @@ import {
   RecordContent,
   RequestContext,
 } from 'src/evidence-format/record-body';
-import { GeneratedChunk, GenerationResult } from 'src/model-runtime/generation.types';
+import {
+  ContextAttribution,
+  GeneratedChunk,
+  GenerationResult,
+} from 'src/model-runtime/generation.types';
+import { WordEffect } from 'src/evidence-format/prompt-words';
 
 /** The erasable part of a record: encrypted with the record's own key. */
 export interface RecordText {
@@ -24,7 +29,7 @@ export interface RecordInput {
   application: { id: string; name: string };
   provenance: 'generated' | 'submitted';
   request: RequestContext;
-  result: GenerationResult;
+  result: ResultToRecord;
   /** `result.chunks` as the record holds them. */
   chunks: RecordChunk[];
   policy: PolicyResult;
@@ -79,8 +84,22 @@ export function recordDraft(input: RecordInput): RecordDraft {
   };
 }
 
+/**
+ * A chunk to record: the runtime's, or one an application submits, whose context attribution
+ * may be method version 1 (per piece only, no words).
+ */
+export type ChunkToRecord = Omit<GeneratedChunk, 'context'> & {
+  context: Pick<ContextAttribution, 'method' | 'effects'> & {
+    methodVersion: 1 | 2;
+    words?: (WordEffect & { text?: string })[];
+  };
+};
+
+/** A generation to record: the runtime's result, or an application's submission. */
+export type ResultToRecord = Omit<GenerationResult, 'chunks'> & { chunks: ChunkToRecord[] };
+
 /** A generated chunk as the record holds it (no text). */
-export function recordChunk(chunk: GeneratedChunk): RecordChunk {
+export function recordChunk(chunk: ChunkToRecord): RecordChunk {
   return {
     index: chunk.index,
     start: chunk.start,
@@ -94,6 +113,16 @@ export function recordChunk(chunk: GeneratedChunk): RecordChunk {
         logit,
         logProb,
       })),
+      ...(chunk.context.words
+        ? {
+            words: chunk.context.words.map(({ start, end, logit, logProb }) => ({
+              start,
+              end,
+              logit,
+              logProb,
+            })),
+          }
+        : {}),
     },
     trainingData: plain(chunk.trainingData),
   };

@@ -54,7 +54,11 @@ function chunk(index: number, text: string, start: number, end: number): Generat
     },
     context: {
       method: 'leave-one-out-mask',
-      methodVersion: 1,
+      methodVersion: 2,
+      words: [
+        { start: 0, end: 1, text: 'The', logit: 0.5, logProb: -0.2 },
+        { start: 1, end: 3, text: 'treasury', logit: -0.1 + 1.5, logProb: 0.05 + 0.7 },
+      ],
       effects: [
         { position: 0, token: 'The', logit: 0.5, logProb: -0.2 },
         { position: 1, token: ' tre', logit: -0.1, logProb: 0.05 },
@@ -264,6 +268,45 @@ describe('validateSubmittedRecord', () => {
     const wrongToken = valid();
     wrongToken.chunks[0].context.effects[1].token = ' treasury';
     expectProblem(wrongToken, 'chunks.0.context.effects.1.token', /prompt token at position 1/);
+  });
+
+  it('states whole words in method version 2, as the pieces spell and add up to, and none in 1', () => {
+    const v1 = valid();
+    for (const c of v1.chunks) {
+      c.context.methodVersion = 1;
+      delete c.context.words;
+    }
+    expect(validateSubmittedRecord(v1).chunks[0].context.words).toBeUndefined();
+
+    const missing = valid();
+    delete missing.chunks[0].context.words;
+    expect(problems(missing).map((p) => p.field)).toContain('chunks.0.context.words');
+
+    const inVersion1 = valid();
+    inVersion1.chunks[1].context.methodVersion = 1;
+    expect(problems(inVersion1).map((p) => p.field)).toContain('chunks.1.context.words');
+
+    // A word that claims more than its pieces' effects add up to.
+    const inflated = valid();
+    inflated.chunks[0].context.words![1].logProb = 2;
+    expectProblem(inflated, 'chunks.0.context.words.1.logProb', /pieces' effects add up to 0\.75/);
+
+    // Pieces split as if they were two words, or a word that is not the prompt's.
+    const split = valid();
+    split.chunks[0].context.words = [
+      { start: 0, end: 1, text: 'The', logit: 0.5, logProb: -0.2 },
+      { start: 1, end: 2, text: 'tre', logit: -0.1, logProb: 0.05 },
+      { start: 2, end: 3, text: 'asury', logit: 1.5, logProb: 0.7 },
+    ];
+    expectProblem(split, 'chunks.0.context.words', /token ranges 0-1 1-3; got 0-1 1-2 2-3/);
+
+    const misspelled = valid();
+    misspelled.chunks[1].context.words![1].text = 'treasure';
+    expectProblem(misspelled, 'chunks.1.context.words.1.text', /"treasury"/);
+
+    const overlapping = valid();
+    overlapping.chunks[0].context.words![1].start = 0;
+    expectProblem(overlapping, 'chunks.0.context.words.1.start', /overlaps/);
   });
 
   it('bounds every list and text so a request cannot exhaust memory', () => {

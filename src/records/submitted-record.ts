@@ -2,14 +2,15 @@ import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { FieldProblem, ValidationFailedError } from 'src/common/domain-error';
 import { AppliedSteering, DecodingSettings, ModelIdentity } from 'src/evidence-format/attribution';
-import { GeneratedChunk, GenerationResult } from 'src/model-runtime/generation.types';
+import { GeneratedChunk } from 'src/model-runtime/generation.types';
 import {
   PolicyResult,
   RecordBody,
   RecordChunk,
   RequestContext,
 } from 'src/evidence-format/record-body';
-import { RecordInput } from 'src/records/record-draft';
+import { wordEffects, WordEffect, wordRanges } from 'src/evidence-format/prompt-words';
+import { ChunkToRecord, RecordInput, ResultToRecord } from 'src/records/record-draft';
 import {
   FORMAT_RULES,
   PATTERN_RULES,
@@ -39,7 +40,7 @@ export interface SubmittedRecord {
   model: ModelIdentity;
   decoding: DecodingSettings;
   steering: AppliedSteering[];
-  chunks: GeneratedChunk[];
+  chunks: ChunkToRecord[];
   context?: SubmittedContext;
 }
 
@@ -103,7 +104,7 @@ export function toRequestContext(submitted: SubmittedRecord): RequestContext {
  * entries is a placeholder whose numbers are NaN, so that nothing can sign them by mistake
  * (canonical JSON refuses NaN).
  */
-export function toGenerationResult(submitted: SubmittedRecord): GenerationResult {
+export function toGenerationResult(submitted: SubmittedRecord): ResultToRecord {
   return {
     model: submitted.model,
     prompt: submitted.prompt,
@@ -265,6 +266,9 @@ function submittedProblems(s: SubmittedRecord): FieldProblem[] {
       }
     }),
   );
+  s.chunks.forEach((chunk, i) =>
+    checkWordRanges(chunk.context, `chunks.${i}.context`, s.promptTokens, found),
+  );
   // No rule ties promptTokens to prompt: an application's model server uses its own tokenizer,
   // and even ours does not give the prompt back by concatenation (it drops whitespace other than
   // one space before a word, and writes unknown characters as [UNK]). The schema bounds them.
@@ -292,12 +296,50 @@ function checkTexts(s: SubmittedRecord, found: Problems): void {
   }
 }
 
+/**
+ * Method version 2: the words are the prompt tokens' words (one rule, wordRanges) that have a
+ * measured piece, each with the text its pieces spell when the submission gives one.
+ */
+function checkWordRanges(
+  context: ChunkToRecord['context'],
+  at: string,
+  promptTokens: readonly string[],
+  found: Problems,
+): void {
+  if (!context.words) return;
+  const measured = new Set(context.effects.map((e) => e.position));
+  const expected = wordRanges(promptTokens).filter(([start, end]) =>
+    Array.from({ length: end - start }, (_, k) => start + k).some((p) => measured.has(p)),
+  );
+  const given = context.words.map((w) => `${w.start}-${w.end}`).join(' ');
+  const wanted = expected.map(([start, end]) => `${start}-${end}`).join(' ');
+  if (given !== wanted) {
+    found.add(
+      `${at}.words`,
+      `must be the prompt's words with a measured piece, as token ranges ${wanted || '(none)'}; got ${given || '(none)'}`,
+    );
+    return;
+  }
+  context.words.forEach((w, k) => {
+    const spelled = promptTokens.slice(w.start, w.end).join('').trim();
+    if (w.text !== undefined && w.text !== spelled) {
+      found.add(
+        `${at}.words.${k}.text`,
+        `must be the text its pieces spell, ${JSON.stringify(spelled)}`,
+      );
+    }
+  });
+}
+
 interface ChunkShape {
   index: number;
   start: number;
   end: number;
   concepts: GeneratedChunk['concepts'];
-  context: { effects: readonly { position: number }[] };
+  context: {
+    effects: readonly { position: number; logit: number; logProb: number }[];
+    words?: readonly WordEffect[];
+  };
   trainingData: GeneratedChunk['trainingData'];
 }
 
@@ -329,6 +371,7 @@ function checkChunks(
     expectedStart = chunk.end;
     checkConcepts(chunk.concepts, `${at}.concepts`, found);
     checkEffects(chunk.context.effects, `${at}.context.effects`, promptTokens, found);
+    checkWords(chunk.context, `${at}.context.words`, promptTokens, found);
     checkTrainingData(chunk.trainingData, `${at}.trainingData`, found);
   });
   if (chunks.length === 0 && outputTokens > 0) {
@@ -383,6 +426,62 @@ function checkEffects(
     }
   });
 }
+
+/**
+ * Words in prompt order, not overlapping, inside the prompt, each holding a measured piece and
+ * stating exactly its pieces' summed effects (within float rounding): a word cannot claim an
+ * effect its pieces do not add up to.
+ */
+function checkWords(
+  context: ChunkShape['context'],
+  at: string,
+  promptTokens: number,
+  found: Problems,
+): void {
+  if (!context.words) return;
+  let previousEnd = 0;
+  context.words.forEach((word, k) => {
+    if (word.end <= word.start) {
+      found.add(`${at}.${k}.end`, `must be above start (${word.start})`);
+      return;
+    }
+    if (word.start < previousEnd) {
+      found.add(
+        `${at}.${k}.start`,
+        `overlaps or precedes the previous word, which ends at ${previousEnd}`,
+      );
+    }
+    if (word.end > promptTokens) {
+      found.add(
+        `${at}.${k}.end`,
+        `must not be above the number of prompt tokens (${promptTokens})`,
+      );
+    }
+    previousEnd = word.end;
+    const [sum] = wordEffects([[word.start, word.end]], context.effects);
+    if (!sum) {
+      found.add(
+        `${at}.${k}`,
+        `has no measured piece: no effect lists a position ${word.start} to ${word.end - 1}`,
+      );
+      return;
+    }
+    for (const field of ['logit', 'logProb'] as const) {
+      if (
+        Math.abs(word[field] - sum[field]) >
+        WORD_SUM_TOLERANCE * Math.max(1, Math.abs(sum[field]))
+      ) {
+        found.add(
+          `${at}.${k}.${field}`,
+          `is ${word[field]}, but its pieces' effects add up to ${sum[field]}`,
+        );
+      }
+    }
+  });
+}
+
+/** A word's effect is its pieces' summed in float64: only rounding may separate the two. */
+const WORD_SUM_TOLERANCE = 1e-9;
 
 function checkTrainingData(data: ChunkShape['trainingData'], at: string, found: Problems): void {
   const shares = Object.values(data.sources);

@@ -325,6 +325,27 @@ describe('context attribution in a generation', () => {
       expect(Math.abs(chunk.context.effects[j].logProb - lp)).toBeLessThan(1e-3);
     }
   });
+
+  it('states whole words, their pieces joined and their effects summed', async () => {
+    // "prescribed" and "hospital" are split into pieces by version 1's tokenizer.
+    const prompt = 'The doctor prescribed antibiotics at the hospital because';
+    const result = await runtime.generate(prompt, { maxTokens: 8, seed: 2 });
+    const spelled = result.promptTokens.join('').trim().split(/\s+/);
+    for (const chunk of result.chunks) {
+      const { words, effects } = chunk.context;
+      expect(chunk.context.methodVersion).toBe(2);
+      // Every piece is in exactly one word, and the words read as the prompt's words.
+      expect(words.map((w) => w.text)).toEqual(spelled);
+      expect(words.flatMap((w) => effects.slice(w.start, w.end))).toEqual(effects);
+      for (const w of words) {
+        const pieces = effects.slice(w.start, w.end);
+        expect(w.text).toBe(pieces.map((e) => e.token).join('').trim());
+        expect(w.logit).toBeCloseTo(pieces.reduce((a, e) => a + e.logit, 0), 9);
+        expect(w.logProb).toBeCloseTo(pieces.reduce((a, e) => a + e.logProb, 0), 9);
+      }
+      expect(words.some((w) => w.end - w.start > 1)).toBe(true);
+    }
+  });
 });
 
 describe('bad input', () => {

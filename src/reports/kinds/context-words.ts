@@ -1,3 +1,4 @@
+import { wordRanges } from 'src/evidence-format/prompt-words';
 import { RecordChunk } from 'src/evidence-format/record-body';
 import { ContextWord } from 'src/reports/explanation/explanation.types';
 
@@ -10,36 +11,28 @@ export interface PromptWord {
 }
 
 /**
- * Groups the prompt's tokens into whole words, for reading: a token that starts with white
- * space (or follows one that ends with it) starts a new word; the pieces after it (`pres`,
- * `crib`, `ed`) join it. Spans are character offsets in the prompt, found by walking the prompt
- * with the tokens' texts, so `prompt.slice(start, end)` is the word, trimmed of white space.
- * Returns null when the tokens do not spell the prompt (a token the tokenizer could not
- * represent): then no word can be quoted faithfully.
+ * The prompt's whole words (see wordRanges: the rule the runtime and the record use), with
+ * their character spans in the prompt, found by walking the prompt with the tokens' texts, so
+ * `prompt.slice(start, end)` is the word, trimmed of white space. Returns null when the tokens do
+ * not spell the prompt (a token the tokenizer could not represent): then no word can be quoted
+ * faithfully.
  */
 export function promptWords(prompt: string, promptTokens: readonly string[]): PromptWord[] | null {
   if (promptTokens.join('') !== prompt) return null;
-  const words: PromptWord[] = [];
-  let offset = 0;
-  let current: PromptWord | null = null;
-  for (const [position, token] of promptTokens.entries()) {
-    const leading = token.length - token.trimStart().length;
-    const core = token.trim();
-    if (core !== '') {
-      const start = offset + leading;
-      if (current === null || leading > 0) {
-        current = { word: core, start, end: start + core.length, positions: [position] };
-        words.push(current);
-      } else {
-        current.end = start + core.length;
-        current.word = prompt.slice(current.start, current.end);
-        current.positions.push(position);
-      }
-    }
-    offset += token.length;
-    if (core === '' || token.trimEnd().length < token.length) current = null;
-  }
-  return words;
+  const offsets = [0];
+  for (const token of promptTokens) offsets.push(offsets[offsets.length - 1] + token.length);
+  return wordRanges(promptTokens).map(([first, last]) => {
+    const start =
+      offsets[first] + promptTokens[first].length - promptTokens[first].trimStart().length;
+    const end =
+      offsets[last] - (promptTokens[last - 1].length - promptTokens[last - 1].trimEnd().length);
+    return {
+      word: prompt.slice(start, end),
+      start,
+      end,
+      positions: Array.from({ length: last - first }, (_, i) => first + i),
+    };
+  });
 }
 
 /**
