@@ -782,7 +782,7 @@ function generated(result: GenerationResult): CommandOutput {
       .join(', ');
     const top = chunk.trainingData.chunks[0];
     return [
-      `chunk ${chunk.index + 1}: ${JSON.stringify(chunk.text)}`,
+      `chunk ${chunk.index + 1}: ${JSON.stringify(chunk.text)}${chunk.noContent ? ' (no content: nothing to explain)' : ''}`,
       `  concepts:      named ${percent(c.knownShare)}${known ? ` (${known})` : ''}, unnamed ${percent(c.unknownShare)}, unexplained ${percent(c.epsilonShare)}`,
       `  context:       ${context || '-'} (log-prob change when masked)`,
       `  training data: ${sources}${top ? `; most similar ${top.chunk} (${top.score.toFixed(2)})` : ''}`,

@@ -58,3 +58,12 @@ export function wordEffects(
   }
   return words;
 }
+
+/**
+ * Whether a generated chunk has content a reason could be given for: a letter or a digit. A
+ * chunk of punctuation, white space or an end token alone has none; its attribution is still
+ * exact, but there is nothing in it to explain.
+ */
+export function hasContent(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}

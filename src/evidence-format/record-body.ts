@@ -43,6 +43,8 @@ export interface RecordChunk {
   index: number;
   start: number;
   end: number;
+  /** The chunk's text has no letter or digit (absent: it has, or the record predates the mark). */
+  noContent?: true;
   concepts: ConceptAttribution;
   context: {
     method: 'leave-one-out-mask';

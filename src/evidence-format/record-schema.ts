@@ -120,7 +120,11 @@ function ref(name: string, title: string, description: string): JsonSchema {
   return { $ref: `#/$defs/${name}`, title, description };
 }
 
-function constant(title: string, description: string, value: string | number): JsonSchema {
+function constant(
+  title: string,
+  description: string,
+  value: string | number | boolean,
+): JsonSchema {
   return { title, description, const: value };
 }
 
@@ -539,10 +543,22 @@ function chunk(withText: boolean): JsonSchema {
         : {}),
       start: integer('Start token', 'First output token of the chunk (0 = first output token).', 0),
       end: integer('End token', 'Output token just after the chunk (exclusive), above start.', 1),
+      ...(withText
+        ? {}
+        : {
+            noContent: constant(
+              'No content',
+              'Present (true) when the chunk text has no letter or digit: punctuation, white ' +
+                'space or an end token only, nothing a reason could be given for. Absent when ' +
+                'it has, and in records made before the mark.',
+              true,
+            ),
+          }),
       concepts: ref('conceptAttribution', 'Concepts', 'Concept attribution of the chunk.'),
       context: ref('contextAttribution', 'Context', 'Prompt-token attribution of the chunk.'),
       trainingData: ref('trainingData', 'Training data', 'Training-data attribution of the chunk.'),
     },
+    ['noContent'],
   );
 }
 

@@ -67,6 +67,8 @@ export interface GeneratedChunk {
   /** Token range in the generated text, end exclusive. */
   start: number;
   end: number;
+  /** Set when the chunk has no letter or digit (punctuation or an end token only). */
+  noContent?: true;
   concepts: ConceptAttribution;
   context: ContextAttribution;
   trainingData: TrainingDataAttribution;

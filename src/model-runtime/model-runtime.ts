@@ -17,7 +17,7 @@ import {
   runLogits,
 } from 'src/model-runtime/forward';
 import { AppliedSteering, DecodingSettings, ModelIdentity } from 'src/evidence-format/attribution';
-import { wordEffects, wordRanges } from 'src/evidence-format/prompt-words';
+import { hasContent, wordEffects, wordRanges } from 'src/evidence-format/prompt-words';
 import {
   GeneratedChunk,
   GenerationOptions,
@@ -236,11 +236,13 @@ export class ModelRuntime {
     const words = wordRanges(promptTokens);
     base.chunks = ranges.map(([start, end], index): GeneratedChunk => {
       const at = chunkPositions[index];
+      const text = model.tokenizer.decode(generated.slice(start, end));
       return {
         index,
-        text: model.tokenizer.decode(generated.slice(start, end)),
+        text,
         start,
         end,
+        ...(hasContent(text) ? {} : { noContent: true as const }),
         concepts: conceptAttribution(
           model,
           full,

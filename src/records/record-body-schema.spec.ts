@@ -267,6 +267,17 @@ describe('RECORD_BODY_SCHEMA', () => {
     expect(problemAt(record, 'chunks.0.trainingData.sources')[0]).toMatch(/add up to 0.75/);
   });
 
+  it('marks a chunk with no letter or digit as having no content, and accepts only true', () => {
+    const punctuation = recordChunk(chunk(1, ' .', 2, 3));
+    expect(punctuation.noContent).toBe(true);
+    expect('noContent' in recordChunk(chunk(0, ' The budget', 0, 2))).toBe(false);
+    const record = body();
+    record.chunks[1] = { ...record.chunks[1], noContent: true };
+    expect(validateRecordBody(record)).toEqual([]);
+    set(record, 'chunks.1.noContent', false);
+    expect(problemAt(record, 'chunks.1.noContent')).toEqual(['must be true']);
+  });
+
   it("holds a body's whole words to their pieces' effects, and records of version 1 to none", () => {
     const record = body();
     record.chunks[0].context.words![1].logit = 3;

@@ -12,7 +12,7 @@ import {
   GeneratedChunk,
   GenerationResult,
 } from 'src/model-runtime/generation.types';
-import { WordEffect } from 'src/evidence-format/prompt-words';
+import { hasContent, WordEffect } from 'src/evidence-format/prompt-words';
 
 /** The erasable part of a record: encrypted with the record's own key. */
 export interface RecordText {
@@ -104,6 +104,8 @@ export function recordChunk(chunk: ChunkToRecord): RecordChunk {
     index: chunk.index,
     start: chunk.start,
     end: chunk.end,
+    // Decided here from the text, for submissions too: the record keeps no text to decide later.
+    ...(hasContent(chunk.text) ? {} : { noContent: true as const }),
     concepts: plain(chunk.concepts),
     context: {
       method: chunk.context.method,

@@ -243,12 +243,16 @@ function chunkBlocks(body: RecordBody, text: RecordText | null): ReportBlock[] {
     const bars = chunkBars(chunk, forced);
     const label = chunkLabel(i, chunk, text);
     const c = chunk.concepts;
+    const shares = `named ${percent(c.knownShare)}, unnamed ${percent(c.unknownShare)}, ε ${percent(c.epsilonShare)}${c.steeringShare > 0 ? `, steering ${percent(c.steeringShare)}` : ''} of the logit`;
+    // A chunk of punctuation or an end token has nothing to explain: said so, never warned about.
     blocks.push({
       type: 'conceptBars',
       bars,
-      summary: `${label}: named ${percent(c.knownShare)}, unnamed ${percent(c.unknownShare)}, ε ${percent(c.epsilonShare)}${c.steeringShare > 0 ? `, steering ${percent(c.steeringShare)}` : ''} of the logit.`,
+      summary: chunk.noContent
+        ? `${label}: no content (punctuation or an end token only), nothing to explain; ${shares}.`
+        : `${label}: ${shares}.`,
       warning:
-        c.knownShare < LIMITED_NAMED_SHARE
+        !chunk.noContent && c.knownShare < LIMITED_NAMED_SHARE
           ? `Named concepts carry only ${percent(c.knownShare)} of this chunk: too little for them to explain it. Read the bars as what the model used, not as reasons.`
           : undefined,
     });

@@ -277,3 +277,24 @@ describe('report kinds: extracted text and structure (golden)', () => {
     expect(golden).toBe(readFileSync(file, 'utf8'));
   });
 });
+
+describe('the decision card by chunk', () => {
+  it('says a chunk without content has nothing to explain, and does not warn about it', async () => {
+    const fixture = creditInput();
+    const last = fixture.body.chunks.length - 1;
+    const plain = await decisionCard(cardInput(fixture, fixture.body), CHART_WIDTH);
+    const marked = structuredClone(fixture.body);
+    marked.chunks[last] = { ...marked.chunks[last], noContent: true };
+    const card = await decisionCard(cardInput(fixture, marked), CHART_WIDTH);
+    const bars = (c: DecisionCard) =>
+      c.section.children
+        ?.find((s) => s.title === 'Concepts by chunk')
+        ?.blocks.filter((b) => b.type === 'conceptBars') ?? [];
+    const [before, after] = [bars(plain)[last], bars(card)[last]];
+    expect(before.type === 'conceptBars' && before.summary).not.toMatch(/no content/);
+    expect(after.type === 'conceptBars' && after.summary).toMatch(
+      /: no content \(punctuation or an end token only\), nothing to explain; named \d/,
+    );
+    expect(after.type === 'conceptBars' && after.warning).toBeUndefined();
+  });
+});
