@@ -752,6 +752,14 @@ function auditorGranted(grant: AuditorGrantView): CommandOutput {
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
+/** A training match's score, and against the base rate when the attribution gives one. */
+function matchStrength(m: GenerationResult['chunks'][number]['trainingData']['chunks'][number]) {
+  if (m.calibrated === undefined) return m.score.toFixed(2);
+  return m.weak
+    ? `${m.score.toFixed(2)}, weak: no clearer than chance`
+    : `${m.score.toFixed(2)}, ${m.calibrated.toFixed(1)}× the best chance match above the median`;
+}
+
 /** The text with each chunk's attributions, compact enough to read in a terminal. */
 function generated(result: GenerationResult): CommandOutput {
   const { model, decoding } = result;
@@ -785,7 +793,7 @@ function generated(result: GenerationResult): CommandOutput {
       `chunk ${chunk.index + 1}: ${JSON.stringify(chunk.text)}${chunk.noContent ? ' (no content: nothing to explain)' : ''}`,
       `  concepts:      named ${percent(c.knownShare)}${known ? ` (${known})` : ''}, unnamed ${percent(c.unknownShare)}, unexplained ${percent(c.epsilonShare)}`,
       `  context:       ${context || '-'} (log-prob change when masked)`,
-      `  training data: ${sources}${top ? `; most similar ${top.chunk} (${top.score.toFixed(2)})` : ''}`,
+      `  training data: ${sources}${top ? `; most similar ${top.chunk} (${matchStrength(top)})` : ''}`,
     ];
   });
   return {

@@ -2,7 +2,7 @@
  * The attribution structures a record body holds, as the evidence format defines them: the
  * model's identity, decoding and steering, and per chunk the concept decomposition and the
  * training-data similarity. The model runtime produces them, records sign them, reports and the
- * verifier read them. Types only.
+ * verifier read them. Types, and the one calibration rule records are checked against.
  */
 
 /** Where a training chunk comes from: the corpus document, span, licence and content hash. */
@@ -103,11 +103,45 @@ export interface TrainingChunkMatch extends ChunkProvenance {
    * paragraph's concepts in the same order, as a reproduction does.
    */
   sequenceMatch: number;
+  /**
+   * Method version 3: the score against the base rate, (score − median) / (ceiling − median) of
+   * the baseline (0 when the ceiling is not above the median): 1 is as close as the best of the
+   * sampled chunks, which chance alone reaches.
+   */
+  calibrated?: number;
+  /**
+   * Method version 3: the match is no clearer than chance (calibrated below
+   * WEAK_MATCH_BELOW): listed, but not evidence that the text draws on this chunk.
+   */
+  weak?: boolean;
+}
+
+/** Method version 3: a match calibrated below this is flagged weak. */
+export const WEAK_MATCH_BELOW = 1.5;
+
+/**
+ * What the same text scores against training chunks taken evenly across the whole training
+ * index: the base rate its best matches are read against.
+ */
+export interface TrainingBaseline {
+  /** Chunks sampled: evenly spaced over the training index (all of them in a smaller one). */
+  sampledChunks: number;
+  /** Median score of the sampled chunks. */
+  median: number;
+  /** Highest score among them. */
+  ceiling: number;
+}
+
+/** A score against the base rate (see TrainingChunkMatch.calibrated). */
+export function calibratedScore(score: number, baseline: TrainingBaseline): number {
+  const spread = baseline.ceiling - baseline.median;
+  return spread > 0 ? (score - baseline.median) / spread : 0;
 }
 
 export interface TrainingDataAttribution {
   method: 'concept-signature-similarity';
-  methodVersion: 2;
+  /** 3: adds the baseline and each match's calibrated score and weak flag; 2: records before. */
+  methodVersion: 2 | 3;
   /** Always says it: this is similarity in the model's concept space, not causal influence. */
   interpretation: string;
   /**
@@ -116,5 +150,7 @@ export interface TrainingDataAttribution {
    * training chunks); sums to 1.
    */
   sources: Record<string, number>;
+  /** Method version 3: the base rate the matches are calibrated against. */
+  baseline?: TrainingBaseline;
   chunks: TrainingChunkMatch[];
 }

@@ -10,6 +10,7 @@
  * submitted-record.ts and stated in the descriptions here.
  */
 
+import { WEAK_MATCH_BELOW } from 'src/evidence-format/attribution';
 import { UUID_PATTERN } from 'src/evidence-format/ids';
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -483,39 +484,114 @@ const TRAINING_CHUNK = object(
       "Idf-weighted share of the paragraph's rarest concept bigrams that also occur in the " +
         'generated text, 0 to 1: high when the text follows the paragraph concepts in order.',
     ),
+    calibrated: number(
+      'Calibrated score',
+      'Method version 3: the score against the base rate, (score − baseline.median) / ' +
+        '(baseline.ceiling − baseline.median), or 0 when the ceiling is not above the median. ' +
+        '1 is as close as the best of the sampled chunks, which chance alone reaches.',
+    ),
+    weak: {
+      type: 'boolean',
+      title: 'Weak match',
+      description:
+        `Method version 3: true when calibrated is below ${WEAK_MATCH_BELOW}: the match is no ` +
+        'clearer than chance, listed but not evidence that the text draws on this chunk.',
+    },
+  },
+  ['calibrated', 'weak'],
+);
+
+const TRAINING_BASELINE = object(
+  'Training-data base rate',
+  "The same text's scores against training chunks spaced evenly over the whole training " +
+    'index: what its best matches are read against.',
+  {
+    sampledChunks: integer(
+      'Sampled chunks',
+      'Number of chunks sampled, evenly spaced over the training index (all of a smaller one).',
+      0,
+    ),
+    median: share('Median', 'Median score of the sampled chunks, 0 to 1.'),
+    ceiling: share(
+      'Ceiling',
+      'Highest score among the sampled chunks, 0 to 1; not above the best match.',
+    ),
   },
 );
 
-const TRAINING_DATA = object(
-  'Training-data attribution',
-  'Which training data the concepts at work are most like. This is similarity in the model ' +
-    'concept space, not causal influence.',
-  {
-    method: constant('Method', 'Attribution method name.', 'concept-signature-similarity'),
-    methodVersion: constant('Method version', 'Version of the attribution method.', 2),
-    interpretation: string(
-      'Interpretation',
-      'How to read this attribution, in words, as the runtime states it.',
-      2000,
-    ),
-    sources: {
-      type: 'object',
-      title: 'Sources',
-      description:
-        "Training source → share of the chunk's concept use, 0 to 1 each; the shares add up " +
-        'to 1 (or are all 0 when no concept was active).',
-      maxProperties: RECORD_LIMITS.trainingSources,
-      propertyNames: { type: 'string', minLength: 1, maxLength: 120 },
-      additionalProperties: share('Source share', "The source's share of the chunk's concept use."),
+const TRAINING_DATA: JsonSchema = {
+  ...object(
+    'Training-data attribution',
+    'Which training data the concepts at work are most like. This is similarity in the model ' +
+      'concept space, not causal influence.',
+    {
+      method: constant('Method', 'Attribution method name.', 'concept-signature-similarity'),
+      methodVersion: {
+        title: 'Method version',
+        description:
+          'Version of the attribution method: 3 adds the base rate and, per match, the ' +
+          'calibrated score and the weak flag; 2 is the version of records made before.',
+        type: 'integer',
+        enum: [2, 3],
+      },
+      interpretation: string(
+        'Interpretation',
+        'How to read this attribution, in words, as the runtime states it.',
+        2000,
+      ),
+      sources: {
+        type: 'object',
+        title: 'Sources',
+        description:
+          "Training source → share of the chunk's concept use, 0 to 1 each; the shares add up " +
+          'to 1 (or are all 0 when no concept was active).',
+        maxProperties: RECORD_LIMITS.trainingSources,
+        propertyNames: { type: 'string', minLength: 1, maxLength: 120 },
+        additionalProperties: share(
+          'Source share',
+          "The source's share of the chunk's concept use.",
+        ),
+      },
+      baseline: ref(
+        'trainingBaseline',
+        'Base rate',
+        'Method version 3: the base rate the matches are calibrated against.',
+      ),
+      chunks: array(
+        'Training chunks',
+        'The most similar training chunks, best first.',
+        { $ref: '#/$defs/trainingChunk' },
+        RECORD_LIMITS.trainingChunks,
+      ),
     },
-    chunks: array(
-      'Training chunks',
-      'The most similar training chunks, best first.',
-      { $ref: '#/$defs/trainingChunk' },
-      RECORD_LIMITS.trainingChunks,
-    ),
+    ['baseline'],
+  ),
+  // Version 3 states the base rate and reads every match against it; version 2 did neither.
+  if: { properties: { methodVersion: { const: 3 } } },
+  then: {
+    properties: {
+      baseline: true,
+      chunks: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { calibrated: true, weak: true },
+          required: ['calibrated', 'weak'],
+        },
+      },
+    },
+    required: ['baseline'],
   },
-);
+  else: {
+    properties: {
+      baseline: false,
+      chunks: {
+        type: 'array',
+        items: { type: 'object', properties: { calibrated: false, weak: false } },
+      },
+    },
+  },
+};
 
 function chunk(withText: boolean): JsonSchema {
   return object(
@@ -543,17 +619,16 @@ function chunk(withText: boolean): JsonSchema {
         : {}),
       start: integer('Start token', 'First output token of the chunk (0 = first output token).', 0),
       end: integer('End token', 'Output token just after the chunk (exclusive), above start.', 1),
-      ...(withText
-        ? {}
-        : {
-            noContent: constant(
-              'No content',
-              'Present (true) when the chunk text has no letter or digit: punctuation, white ' +
-                'space or an end token only, nothing a reason could be given for. Absent when ' +
-                'it has, and in records made before the mark.',
-              true,
-            ),
-          }),
+      noContent: constant(
+        'No content',
+        withText
+          ? 'Optional: true when the chunk text has no letter or digit (punctuation, white space ' +
+              'or an end token only). The service decides it from the text either way.'
+          : 'Present (true) when the chunk text has no letter or digit: punctuation, white ' +
+              'space or an end token only, nothing a reason could be given for. Absent when it ' +
+              'has, and in records made before the mark.',
+        true,
+      ),
       concepts: ref('conceptAttribution', 'Concepts', 'Concept attribution of the chunk.'),
       context: ref('contextAttribution', 'Context', 'Prompt-token attribution of the chunk.'),
       trainingData: ref('trainingData', 'Training data', 'Training-data attribution of the chunk.'),
@@ -574,6 +649,7 @@ function definitions(submitted: boolean): Record<string, JsonSchema> {
     contextWord: contextWord(submitted),
     contextAttribution: contextAttribution(submitted),
     trainingChunk: TRAINING_CHUNK,
+    trainingBaseline: TRAINING_BASELINE,
     trainingData: TRAINING_DATA,
     chunk: chunk(submitted),
   };

@@ -8,10 +8,13 @@ import { ForwardOutputs } from 'src/model-runtime/forward';
 import { LoadedModel } from 'src/model-runtime/loaded-model';
 import {
   AppliedSteering,
+  calibratedScore,
   ConceptAttribution,
   ConceptShare,
+  TrainingBaseline,
   TrainingChunkMatch,
   TrainingDataAttribution,
+  WEAK_MATCH_BELOW,
 } from 'src/evidence-format/attribution';
 import { ContextEffect } from 'src/model-runtime/generation.types';
 
@@ -30,7 +33,9 @@ export const TRAINING_DATA_INTERPRETATION =
   "Similarity between this text's concept use and each training chunk's concept signature, in " +
   "the model's own concept space (which concepts, and in which order), and each source's lift " +
   'for the concepts at work. It shows which training data the concepts at work are most like; ' +
-  'it is not a measure of causal influence.';
+  'it is not a measure of causal influence. Each match is read against the base rate (the ' +
+  "text's scores with training chunks taken evenly across the index); one no clearer than " +
+  'chance is flagged weak and is not evidence.';
 
 /** log Σ exp(row − penalty), the normaliser of a (penalised) logit row. */
 export function logSumExp(row: Float32Array, penalty?: Float32Array): number {
@@ -166,16 +171,34 @@ export function addContextEffects(
   }
 }
 
+/** Chunks in the base-rate sample (see trainingBaseline). */
+export const BASELINE_CHUNKS = 512;
+
 /**
- * Training data through concepts: the chunk's mean concept weights, mixed through the
- * source-by-concept matrix (source shares), and compared by cosine with every training chunk's
- * signature through the inverted index (top chunks).
+ * The base rate of a text's scores: its scores against 512 training chunks spaced evenly over
+ * the index (every chunk of a smaller one), their median and their highest. The top matches come
+ * from all the chunks, so the best of a random sample is what chance alone reaches.
  */
-export function trainingDataAttribution(
+export function trainingBaseline(
+  chunkCount: number,
+  scoreOf: (chunk: number) => number,
+): TrainingBaseline {
+  const count = Math.min(BASELINE_CHUNKS, chunkCount);
+  const scores = Array.from({ length: count }, (_, i) =>
+    scoreOf(Math.floor(((i + 0.5) * chunkCount) / count)),
+  ).sort((a, b) => a - b);
+  if (count === 0) return { sampledChunks: 0, median: 0, ceiling: 0 };
+  const middle = count >> 1;
+  const median = count % 2 ? scores[middle] : (scores[middle - 1] + scores[middle]) / 2;
+  return { sampledChunks: count, median, ceiling: scores[count - 1] };
+}
+
+/** The chunk's mean concept weights (known then unknown), the query of training-data matching. */
+function meanConceptWeights(
   model: LoadedModel,
   out: ForwardOutputs,
   positions: readonly number[],
-): TrainingDataAttribution {
+): Float64Array {
   const n = model.shapes.knownConcepts;
   const m = model.shapes.unknownConcepts;
   const weights = new Float64Array(n + m);
@@ -185,6 +208,11 @@ export function trainingDataAttribution(
   }
   const count = Math.max(1, positions.length);
   for (let i = 0; i < weights.length; i++) weights[i] /= count;
+  return weights;
+}
+
+/** Source → share of the concept use, each concept's weight spread by its lift there. */
+function sourceShares(model: LoadedModel, weights: Float64Array): Record<string, number> {
   const { index } = model;
   const mix = new Float64Array(index.sources.length);
   let mass = 0;
@@ -194,10 +222,25 @@ export function trainingDataAttribution(
     mass += w;
   });
   const mixTotal = mix.reduce((a, b) => a + b, 0);
-  const sources = Object.fromEntries(
+  return Object.fromEntries(
     index.sources.map((s, i) => [s, mixTotal > 0 && mass > 0 ? mix[i] / mixTotal : 0]),
   );
-  // Cosine similarity of idf-weighted signatures with every training segment.
+}
+
+/**
+ * Every training chunk's score against this text (chunks absent scored 0): its best paragraph's
+ * mean of concept similarity (cosine of idf-weighted signatures, through the inverted index) and
+ * sequence match (the share of the paragraph's rare concept bigrams this text also produces).
+ */
+export function trainingChunkScores(
+  model: LoadedModel,
+  out: ForwardOutputs,
+  positions: readonly number[],
+  weights = meanConceptWeights(model, out, positions),
+): Map<number, Omit<ChunkScore, 'chunk'>> {
+  const n = model.shapes.knownConcepts;
+  const m = model.shapes.unknownConcepts;
+  const { index } = model;
   const dots = new Map<number, number>();
   let norm = 0;
   weights.forEach((w, slot) => {
@@ -209,7 +252,6 @@ export function trainingDataAttribution(
     }
   });
   norm = Math.sqrt(norm);
-  // The share of each segment's rare concept bigrams that this text's positions also produce.
   const symbols = positions.map((t) => conceptSymbol(out.knownW, out.unknownW, t, n, m));
   // Weighted like the stored sketches: the text's rarest bigrams, each with its idf (a bigram
   // no paragraph keeps is rarer than any kept one).
@@ -243,19 +285,47 @@ export function trainingDataAttribution(
       bestByChunk.set(chunk, { segment, score, conceptSimilarity, sequenceMatch });
     }
   }
+  return bestByChunk;
+}
+
+/**
+ * Training data through concepts: the chunk's mean concept weights, mixed through the
+ * source-by-concept matrix (source shares), and compared with every training chunk's signature
+ * through the inverted index (top chunks).
+ */
+export function trainingDataAttribution(
+  model: LoadedModel,
+  out: ForwardOutputs,
+  positions: readonly number[],
+): TrainingDataAttribution {
+  const weights = meanConceptWeights(model, out, positions);
+  const bestByChunk = trainingChunkScores(model, out, positions, weights);
+  const { index } = model;
+  const baseline = trainingBaseline(
+    index.chunks.length,
+    (chunk) => bestByChunk.get(chunk)?.score ?? 0,
+  );
   const chunks = [...bestByChunk.entries()]
     .sort((a, b) => b[1].score - a[1].score || a[0] - b[0])
     .slice(0, TOP_CHUNKS)
     .map(([chunk, { segment, ...scores }]): TrainingChunkMatch => {
       const provenance = index.chunks[chunk];
       const { start, end } = index.segments[segment];
-      return { ...provenance, segment: { start, end }, ...scores };
+      const calibrated = calibratedScore(scores.score, baseline);
+      return {
+        ...provenance,
+        segment: { start, end },
+        ...scores,
+        calibrated,
+        weak: calibrated < WEAK_MATCH_BELOW,
+      };
     });
   return {
     method: 'concept-signature-similarity',
-    methodVersion: 2,
+    methodVersion: 3,
     interpretation: TRAINING_DATA_INTERPRETATION,
-    sources,
+    sources: sourceShares(model, weights),
+    baseline,
     chunks,
   };
 }

@@ -309,6 +309,53 @@ describe('validateSubmittedRecord', () => {
     expectProblem(overlapping, 'chunks.0.context.words.1.start', /overlaps/);
   });
 
+  it('reads training matches against a base rate in method version 3, consistently', () => {
+    const calibrated = () => {
+      const payload = valid();
+      for (const c of payload.chunks) {
+        c.trainingData.methodVersion = 3;
+        c.trainingData.baseline = { sampledChunks: 512, median: 0.1, ceiling: 0.3 };
+        // (0.5 − 0.1) / (0.3 − 0.1) = 2: clearer than chance.
+        Object.assign(c.trainingData.chunks[0], { calibrated: 2, weak: false });
+      }
+      return payload;
+    };
+    expect(validateSubmittedRecord(calibrated()).chunks[0].trainingData.baseline?.median).toBe(0.1);
+
+    const flattering = calibrated();
+    flattering.chunks[0].trainingData.chunks[0].calibrated = 4;
+    expectProblem(flattering, 'chunks.0.trainingData.chunks.0.calibrated', /must be 2\b/);
+
+    const hidden = calibrated();
+    hidden.chunks[1].trainingData.chunks[0].weak = true;
+    expectProblem(hidden, 'chunks.1.trainingData.chunks.0.weak', /must be false/);
+
+    const raised = calibrated();
+    raised.chunks[0].trainingData.baseline!.ceiling = 0.6;
+    expectProblem(raised, 'chunks.0.trainingData.baseline.ceiling', /above the best match/);
+
+    const missing = calibrated();
+    delete missing.chunks[0].trainingData.baseline;
+    expect(problems(missing).map((p) => p.field)).toContain('chunks.0.trainingData.baseline');
+
+    const inVersion2 = calibrated();
+    inVersion2.chunks[1].trainingData.methodVersion = 2;
+    expect(problems(inVersion2).map((p) => p.field)).toEqual(
+      expect.arrayContaining(['chunks.1.trainingData.baseline']),
+    );
+  });
+
+  it('accepts the no-content mark only on a chunk without a letter or digit', () => {
+    const wrong = valid();
+    wrong.chunks[1].noContent = true;
+    expectProblem(wrong, 'chunks.1.noContent', /has a letter or digit/);
+    const right = valid();
+    right.output = ' reported a surplus. .';
+    right.chunks[1].text = ' .';
+    right.chunks[1].noContent = true;
+    expect(validateSubmittedRecord(right).chunks[1].noContent).toBe(true);
+  });
+
   it('bounds every list and text so a request cannot exhaust memory', () => {
     const payload = valid();
     payload.promptTokens = Array.from({ length: 4097 }, () => 'a');
@@ -367,7 +414,7 @@ describe('validateSubmittedRecord', () => {
     set(payload, 'chunks.1.trainingData.method', 'influence-functions');
     expectProblem(payload, 'chunks.0.context.method', /must be "leave-one-out-mask"/);
     expectProblem(payload, 'chunks.0.concepts.methodVersion', /must be one of 1, 2/);
-    expectProblem(payload, 'chunks.1.trainingData.methodVersion', /must be 2/);
+    expectProblem(payload, 'chunks.1.trainingData.methodVersion', /must be one of 2, 3/);
     expectProblem(
       payload,
       'chunks.1.trainingData.method',

@@ -1,7 +1,14 @@
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { FieldProblem, ValidationFailedError } from 'src/common/domain-error';
-import { AppliedSteering, DecodingSettings, ModelIdentity } from 'src/evidence-format/attribution';
+import {
+  AppliedSteering,
+  calibratedScore,
+  DecodingSettings,
+  ModelIdentity,
+  TrainingBaseline,
+  WEAK_MATCH_BELOW,
+} from 'src/evidence-format/attribution';
 import { GeneratedChunk } from 'src/model-runtime/generation.types';
 import {
   PolicyResult,
@@ -9,7 +16,7 @@ import {
   RecordChunk,
   RequestContext,
 } from 'src/evidence-format/record-body';
-import { wordEffects, WordEffect, wordRanges } from 'src/evidence-format/prompt-words';
+import { hasContent, wordEffects, WordEffect, wordRanges } from 'src/evidence-format/prompt-words';
 import { ChunkToRecord, RecordInput, ResultToRecord } from 'src/records/record-draft';
 import {
   FORMAT_RULES,
@@ -266,9 +273,12 @@ function submittedProblems(s: SubmittedRecord): FieldProblem[] {
       }
     }),
   );
-  s.chunks.forEach((chunk, i) =>
-    checkWordRanges(chunk.context, `chunks.${i}.context`, s.promptTokens, found),
-  );
+  s.chunks.forEach((chunk, i) => {
+    checkWordRanges(chunk.context, `chunks.${i}.context`, s.promptTokens, found);
+    if (chunk.noContent && hasContent(chunk.text)) {
+      found.add(`chunks.${i}.noContent`, 'must be absent: the chunk text has a letter or digit');
+    }
+  });
   // No rule ties promptTokens to prompt: an application's model server uses its own tokenizer,
   // and even ours does not give the prompt back by concatenation (it drops whitespace other than
   // one space before a word, and writes unknown characters as [UNK]). The schema bounds them.
@@ -493,6 +503,47 @@ function checkTrainingData(data: ChunkShape['trainingData'], at: string, found: 
     if (match.end < match.start) found.add(`${at}.chunks.${k}.end`, 'must not be below start');
     if (match.segment.end < match.segment.start) {
       found.add(`${at}.chunks.${k}.segment.end`, 'must not be below start');
+    }
+  });
+  if (data.baseline) checkCalibration(data, data.baseline, at, found);
+}
+
+/**
+ * Method version 3: the base rate is consistent with the matches (the best match is taken over
+ * every chunk, the sampled ones included, so none may score below the ceiling unless no chunk
+ * scored), and each match's calibrated score and weak flag are the ones its score gives.
+ */
+function checkCalibration(
+  data: ChunkShape['trainingData'],
+  baseline: TrainingBaseline,
+  at: string,
+  found: Problems,
+): void {
+  if (baseline.ceiling < baseline.median) {
+    found.add(`${at}.baseline.ceiling`, `must not be below the median (${baseline.median})`);
+  }
+  const best = data.chunks[0]?.score ?? 0;
+  if (best < baseline.ceiling) {
+    found.add(
+      `${at}.baseline.ceiling`,
+      `is ${baseline.ceiling}, above the best match's score (${best}): the sampled chunks are among those ranked`,
+    );
+  }
+  data.chunks.forEach((match, k) => {
+    const calibrated = calibratedScore(match.score, baseline);
+    if (
+      Math.abs((match.calibrated ?? NaN) - calibrated) >
+      1e-9 * Math.max(1, Math.abs(calibrated))
+    ) {
+      found.add(
+        `${at}.chunks.${k}.calibrated`,
+        `must be ${calibrated}: the score against the baseline`,
+      );
+    } else if (match.weak !== calibrated < WEAK_MATCH_BELOW) {
+      found.add(
+        `${at}.chunks.${k}.weak`,
+        `must be ${calibrated < WEAK_MATCH_BELOW}: weak exactly when calibrated is below ${WEAK_MATCH_BELOW}`,
+      );
     }
   });
 }

@@ -164,7 +164,7 @@ describe('training-data attribution', () => {
 
   it('scores chunks as the mean of concept similarity and sequence match, best first', async () => {
     for (const { attribution } of await canaryAttributions()) {
-      expect(attribution.methodVersion).toBe(2);
+      expect(attribution.methodVersion).toBe(3);
       const scores = attribution.chunks.map((c) => c.score);
       expect(scores).toEqual([...scores].sort((a, b) => b - a));
       for (const c of attribution.chunks) {
@@ -174,6 +174,34 @@ describe('training-data attribution', () => {
           expect(x).toBeLessThanOrEqual(1);
         }
       }
+    }
+  });
+
+  it('reads each match against the base rate: a retrieved canary is evidence, gloss-like nonsense is not', async () => {
+    const N = runtime.model.index.chunks.length;
+    for (const { canary, attribution } of await canaryAttributions()) {
+      const { baseline, chunks } = attribution;
+      expect(baseline?.sampledChunks).toBe(Math.min(512, N));
+      // The sampled chunks are among those ranked: none beats the best match.
+      expect(chunks[0].score).toBeGreaterThanOrEqual(baseline!.ceiling);
+      for (const c of chunks) {
+        const expected = (c.score - baseline!.median) / (baseline!.ceiling - baseline!.median);
+        expect(c.calibrated).toBeCloseTo(expected, 12);
+        expect(c.weak).toBe(expected < 1.5);
+      }
+      // Where the planted chunk is found first, it stands clear of chance.
+      if (chunks[0].chunk === canary.chunk) expect(chunks[0].weak).toBe(false);
+    }
+    // Dictionary-style nonsense: close to many glosses, so no match clearer than chance.
+    for (const [prompt, output] of [
+      ['blorp:', ' a small round vessel used for the carrying of moods; a state of being loud'],
+      ['frimble:', ' the act of walking sideways into a legal document; (informal) a weather'],
+    ]) {
+      const result = await runtime.explain(prompt, output, {
+        chunkTokens: runtime.model.shapes.contextLength,
+      });
+      const top = result.chunks[0].trainingData.chunks[0];
+      expect({ prompt, weak: top.weak }).toEqual({ prompt, weak: true });
     }
   });
 });

@@ -2,7 +2,7 @@
  * The sentences on what the attribution says: how much named concepts explain, the principal
  * named concepts, the prompt words relied on and the training data the concepts resemble.
  */
-import { AppliedSteering } from 'src/evidence-format/attribution';
+import { AppliedSteering, TrainingChunkMatch } from 'src/evidence-format/attribution';
 import { RecordBody } from 'src/evidence-format/record-body';
 import {
   ConceptAggregate,
@@ -313,11 +313,21 @@ export function trainingSentences(
   return sentences;
 }
 
+/**
+ * A match is evidence when the record reads it against a base rate (method version 3) and does
+ * not flag it weak; in records made before, when its score reaches STRONG_TRAINING_MATCH.
+ */
+function isStrong(m: TrainingChunkMatch): boolean {
+  return m.weak === undefined ? m.score >= STRONG_TRAINING_MATCH : !m.weak;
+}
+
 function trainingChunkSentence(body: RecordBody): ExplanationSentence {
   const matches = body.chunks
     .flatMap((chunk, c) =>
       chunk.trainingData.chunks.map((m, j) => ({
         m,
+        baseline: chunk.trainingData.baseline,
+        chunkCite: `chunks[${c}].trainingData`,
         cite: `chunks[${c}].trainingData.chunks[${j}]`,
       })),
     )
@@ -331,25 +341,42 @@ function trainingChunkSentence(body: RecordBody): ExplanationSentence {
   }
   const strong: typeof matches = [];
   for (const x of matches) {
-    if (x.m.score < STRONG_TRAINING_MATCH || strong.length >= MAX_TRAINING_CHUNKS) break;
-    if (!strong.some((s) => s.m.chunk === x.m.chunk)) strong.push(x);
+    if (strong.length >= MAX_TRAINING_CHUNKS) break;
+    if (isStrong(x.m) && !strong.some((s) => s.m.chunk === x.m.chunk)) strong.push(x);
   }
   if (strong.length === 0) {
     const best = matches[0];
+    if (best.baseline && best.m.calibrated !== undefined) {
+      return {
+        topic: 'training-data',
+        cites: [`${best.cite}.score`, `${best.cite}.calibrated`, `${best.chunkCite}.baseline`],
+        text: `The closest training passage scores ${score(best.m.score)} on a similarity scale of 0 to 1, where the best of ${best.baseline.sampledChunks} training chunks taken evenly across the training data already scores ${score(best.baseline.ceiling)}: no clearer than chance, a weak match, so it is not evidence that this text draws on any particular training document.`,
+      };
+    }
     return {
       topic: 'training-data',
       cites: [`${best.cite}.score`],
       text: `The closest training passage scores only ${score(best.m.score)} on a similarity scale of 0 to 1, a weak match: it is not evidence that this text draws on any particular training document.`,
     };
   }
-  const items = strong.map(
-    ({ m }) =>
-      `${quoted(m.chunk)} from ${quoted(m.document)} (source ${quoted(m.source)}, licence: ${m.licence}; score ${score(m.score)})`,
-  );
+  const items = strong.map(({ m }) => {
+    const against =
+      m.calibrated === undefined
+        ? ''
+        : `, ${m.calibrated.toFixed(1)} times as far above this text's median as the best chunk taken by chance`;
+    return `${quoted(m.chunk)} from ${quoted(m.document)} (source ${quoted(m.source)}, licence: ${m.licence}; score ${score(m.score)}${against})`;
+  });
+  const calibrated = strong.every((x) => x.m.calibrated !== undefined);
   return {
     topic: 'training-data',
-    cites: strong.flatMap((x) => [x.cite, `${x.cite}.score`]),
-    text: `The training passages it most resembles, with similarity scores of ${score(STRONG_TRAINING_MATCH)} or more on a scale of 0 to 1, are ${listing(items)}; a high score shows similar concepts in a similar order, which can point to reproduced text but does not prove it.`,
+    cites: strong.flatMap((x) => [
+      x.cite,
+      `${x.cite}.score`,
+      ...(x.m.calibrated === undefined ? [] : [`${x.cite}.calibrated`, `${x.chunkCite}.baseline`]),
+    ]),
+    text: calibrated
+      ? `The training passages it most resembles, clearly closer than any chunk taken by chance (similarity on a scale of 0 to 1, read against this text's scores with training chunks taken evenly across the training data), are ${listing(items)}; a close match shows similar concepts in a similar order, which can point to reproduced text but does not prove it.`
+      : `The training passages it most resembles, with similarity scores of ${score(STRONG_TRAINING_MATCH)} or more on a scale of 0 to 1, are ${listing(items)}; a high score shows similar concepts in a similar order, which can point to reproduced text but does not prove it.`,
   };
 }
 

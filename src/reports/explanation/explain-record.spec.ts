@@ -214,6 +214,48 @@ describe('explainRecord: training data', () => {
     expect(text).not.toContain('spdx/MIT#0');
     expect(text).not.toContain('weak match');
   });
+
+  /** Chunk 2's matches read against a base rate (method version 3), as the runtime writes them. */
+  function calibrated(matches: [chunk: string, score: number][]): ExplanationInput {
+    const input = creditInput();
+    const baseline = { sampledChunks: 512, median: 0.1, ceiling: 0.7 };
+    const data = input.body.chunks[2].trainingData;
+    data.methodVersion = 3;
+    data.baseline = baseline;
+    data.chunks = matches.map(([chunk, score]) => {
+      const c = (score - baseline.median) / (baseline.ceiling - baseline.median);
+      return { ...match(chunk, score), calibrated: c, weak: c < 1.5 };
+    });
+    return input;
+  }
+
+  it('never gives a match no clearer than chance as evidence, however high its score', () => {
+    // 0.75 against a ceiling of 0.70: the gloss-style text of the issue, close to many glosses.
+    const input = calibrated([['wordnet/gloss#9', 0.75]]);
+    const statement = explainRecord(input);
+    const text = textOf(statement, 'training-data');
+    expect(text).toContain('scores 0.75');
+    expect(text).toContain('the best of 512 training chunks taken evenly');
+    expect(text).toContain('already scores 0.70: no clearer than chance, a weak match');
+    expect(text).not.toContain('“wordnet/gloss#9” from');
+    expect(unresolvedCites(statement, input)).toEqual([]);
+  });
+
+  it('names a match clearly above the base rate, with how far, and leaves the weak one out', () => {
+    // (1.0 − 0.1) / 0.6 = 1.5: just clear; (0.95 − 0.1) / 0.6 ≈ 1.42: not.
+    const input = calibrated([
+      ['sotu/canary#4', 1],
+      ['sotu/1934_franklin_d_roosevelt_d#2', 0.95],
+    ]);
+    const statement = explainRecord(input);
+    const text = textOf(statement, 'training-data');
+    expect(text).toContain('“sotu/canary#4” from');
+    expect(text).toContain('score 1.00, 1.5 times as far above');
+    expect(text).not.toContain('franklin');
+    const sentence = statement.sentences.find((x) => x.text.includes('sotu/canary#4'));
+    expect(sentence?.cites).toContain('chunks[2].trainingData.baseline');
+    expect(unresolvedCites(statement, input)).toEqual([]);
+  });
 });
 
 describe('explainRecord: role, policy and oversight', () => {

@@ -1,4 +1,5 @@
 import { ConceptShareBar, sourceMix } from 'src/charts/record-charts';
+import { WEAK_MATCH_BELOW } from 'src/evidence-format/attribution';
 import { SignedEntry } from 'src/evidence-format/entry';
 import { RecordBody, RecordChunk } from 'src/evidence-format/record-body';
 import { RecordText } from 'src/records/record-draft';
@@ -346,14 +347,17 @@ async function trainingBlocks(input: CardInput, width: number): Promise<ReportBl
       { header: 'Licence', width: 3 },
     ],
     rows: top.map((m) => [
-      m.chunk,
-      score(m.score),
+      m.weak === undefined ? m.chunk : `${m.chunk}${m.weak ? ' (weak)' : ''}`,
+      m.calibrated === undefined
+        ? score(m.score)
+        : `${score(m.score)} (${m.calibrated.toFixed(1)}×)`,
       score(m.conceptSimilarity),
       score(m.sequenceMatch),
       m.licence,
     ]),
-    caption:
-      'The strongest training chunks: score is the mean of concept similarity and concept order match (0–1); below 0.5 the match is weak.',
+    caption: top.some((m) => m.calibrated !== undefined)
+      ? `The strongest training chunks: score is the mean of concept similarity and concept order match (0–1); in brackets, how far it stands above this text's median score, against the best of the chunks sampled evenly across the training data (1× is what chance reaches). Below ${WEAK_MATCH_BELOW}× the match is weak: listed, not evidence.`
+      : 'The strongest training chunks: score is the mean of concept similarity and concept order match (0–1); below 0.5 the match is weak.',
   });
   for (const m of top) {
     const text = model.chunkText(m.chunk);
