@@ -767,7 +767,10 @@ function generated(result: GenerationResult): CommandOutput {
     const c = chunk.concepts;
     const known = c.known
       .slice(0, 3)
-      .map((k) => `${k.key} ${percent(k.share)}`)
+      .map(
+        (k) =>
+          `${k.key} ${percent(k.share)}${k.steered ? ` [${k.steered === 'amplify' ? 'amplified' : 'suppressed'} by steering: forced, not a reason]` : ''}`,
+      )
       .join(', ');
     // Whole words, each with its pieces when it has several (the per-piece detail).
     const context = [...chunk.context.words]

@@ -109,9 +109,15 @@ export function conceptAttribution(
         share: s / count,
       }));
   const total = (share: Float64Array) => share.reduce((a, b) => a + b, 0) / count;
+  // The named share first: it says how far the named concepts below can explain the chunk.
   return {
     method: 'concept-decomposition',
     methodVersion: 2,
+    knownShare: total(knownShare),
+    unknownShare: total(unknownShare),
+    epsilonShare: epsShare / count,
+    steeringShare: penaltyShare / count,
+    steeringPenalty: penaltySum / Math.max(1, positions.length),
     known: top(knownShare, knownSum, (id) => {
       const c = model.known[id];
       const mode = steered.get(id);
@@ -120,11 +126,6 @@ export function conceptAttribution(
     unknown: top(unknownShare, unknownSum, (id) => ({
       topTokens: model.unknown[id].topTokens.slice(0, 5),
     })),
-    knownShare: total(knownShare),
-    unknownShare: total(unknownShare),
-    epsilonShare: epsShare / count,
-    steeringShare: penaltyShare / count,
-    steeringPenalty: penaltySum / Math.max(1, positions.length),
   };
 }
 
