@@ -38,9 +38,46 @@ describe('model card', () => {
     expect(card).toContain(
       '- perplexity against the trigram: 80.00 (goal below the trigram) — **not met**',
     );
-    expect(card).toContain('- concept AUROC: 0.9000 (goal ≥ 0.85) — met');
+    expect(card).toContain('- concept AUROC: 0.9000 (goal ≥ 0.92) — **not met**');
     expect(card).toContain('- concept share: 0.5000 (goal ≥ 0.7) — **not met**');
     expect(card).toContain('- completeness error: 2.0e-6 (goal < 1e-4) — met');
+  });
+
+  it("states version 2's goals for named concepts, each met or not", () => {
+    const card = modelCard(
+      manifest({
+        knownShare: 0.12,
+        namedRowRankCorrelation: 0.05,
+        namedRowNonMeanShare: 0.95,
+        attributionPrecisionAt3: 0.71,
+        steeringAmplifyAtLeast2x: 0.5,
+        steeringSuppressRatioMedian: 0.4,
+      }),
+    );
+    expect(card).toContain('- named share of the logit: 0.1200 (goal ≥ 0.4) — **not met**');
+    expect(card).toContain(
+      "- named rows' rank correlation with log token frequency (median): 0.05000 (goal ≤ 0.3) — met",
+    );
+    expect(card).toContain(
+      "- named rows' share that is not the mean row (median): 0.9500 (goal ≥ 0.5) — met",
+    );
+    expect(card).toContain('- attribution precision@3: 0.7100 (goal ≥ 0.7) — met');
+    expect(card).toContain(
+      '- concepts amplified to at least 2× their plain rate: 0.5000 (goal ≥ 0.7 of them) — **not met**',
+    );
+    expect(card).toContain('- suppressed rate over plain (median): 0.4000 (goal ≤ 0.5) — met');
+  });
+
+  it("lists each group's named concepts with the tokens their rows raise, quoted and escaped", () => {
+    const card = modelCard(manifest({}), [
+      { key: 'finance.banking', group: 'finance', topTokens: [' bank', ' loan', '|'] },
+      { key: 'health.medication', group: 'health', topTokens: [' drug'] },
+      { key: 'finance.taxation', group: 'finance', topTokens: [' tax'] },
+    ]);
+    expect(card).toContain('### finance (2)');
+    expect(card).toContain('| `finance.banking` | " bank" " loan" "\\|" |');
+    expect(card).toContain('| `finance.taxation` | " tax" |');
+    expect(card.indexOf('### health (1)')).toBeGreaterThan(card.indexOf('finance.taxation'));
   });
 
   it('leaves out goals the package has no figure for', () => {

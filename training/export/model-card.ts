@@ -31,9 +31,36 @@ function goals(evaluation: Record<string, unknown>): string[] {
       (x) => x < (n('trigramPerplexity') ?? 0),
       'below the trigram',
     ],
-    ['concept AUROC', n('conceptAuroc'), (x) => x >= 0.85, '≥ 0.85'],
+    ['concept AUROC', n('conceptAuroc'), (x) => x >= 0.92, '≥ 0.92'],
     ['concept share', n('conceptShare'), (x) => x >= 0.7, '≥ 0.7'],
     ['completeness error', n('completenessMaxError'), (x) => x < 1e-4, '< 1e-4'],
+    // Issue 13: named concepts that mean what their names say.
+    ['named share of the logit', n('knownShare'), (x) => x >= 0.4, '≥ 0.4'],
+    [
+      "named rows' rank correlation with log token frequency (median)",
+      n('namedRowRankCorrelation'),
+      (x) => x <= 0.3,
+      '≤ 0.3',
+    ],
+    [
+      "named rows' share that is not the mean row (median)",
+      n('namedRowNonMeanShare'),
+      (x) => x >= 0.5,
+      '≥ 0.5',
+    ],
+    ['attribution precision@3', n('attributionPrecisionAt3'), (x) => x >= 0.7, '≥ 0.7'],
+    [
+      'concepts amplified to at least 2× their plain rate',
+      n('steeringAmplifyAtLeast2x'),
+      (x) => x >= 0.7,
+      '≥ 0.7 of them',
+    ],
+    [
+      'suppressed rate over plain (median)',
+      n('steeringSuppressRatioMedian'),
+      (x) => x <= 0.5,
+      '≤ 0.5',
+    ],
   ];
   return rows
     .filter(([, value]) => value !== undefined)
@@ -44,8 +71,45 @@ function goals(evaluation: Record<string, unknown>): string[] {
     });
 }
 
-/** MODEL_CARD.md from the manifest's own figures, so the card never disagrees with the package. */
-export function modelCard(m: Omit<PackageManifest, 'files'>): string {
+/** A named concept as the card lists it: the tokens its effect row raises most. */
+export interface CardConcept {
+  key: string;
+  group: string;
+  topTokens: string[];
+}
+
+/** A token in a table cell: quoted, its spaces visible, no pipe to break the row. */
+function cellToken(token: string): string {
+  return JSON.stringify(token).replaceAll('|', '\\|');
+}
+
+/** Per group, each named concept's top tokens: whether its row says what its name says. */
+function conceptTables(concepts: readonly CardConcept[]): string[] {
+  if (concepts.length === 0) return ['Not listed for this package.'];
+  const groups = [...new Set(concepts.map((c) => c.group))];
+  return groups.flatMap((group) => {
+    const members = concepts.filter((c) => c.group === group);
+    return [
+      `### ${group} (${members.length})`,
+      '',
+      '| Concept | Tokens its row raises most |',
+      '| --- | --- |',
+      ...members.map(
+        (c) => `| \`${c.key}\` | ${c.topTokens.slice(0, 8).map(cellToken).join(' ')} |`,
+      ),
+      '',
+    ];
+  });
+}
+
+/**
+ * MODEL_CARD.md from the manifest's own figures and the package's concept table, so the card
+ * never disagrees with the package.
+ */
+export function modelCard(
+  m: Omit<PackageManifest, 'files'>,
+  concepts: readonly CardConcept[] = [],
+): string {
   const s = m.shapes;
   const lines = [
     `# ${m.name} ${m.version}`,
@@ -107,6 +171,13 @@ export function modelCard(m: Omit<PackageManifest, 'files'>): string {
     '',
     ...goals(m.evaluation),
     '',
+    '## Named concepts: the tokens each one raises',
+    '',
+    "Each named concept's effect row (its embedding times the token embeddings, `effects.bin`)",
+    'ranks the vocabulary by how much the concept raises each token. A concept means what its name',
+    'says when its own words lead, not the most frequent tokens (`.` `,` `the`).',
+    '',
+    ...conceptTables(concepts),
     '## Limitations',
     '',
     '- Trained on a few million tokens of formal English (addresses, country profiles, licence',

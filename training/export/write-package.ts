@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConceptDef } from 'training/concepts/labeller';
 import { exportOnnx } from 'training/export/onnx-export';
+import { CardConcept } from 'training/export/model-card';
 import { exemplars, TrainingIndex } from 'training/export/training-index';
 import { ModelConfig, Params } from 'training/model/model';
 import { tf } from 'training/model/tf';
@@ -23,7 +24,7 @@ export interface PackageInput {
   /** Set for runs trained with the shared-direction penalty (see PackageManifest.steering). */
   steering?: 'concept-specific';
   index: TrainingIndex;
-  modelCard: (manifest: Omit<PackageManifest, 'files'>) => string;
+  modelCard: (manifest: Omit<PackageManifest, 'files'>, concepts: CardConcept[]) => string;
 }
 
 /**
@@ -96,7 +97,7 @@ export function writeModelPackage(input: PackageInput): PackageManifest {
     evaluation: input.evaluation,
     ...(input.steering ? { steering: input.steering } : {}),
   };
-  writeFileSync(join(dir, 'MODEL_CARD.md'), input.modelCard(body));
+  writeFileSync(join(dir, 'MODEL_CARD.md'), input.modelCard(body, concepts.known));
   const files = Object.fromEntries(REQUIRED_FILES.map((f) => [f, sha256File(join(dir, f))]));
   const manifest: PackageManifest = { ...body, files };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
