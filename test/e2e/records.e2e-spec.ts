@@ -10,6 +10,7 @@ import { RECORD_BODY_SCHEMA } from 'src/evidence-format/record-schema';
 import { validateRecordBody } from 'src/records/submitted-record';
 import { leafHash } from 'src/evidence-format/merkle';
 import { canonicalJson } from 'src/evidence-format/canonical-json';
+import { RecordBody } from 'src/evidence-format/record-body';
 import { call, newWorld, World } from 'test/support/auth-fixtures';
 import { submittedPayload } from 'test/support/submitted-payload';
 import { logSizeOf, postAsApplication } from 'test/support/records-fixtures';
@@ -182,6 +183,33 @@ describe('records: generation through the service, signed, logged and verifiable
     const refused = auditVerify(['record', '--entry', files.entry, '--keys', files.keys]);
     expect(refused.status).toBe(1);
     expect(refused.output).toMatch(/FAIL/);
+  });
+
+  it('marks a concept the request forced as steered in the signed record, and only that one', async () => {
+    const concept = 'finance.banking';
+    const res = await generate({
+      prompt: 'The committee met on',
+      maxTokens: 16,
+      seed: 5,
+      steering: [{ concept, mode: 'amplify', weight: 1 }],
+    });
+    expect(res.status).toBe(201);
+    const { recordId } = res.body as Generation;
+    const read = await call(t, 'get', `/v1/records/${recordId}`, w.people.compliance_officer);
+    const body = (read.body as { entry: { body: RecordBody } }).entry.body;
+    expect(validateRecordBody(body)).toEqual([]);
+    expect(body.steering).toEqual([
+      expect.objectContaining({ concept, mode: 'amplify', weight: 1 }),
+    ]);
+    // Forced at weight 1 at every position, the concept is among each chunk's named concepts,
+    // marked as forced: never a reason drawn from the input. No other concept carries the mark.
+    for (const chunk of body.chunks) {
+      expect(chunk.concepts.methodVersion).toBe(2);
+      const listed = chunk.concepts.known.filter((k) => k.key === concept);
+      expect(listed).toEqual([expect.objectContaining({ key: concept, steered: 'amplify' })]);
+      const marked = chunk.concepts.known.filter((k) => k.steered !== undefined);
+      expect(marked.map((k) => k.key)).toEqual([concept]);
+    }
   });
 
   it('answers a retry with the same Idempotency-Key with the same record, never a second one', async () => {
