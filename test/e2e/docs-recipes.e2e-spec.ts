@@ -2,14 +2,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { canonicalJson } from 'src/evidence-format/canonical-json';
 import { LogService } from 'src/log/log.service';
 import { projectRoot } from 'src/reports/project-root';
 import { call, newWorld, World } from 'test/support/auth-fixtures';
 import { createTestApp, TestApp } from 'test/support/test-app';
 
 /**
- * The README's verification recipe, run as written (bash, curl, jq, npx audit-verify) against a
- * running service. Only the lines the reader fills in (`NAME=…`) are filled, and the service's
+ * The README's verification recipes and docs/VERIFYING.md's openssl recipes, run as written
+ * (bash, curl, jq, xxd, openssl, npx audit-verify) against a running service. Only the lines the reader fills in (`NAME=…`) are filled, and the service's
  * address put for localhost:3000: anything else that drifts from the service fails here.
  */
 function readmeBlock(after: string): string {
@@ -97,6 +98,48 @@ describe('the README verification recipe, run as written', () => {
     // The checkpoint kept its exact bytes: one newline at the end, not two.
     expect(readFileSync(join(dir, 'checkpoint.txt'), 'utf8')).toMatch(/[^\n]\n$/);
   }, 120_000);
+
+  it("checks the record's signature with openssl alone, as the README writes it", async () => {
+    const script = readmeBlock('With **openssl alone**');
+    const result = await run(script);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).toContain('Signature Verified Successfully');
+  }, 60_000);
+
+  it("runs docs/VERIFYING.md's openssl recipes as written: signature, key id, leaf hash, checkpoint", async () => {
+    const doc = readFileSync(join(projectRoot(), 'docs', 'VERIFYING.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## With openssl alone'), doc.indexOf('## What is not'));
+    const blocks = [...section.matchAll(/```sh\n([\s\S]*?)\n```/g)].map((m) => m[1]);
+    expect(blocks).toHaveLength(4);
+    // The canonical body the leaf-hash block reads: the exact RFC 8785 bytes (the document
+    // names canonicalJson for this; jq -cjS gives the same bytes for this body).
+    const entry = JSON.parse(readFileSync(join(dir, 'entry.json'), 'utf8')) as {
+      body: unknown;
+      leafHash: string;
+      keyId: string;
+    };
+    writeFileSync(join(dir, 'body.canonical.json'), canonicalJson(entry.body));
+    // One script, as a reader runs the blocks one after another in one shell.
+    const result = await run(blocks.join('\n'));
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    const out = result.stdout.trim().split('\n');
+    expect(out.filter((l) => l === 'Signature Verified Successfully')).toHaveLength(2);
+    // The thumbprint equals the kid; the recomputed leaf hash equals the entry's; the key ID in
+    // the note equals the one computed from the key.
+    expect(out).toEqual(expect.arrayContaining([entry.keyId, entry.leafHash]));
+    expect(out.filter((l) => l === entry.keyId)).toHaveLength(2);
+    expect(out.filter((l) => l === entry.leafHash)).toHaveLength(2);
+    const hex = out.filter((l) => /^[0-9a-f]{8}$/.test(l));
+    expect(hex).toHaveLength(2);
+    expect(hex[0]).toBe(hex[1]);
+
+    // A changed leaf hash: openssl refuses the signature.
+    const tampered = await run(
+      `${blocks[0]}`.replace('> leaf.bin', '> leaf.bin; printf x >> leaf.bin'),
+    );
+    expect(tampered.status).not.toBe(0);
+    expect(tampered.stdout).not.toContain('Signature Verified Successfully');
+  }, 60_000);
 
   it('fails, and says why, when the entry it fetched was altered', async () => {
     const entry = JSON.parse(readFileSync(join(dir, 'entry.json'), 'utf8')) as {
