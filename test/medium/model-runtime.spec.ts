@@ -339,9 +339,20 @@ describe('context attribution in a generation', () => {
       expect(words.flatMap((w) => effects.slice(w.start, w.end))).toEqual(effects);
       for (const w of words) {
         const pieces = effects.slice(w.start, w.end);
-        expect(w.text).toBe(pieces.map((e) => e.token).join('').trim());
-        expect(w.logit).toBeCloseTo(pieces.reduce((a, e) => a + e.logit, 0), 9);
-        expect(w.logProb).toBeCloseTo(pieces.reduce((a, e) => a + e.logProb, 0), 9);
+        expect(w.text).toBe(
+          pieces
+            .map((e) => e.token)
+            .join('')
+            .trim(),
+        );
+        expect(w.logit).toBeCloseTo(
+          pieces.reduce((a, e) => a + e.logit, 0),
+          9,
+        );
+        expect(w.logProb).toBeCloseTo(
+          pieces.reduce((a, e) => a + e.logProb, 0),
+          9,
+        );
       }
       expect(words.some((w) => w.end - w.start > 1)).toBe(true);
     }
