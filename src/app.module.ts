@@ -1,6 +1,6 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { HttpLoggingModule } from 'src/common/http-logging';
 import { httpLoggerOptions } from 'src/common/logging';
 import { AppConfig } from 'src/config/app-config';
 import { DatabaseEndpoint } from 'src/database/database-endpoint';
@@ -55,12 +55,9 @@ export class AppModule {
           providers: [{ provide: AppConfig, useValue: options.config }],
           exports: [AppConfig],
         },
-        LoggerModule.forRoot({
-          pinoHttp: {
-            ...httpLoggerOptions(options.config.LOG_LEVEL, options.logDestination),
-            quietReqLogger: true,
-          },
-        }),
+        HttpLoggingModule.forRoot(
+          httpLoggerOptions(options.config.LOG_LEVEL, options.logDestination),
+        ),
         DatabaseModule.forRoot(options.database),
         QueueModule.forRoot(options.queue),
         JobsModule.forRoot({ runWorkers: options.runWorkers }),

@@ -1,9 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { INestApplicationContext } from '@nestjs/common';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule } from 'src/app.module';
+import { HttpLogging } from 'src/common/http-logging';
 import { BootNestLogger, bootLogger } from 'src/common/logging';
 import { AppConfig } from 'src/config/app-config';
 import { ConfigValidationError, describeConfig, loadConfig } from 'src/config/config';
@@ -65,7 +65,7 @@ export async function startProcess(role: ProcessRole): Promise<void> {
         logger: new BootNestLogger(log),
         abortOnError: false,
       });
-      app.useLogger(app.get(PinoNestLogger));
+      app.useLogger(app.get(HttpLogging).nestLogger);
       await app.init();
     }
     log.info(

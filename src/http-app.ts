@@ -2,9 +2,9 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
 import { DomainErrorFilter } from 'src/common/domain-error.filter';
+import { HttpLogging } from 'src/common/http-logging';
 import { requestId } from 'src/common/logging';
 import { requireReadableMediaType, verifyBody } from 'src/common/request-body';
 import { createValidationPipe, StorableTextPipe } from 'src/common/validation';
@@ -16,12 +16,15 @@ import { MetricsService } from 'src/metrics/metrics.service';
  * tests, so the tests exercise exactly what production serves.
  */
 export function configureHttpApp(app: NestExpressApplication, config: AppConfig): INestApplication {
-  app.useLogger(app.get(PinoNestLogger));
+  const logging = app.get(HttpLogging);
+  app.useLogger(logging.nestLogger);
   // The request id first, so that every answer carries it, even a refusal by a body parser.
   app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
     req.id = requestId(req, res);
     next();
   });
+  // Then its log line, so a request refused by a body parser or a media-type check is logged.
+  app.use(logging.middleware());
   app.use(app.get(MetricsService).httpMiddleware());
   app.use(
     helmet({

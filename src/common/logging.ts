@@ -61,7 +61,8 @@ export function httpLoggerOptions(
   return {
     ...baseLoggerOptions(level),
     ...(destination ? { stream: destination } : {}),
-    genReqId: requestId,
+    // The id the first middleware gave the request (http-app.ts), so log and answer agree.
+    genReqId: (req, res) => (req as { id?: string }).id ?? requestId(req, res),
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     autoLogging: { ignore: (req) => PROBE_PATHS.has((req.url ?? '').split('?')[0] ?? '') },
@@ -79,14 +80,22 @@ export function httpLoggerOptions(
 }
 
 /**
- * Nest's own messages during start-up, in our JSON format. Once the app is built it switches to
- * nestjs-pino's logger; this one covers the window before that, including a failed start.
+ * Nest's messages in our JSON format, written to a pino logger. During start-up (the default)
+ * Nest's `log` chatter is debug; once the app is built, AppNestLogger (http-logging.ts) takes
+ * over, with `log` at info and each request's lines carrying its reqId.
  */
 export class BootNestLogger implements LoggerService {
-  constructor(private readonly pino: Logger) {}
+  private readonly current: () => Logger;
+
+  constructor(
+    pino: Logger | (() => Logger),
+    private readonly logLevel: 'debug' | 'info' = 'debug',
+  ) {
+    this.current = typeof pino === 'function' ? pino : () => pino;
+  }
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('debug', message, params);
+    this.write(this.logLevel, message, params);
   }
   error(message: unknown, ...params: unknown[]): void {
     this.write('error', message, params);
@@ -104,7 +113,11 @@ export class BootNestLogger implements LoggerService {
   // Nest calls `(message, ...optional, context)`: a Logger with a context appends it last, so
   // `logger.log({ fields }, 'text')` arrives as ({ fields }, 'text', 'Context'), and an error's
   // stack comes before the context.
-  private write(level: 'debug' | 'error' | 'warn' | 'trace', message: unknown, params: unknown[]) {
+  private write(
+    level: 'debug' | 'info' | 'error' | 'warn' | 'trace',
+    message: unknown,
+    params: unknown[],
+  ) {
     const context = params.length > 0 ? params[params.length - 1] : undefined;
     const extra = params.slice(0, -1);
     const fields: Record<string, unknown> = { context };
@@ -119,6 +132,6 @@ export class BootNestLogger implements LoggerService {
       if (text === undefined) text = param;
       else fields.trace = param;
     }
-    this.pino[level](fields, text ?? String(message));
+    this.current()[level](fields, text ?? String(message));
   }
 }

@@ -117,7 +117,7 @@ describe.each(backends)('scheduled jobs on the %s queue backend', (backend) => {
     );
 
   it('runs a round every interval, logs each with its duration, and writes no job rows', async () => {
-    // Spied on the class: nestjs-pino writes every app of a test process to the first app's log.
+    // Spied on Nest's Logger class, which the jobs service logs through.
     const logged = jest.spyOn(Logger.prototype, 'log');
     const t = await createTestApp({ queue: backend, imports: [TestJobsModule] });
     try {
