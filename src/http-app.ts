@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
 import { DomainErrorFilter } from 'src/common/domain-error.filter';
 import { HttpLogging } from 'src/common/http-logging';
+import { documentErrors } from 'src/common/openapi-errors';
 import { requestId } from 'src/common/logging';
 import { requireReadableMediaType, verifyBody } from 'src/common/request-body';
 import { createValidationPipe, StorableTextPipe } from 'src/common/validation';
@@ -57,17 +58,19 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   app.disable('x-powered-by');
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Interpretable model audit service')
-      .setDescription(
-        'Signed attribution records, audit reports and evidence packages for generations of interpretable language models.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Application API key' })
-      .addCookieAuth('audit_session', { type: 'apiKey', in: 'cookie', name: 'audit_session' })
-      .build(),
+  const document = documentErrors(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Interpretable model audit service')
+        .setDescription(
+          'Signed attribution records, audit reports and evidence packages for generations of interpretable language models.',
+        )
+        .setVersion('0.1.0')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Application API key' })
+        .addCookieAuth('audit_session', { type: 'apiKey', in: 'cookie', name: 'audit_session' })
+        .build(),
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;

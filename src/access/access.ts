@@ -1,4 +1,10 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Scope } from 'src/access/scopes';
 import { Principal } from 'src/access/principal';
@@ -25,7 +31,18 @@ export type AccessRule =
       selfService?: boolean;
     };
 
-export const Access = (rule: AccessRule) => SetMetadata(ACCESS_RULE, rule);
+/**
+ * The rule, and the credentials the OpenAPI document says the route takes: an API key (bearer)
+ * when a scope admits applications, a portal session (cookie) when roles admit people.
+ */
+export const Access = (rule: AccessRule) => {
+  const decorators: (ClassDecorator | MethodDecorator)[] = [SetMetadata(ACCESS_RULE, rule)];
+  if (!rule.public) {
+    if (rule.scope) decorators.push(ApiBearerAuth('bearer'));
+    if (rule.roles?.length || rule.selfService) decorators.push(ApiCookieAuth('cookie'));
+  }
+  return applyDecorators(...decorators);
+};
 /** Anyone, signed in or not (health, sign-in). */
 export const Public = () => Access({ public: true });
 

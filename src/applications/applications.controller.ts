@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CreateApplicationDto, IssueKeyDto } from 'src/applications/applications.dto';
 import { ApplicationsService } from 'src/applications/applications.service';
 import { Access, CurrentPrincipal } from 'src/access/access';
@@ -7,7 +7,6 @@ import { actorOf, Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
 
 @ApiTags('administration')
-@ApiCookieAuth()
 @Controller('v1')
 @Access({ roles: ['admin'] })
 export class ApplicationsController {

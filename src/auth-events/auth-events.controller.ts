@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AuthEventsService } from 'src/auth-events/auth-events.service';
@@ -21,7 +21,6 @@ export class ListAuthEventsQuery {
 }
 
 @ApiTags('administration')
-@ApiCookieAuth()
 @Controller('v1/auth-events')
 export class AuthEventsController {
   constructor(private readonly events: AuthEventsService) {}

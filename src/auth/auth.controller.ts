@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { SCOPES } from 'src/access/scopes';
 import { Access, CurrentPrincipal, Public } from 'src/access/access';
@@ -52,8 +52,6 @@ export class AuthController {
 
   @Get('session')
   @Access({ ...EVERY_PERSON, scope: 'any' })
-  @ApiCookieAuth()
-  @ApiBearerAuth()
   @ApiOperation({
     summary: 'Who is calling: the person (with the CSRF token) or the application key',
   })
@@ -74,7 +72,6 @@ export class AuthController {
   @Post('sign-out')
   @Access(EVERY_PERSON)
   @HttpCode(204)
-  @ApiCookieAuth()
   @ApiOperation({ summary: 'End this session' })
   async signOut(
     @CurrentPrincipal() p: UserPrincipal,
@@ -88,7 +85,6 @@ export class AuthController {
   @Post('password')
   @Access(EVERY_PERSON)
   @HttpCode(204)
-  @ApiCookieAuth()
   @ApiOperation({ summary: "Replace one's own password; other sessions end" })
   async changePassword(
     @CurrentPrincipal() p: UserPrincipal,

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal, UserPrincipal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
@@ -12,7 +12,6 @@ import { LogService } from 'src/log/log.service';
  * document keep working.
  */
 @ApiTags('records')
-@ApiSecurity('api-key')
 @Controller('v1/log')
 export class LogVerificationController {
   constructor(

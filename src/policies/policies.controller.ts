@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
@@ -7,7 +7,6 @@ import { PublishPolicyDto } from 'src/policies/policies.dto';
 import { PoliciesService } from 'src/policies/policies.service';
 
 @ApiTags('policies')
-@ApiCookieAuth()
 @Controller('v1/applications/:applicationId')
 export class PoliciesController {
   constructor(private readonly policies: PoliciesService) {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, Public } from 'src/access/access';
 import { RECORD_BODY_SCHEMA, SUBMITTED_RECORD_SCHEMA } from 'src/evidence-format/record-schema';
 import { ApplicationPrincipal, Principal, UserPrincipal } from 'src/access/principal';
@@ -29,7 +29,6 @@ const READERS = {
 } as const;
 
 @ApiTags('records')
-@ApiSecurity('api-key')
 @Controller('v1')
 export class RecordsController {
   constructor(

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
@@ -10,7 +10,6 @@ const REQUESTERS = { roles: ['admin', 'compliance_officer'], scope: 'reports' } 
 const READERS = { roles: ['admin', 'compliance_officer', 'auditor'], scope: 'reports' } as const;
 
 @ApiTags('reports')
-@ApiSecurity('api-key')
 @Controller('v1/reports')
 export class ReportsController {
   constructor(private readonly reports: ReportsService) {}

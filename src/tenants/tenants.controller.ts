@@ -1,11 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
 import { TenantsService } from 'src/tenants/tenants.service';
 
 @ApiTags('administration')
-@ApiCookieAuth()
 @Controller('v1/tenant')
 export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { actorOf, Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
@@ -7,7 +7,6 @@ import { CreateAuditorGrantDto, CreateUserDto } from 'src/users/users.dto';
 import { UsersService } from 'src/users/users.service';
 
 @ApiTags('administration')
-@ApiCookieAuth()
 @Controller('v1')
 @Access({ roles: ['admin'] })
 export class UsersController {

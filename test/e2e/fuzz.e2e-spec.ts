@@ -21,6 +21,8 @@ interface Operation {
   path: string;
   query: string[];
   fields: string[];
+  /** The statuses its document lists. */
+  documented: Set<number>;
 }
 
 interface Doc {
@@ -31,6 +33,7 @@ interface Doc {
       {
         parameters?: { name: string; in: string }[];
         requestBody?: { content: Record<string, { schema?: { $ref?: string } }> };
+        responses?: Record<string, unknown>;
       }
     >
   >;
@@ -114,6 +117,7 @@ function operations(doc: Doc): Operation[] {
         path,
         query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
         fields: Object.keys(schema?.properties ?? {}),
+        documented: new Set(Object.keys(op.responses ?? {}).map(Number)),
       });
     }
   }
@@ -169,6 +173,7 @@ describe('fuzzing every operation of the OpenAPI document', () => {
       'reports key': (r) => r.set('Authorization', `Bearer ${w.keys.reports.key}`),
     };
     const failures: string[] = [];
+    const undocumented = new Set<string>();
     const statuses = new Map<number, number>();
     let sent = 0;
     for (const op of operations(doc)) {
@@ -209,6 +214,21 @@ describe('fuzzing every operation of the OpenAPI document', () => {
           const what = `${op.method.toUpperCase()} ${v.path.slice(0, 80)} as ${who}${v.body !== undefined ? ` with ${v.type} ${String(v.body).slice(0, 40)}` : ''}`;
           if (res.status >= 500)
             failures.push(`${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+          // Every answer is one the document lists for this operation, an error with its body.
+          if (!op.documented.has(res.status))
+            undocumented.add(`${op.method.toUpperCase()} ${op.path} ${res.status}`);
+          const error = (
+            res.body as { error?: { code?: unknown; message?: unknown; requestId?: unknown } }
+          )?.error;
+          if (
+            res.status >= 400 &&
+            (typeof error?.code !== 'string' ||
+              typeof error.message !== 'string' ||
+              error.requestId !== res.headers['x-request-id'])
+          )
+            failures.push(
+              `${what}: ${res.status} without the error body ${JSON.stringify(res.body).slice(0, 120)}`,
+            );
           if (res.status >= 400 && (await written()) !== before)
             failures.push(`${what}: refused (${res.status}) but wrote rows`);
         }
@@ -221,6 +241,7 @@ describe('fuzzing every operation of the OpenAPI document', () => {
         .join(', ')}\n`,
     );
     expect(failures).toEqual([]);
+    expect([...undocumented].sort()).toEqual([]);
     expect(sent).toBeGreaterThan(2000);
   }, 600_000);
 });
