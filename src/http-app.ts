@@ -49,6 +49,12 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       },
     }),
   );
+  // No answer is cached by a browser or a proxy unless its route says otherwise (the portal's
+  // assets): record texts, new API keys and sessions' pages must not outlive the request.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(requireReadableMediaType);
   // express's own parsers rather than useBodyParser, whose types reserve `verify` for raw bodies.
   app.use(json({ limit: config.BODY_LIMIT, verify: verifyBody(true) }));

@@ -151,6 +151,22 @@ describe('HTTP API foundation', () => {
   });
 
   describe('headers and logs', () => {
+    it('marks every API answer, errors included, as not to be stored by any cache', async () => {
+      for (const res of [
+        await request(http).get('/health'),
+        await request(http).get('/v1/records'),
+        await request(http)
+          .post('/v1/auth/sign-in')
+          .set('Content-Type', 'application/json')
+          .send('{'),
+      ]) {
+        expect({ status: res.status, cache: res.headers['cache-control'] }).toEqual({
+          status: res.status,
+          cache: 'no-store',
+        });
+      }
+    });
+
     it('sets security headers and hides the framework', async () => {
       const res = await request(http).get('/health');
       expect(res.headers['content-security-policy']).toContain("default-src 'self'");
