@@ -298,3 +298,34 @@ describe('the decision card by chunk', () => {
     expect(after.type === 'conceptBars' && after.warning).toBeUndefined();
   });
 });
+
+describe('the decision card on training data', () => {
+  it('labels a weak match and states each score against the base rate (method version 3)', async () => {
+    const fixture = creditInput();
+    const body = structuredClone(fixture.body);
+    const data = body.chunks[0].trainingData;
+    const baseline = { sampledChunks: 512, median: 0.1, ceiling: 0.4 };
+    data.methodVersion = 3;
+    data.baseline = baseline;
+    // One clear of chance (0.9: calibrated 2.7), the others at the fixture's weak scores.
+    data.chunks[0] = { ...data.chunks[0], score: 0.9 };
+    data.chunks = data.chunks.map((m) => {
+      const calibrated = (m.score - baseline.median) / (baseline.ceiling - baseline.median);
+      return { ...m, calibrated, weak: calibrated < 1.5 };
+    });
+    const card = await decisionCard(cardInput(fixture, body), CHART_WIDTH);
+    const table = card.section.children
+      ?.find((s) => s.title === 'Training data')
+      ?.blocks.find((b) => b.type === 'table');
+    expect(table?.type).toBe('table');
+    if (table?.type !== 'table') return;
+    for (const m of data.chunks) {
+      const row = table.rows.find((r) => r[0].startsWith(m.chunk));
+      expect(row).toBeDefined();
+      expect(row![0]).toBe(m.weak ? `${m.chunk} (weak)` : m.chunk);
+      expect(row![1]).toMatch(new RegExp(`\\(${m.calibrated!.toFixed(1)}×\\)$`));
+    }
+    expect(data.chunks.map((m) => m.weak)).toEqual(expect.arrayContaining([true, false]));
+    expect(table.caption).toMatch(/Below 1\.5× the match is weak: listed, not evidence/);
+  });
+});
