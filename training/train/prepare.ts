@@ -7,7 +7,7 @@ import { writeCorpus } from 'training/corpus/corpus.cli';
 import { pretokenize, SPACE, Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
 import { trainBpe } from 'training/tokenizer/bpe';
 import { readChunks } from 'training/tokenizer/tokenizer.cli';
-import { TrainingConfig } from 'training/train/configs';
+import type { TrainingConfig } from 'training/train/configs';
 import { LabelledChunk, tokenAt } from 'training/train/data';
 
 export interface Prepared {
@@ -105,16 +105,16 @@ export function conceptWordBoost(texts: readonly string[]): Map<string, number> 
   return boost;
 }
 
-/**
- * Corpus, tokenizer and concept labels for a run, each built once into `build/` and reused: the
- * corpus and tokenizer builds are deterministic, so a cached file is the file a rebuild gives.
- */
 /** What `prepare` needs of a training configuration. */
 export type PrepareSettings = Pick<
   TrainingConfig,
   'vocabSize' | 'maxChunks' | 'sources' | 'boostConceptWords'
 >;
 
+/**
+ * Corpus, tokenizer and concept labels for a run, each built once into `build/` and reused: the
+ * corpus and tokenizer builds are deterministic, so a cached file is the file a rebuild gives.
+ */
 export function prepare(
   buildDir: string,
   settings: PrepareSettings,
