@@ -12,7 +12,7 @@ const FLOORS = [
   ['common'], // domain errors, validation, logging (maps database failures to HTTP)
   ['access'], // roles, scopes, principal, the access decorators
   ['signing', 'model-runtime', 'jobs', 'artifacts'], // capabilities
-  ['auth-events'],
+  ['auth-events', 'text-keys'], // the access trail; the keys that wrap records' text keys
   ['tenants'],
   ['users', 'applications'],
   ['auth', 'log'], // identity, and the log (its own tables only)

@@ -23,6 +23,7 @@ import { RecordsModule } from 'src/records/records.module';
 import { ReportsModule } from 'src/reports/reports.module';
 import { ArtifactsModule } from 'src/artifacts/artifacts.module';
 import { SigningModule } from 'src/signing/signing.module';
+import { TextKeysModule } from 'src/text-keys/text-keys.module';
 import { TenantsModule } from 'src/tenants/tenants.module';
 import { UsersModule } from 'src/users/users.module';
 
@@ -67,6 +68,7 @@ export class AppModule {
         TenantsModule,
         ProvisioningModule,
         SigningModule,
+        TextKeysModule,
         LogModule.forRoot({ scheduleCheckpoints: options.runWorkers }),
         LogVerificationsModule,
         ArtifactsModule,

@@ -172,6 +172,12 @@ export const CONFIG_SCHEMA = {
     sensitive: false,
     parse: parsers.directory,
   }),
+  TEXT_KEY_DIR: optional({
+    description:
+      "Folder of the keys that wrap records' text keys (one per tenant and day, sealed with SIGNING_KEY_PASSPHRASE). It must live outside the database and its backups: erasure destroys a key here, so no database backup can bring an erased text back. Unset: DATA_DIR/text-keys. Every process of a deployment must share it.",
+    sensitive: false,
+    parse: parsers.directory,
+  }),
   SIGNING_KEY_FILE: optional({
     description:
       'The Ed25519 signing key ring, encrypted at rest with SIGNING_KEY_PASSPHRASE. Unset: DATA_DIR/signing-keys.json. Created with one key on first start.',

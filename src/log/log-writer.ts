@@ -97,6 +97,17 @@ export class LogWriter {
     private readonly keys: KeyRing,
   ) {}
 
+  /**
+   * Runs `work` in a transaction of the tenant that holds the log head's row lock, as appends
+   * do: for a domain whose writes must not interleave with its companions' (re-wrapping keys).
+   */
+  underHeadLock<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+    return this.repository.inAppendTransaction(tenantId, async () => {
+      await this.repository.lockHead(tenantId);
+      return work();
+    });
+  }
+
   /** Registers the domain whose rows complete entries of `companion.kind` (one per kind). */
   attach<A>(companion: EntryCompanion<A>): void {
     if (this.companions.has(companion.kind)) {

@@ -4,6 +4,7 @@ import { LogService, microseconds } from 'src/log/log.service';
 import { CommittedEntry, LogAuditor } from 'src/log/log.types';
 import { conceptShares } from 'src/records/record-draft';
 import { openText } from 'src/records/record-text-cipher';
+import { RecordTextKeys } from 'src/records/record-text-keys';
 import { RecordsRepository, StoredRecord } from 'src/records/records.repository';
 
 /** Record entries (and their rows) read per round. */
@@ -22,6 +23,7 @@ export class RecordsAuditor implements LogAuditor {
   constructor(
     private readonly log: LogService,
     private readonly records: RecordsRepository,
+    private readonly textKeys: RecordTextKeys,
   ) {}
 
   async audit(
@@ -81,14 +83,20 @@ export class RecordsAuditor implements LogAuditor {
       if (value !== signed) return `${name}: its ${column} column differs from its signed body`;
     }
     if (!stored.text) return `${name}: its sealed text is missing`;
-    if (!stored.text.dataKey) {
+    let dataKey: Buffer | null;
+    try {
+      dataKey = await this.textKeys.open(stored.id, stored.text.key);
+    } catch {
+      return `${name}: its wrapped text key does not open (altered, or wrapped for another record)`;
+    }
+    if (!dataKey) {
       const erasures = await this.log.entriesAbout(tenantId, stored.id);
       return erasures.some((e) => e.kind === 'erasure')
         ? null
-        : `${name}: its text key is gone without an erasure entry`;
+        : `${name}: its text key (or the key that wraps it) is gone without an erasure entry`;
     }
     try {
-      const text = openText(stored.id, { ...stored.text, dataKey: stored.text.dataKey });
+      const text = openText(stored.id, { ...stored.text, dataKey });
       const prompt = commitment(Buffer.from(text.promptSalt, 'base64'), text.prompt);
       const output = commitment(Buffer.from(text.outputSalt, 'base64'), text.output);
       if (prompt !== body.prompt.commitment || output !== body.output.commitment) {

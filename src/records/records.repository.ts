@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { insertRows } from 'src/database/insert-rows';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { SealedText } from 'src/records/record-text-cipher';
+import type { WrappedTextKey } from 'src/records/record-text-keys';
+import { StoredTextKey, storedTextKey, textKeyColumns } from 'src/records/text-keys.repository';
 
 export interface RecordRow {
   id: string;
@@ -20,7 +22,12 @@ export interface StoredRecord extends RecordRow {
   /** created_at to the microsecond, as stored. */
   storedTime: string;
   conceptShares: Record<string, number>;
-  text: { iv: Buffer; ciphertext: Buffer; tag: Buffer; dataKey: Buffer | null } | null;
+  text: StoredSealedText | null;
+}
+
+/** A record's encrypted text as stored, with its key unless the text was erased. */
+export interface StoredSealedText extends Omit<SealedText, 'dataKey'> {
+  key: StoredTextKey | null;
 }
 
 /** The rows a record keeps beside its log entry: written in the entry's transaction. */
@@ -37,7 +44,9 @@ export interface NewRecordRows {
   conceptShares: Record<string, number>;
   idempotencyKey: string | null;
   requestSha256: Buffer | null;
-  sealed: SealedText;
+  sealed: Omit<SealedText, 'dataKey'>;
+  /** The data key, wrapped by the text-key store. */
+  textKey: WrappedTextKey;
 }
 
 export interface RecordSearch {
@@ -101,8 +110,7 @@ type ScopedRaw = RawRecordRow & {
   iv: Buffer | null;
   ciphertext: Buffer | null;
   tag: Buffer | null;
-  dataKey: Buffer | null;
-};
+} & StoredTextKey;
 
 /** The records of a scope in log order (no LIMIT), with their entries and, if asked, texts. */
 function scopeQuery(
@@ -113,8 +121,9 @@ function scopeQuery(
 ): { sql: string; params: unknown[] } {
   const { where, params } = scopeFilter(tenantId, scope, range);
   const text = withText
-    ? `t.iv, t.ciphertext, t.tag, k.data_key AS "dataKey"`
-    : `NULL::bytea AS iv, NULL::bytea AS ciphertext, NULL::bytea AS tag, NULL::bytea AS "dataKey"`;
+    ? `t.iv, t.ciphertext, t.tag, ${textKeyColumns('k')}`
+    : `NULL::bytea AS iv, NULL::bytea AS ciphertext, NULL::bytea AS tag,
+       NULL::bytea AS "dataKey", NULL::text AS "kekId", NULL::bytea AS "wrapped"`;
   const join = withText
     ? `LEFT JOIN record_texts t ON t.record_id = r.id
        LEFT JOIN record_text_keys k ON k.record_id = r.id`
@@ -138,6 +147,8 @@ function toScopedRow({
   ciphertext,
   tag,
   dataKey,
+  kekId,
+  wrapped,
   ...row
 }: ScopedRaw): ScopedRecordRow {
   return {
@@ -146,7 +157,10 @@ function toScopedRow({
     leafHash,
     signature,
     keyId,
-    sealed: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
+    sealed:
+      iv && ciphertext && tag
+        ? { iv, ciphertext, tag, key: storedTextKey({ dataKey, kekId, wrapped }) }
+        : null,
   };
 }
 
@@ -156,7 +170,7 @@ export interface ScopedRecordRow extends RecordRow {
   leafHash: Buffer;
   signature: Buffer;
   keyId: string;
-  sealed: { iv: Buffer; ciphertext: Buffer; tag: Buffer; dataKey: Buffer | null } | null;
+  sealed: StoredSealedText | null;
 }
 
 const RECORD_COLUMNS = `id, log_index AS "logIndex", application_id AS "applicationId",
@@ -184,7 +198,7 @@ export const RECORD_INSERT_COLUMNS = [
   'request_sha256',
 ];
 export const TEXT_INSERT_COLUMNS = ['record_id', 'tenant_id', 'iv', 'ciphertext', 'tag'];
-export const KEY_INSERT_COLUMNS = ['record_id', 'tenant_id', 'data_key'];
+export const KEY_INSERT_COLUMNS = ['record_id', 'tenant_id', 'kek_id', 'wrapped_key'];
 
 type RawRecordRow = Omit<RecordRow, 'logIndex'> & { logIndex: string };
 const toRecord = (row: RawRecordRow): RecordRow => ({ ...row, logIndex: Number(row.logIndex) });
@@ -228,23 +242,8 @@ export class RecordsRepository {
         m,
         'record_text_keys',
         KEY_INSERT_COLUMNS,
-        records.map((r) => [r.id, tenantId, r.sealed.dataKey]),
+        records.map((r) => [r.id, tenantId, r.textKey.kekId, r.textKey.wrapped]),
       );
-    });
-  }
-
-  /** Deletes the text keys of these records; returns the ids whose key was there to delete. */
-  deleteTextKeys(tenantId: string, recordIds: readonly string[]): Promise<string[]> {
-    return this.db.run(tenantId, async (m) => {
-      const erased = await m.query<{ record_id: string }[]>(
-        // As a SELECT over the deletion: TypeORM returns a bare DELETE as [rows, count].
-        `WITH erased AS (
-           DELETE FROM record_text_keys WHERE tenant_id = $1 AND record_id = ANY($2::uuid[])
-           RETURNING record_id)
-         SELECT record_id FROM erased`,
-        [tenantId, recordIds],
-      );
-      return erased.map((r) => r.record_id);
     });
   }
 
@@ -274,20 +273,17 @@ export class RecordsRepository {
   }
 
   /** The sealed text, with its key unless the text was erased. */
-  async findText(
-    tenantId: string,
-    id: string,
-  ): Promise<(Omit<SealedText, 'dataKey'> & { dataKey: Buffer | null }) | undefined> {
+  async findText(tenantId: string, id: string): Promise<StoredSealedText | undefined> {
     const rows = await this.db.run(tenantId, (m) =>
-      m.query<{ iv: Buffer; ciphertext: Buffer; tag: Buffer; data_key: Buffer | null }[]>(
-        `SELECT t.iv, t.ciphertext, t.tag, k.data_key
+      m.query<({ iv: Buffer; ciphertext: Buffer; tag: Buffer } & StoredTextKey)[]>(
+        `SELECT t.iv, t.ciphertext, t.tag, ${textKeyColumns('k')}
            FROM record_texts t LEFT JOIN record_text_keys k ON k.record_id = t.record_id
           WHERE t.tenant_id = $1 AND t.record_id = $2`,
         [tenantId, id],
       ),
     );
     const row = rows[0];
-    return row && { iv: row.iv, ciphertext: row.ciphertext, tag: row.tag, dataKey: row.data_key };
+    return row && { iv: row.iv, ciphertext: row.ciphertext, tag: row.tag, key: storedTextKey(row) };
   }
 
   /** These records (those that exist), with their concept shares and sealed texts. */
@@ -300,13 +296,12 @@ export class RecordsRepository {
           iv: Buffer | null;
           ciphertext: Buffer | null;
           tag: Buffer | null;
-          dataKey: Buffer | null;
-        })[]
+        } & StoredTextKey)[]
       >(
         `SELECT ${JOINED_RECORD_COLUMNS},
                 to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "storedTime",
                 r.concept_shares AS "conceptShares", t.iv, t.ciphertext, t.tag,
-                k.data_key AS "dataKey"
+                ${textKeyColumns('k')}
            FROM records r
            LEFT JOIN record_texts t ON t.record_id = r.id
            LEFT JOIN record_text_keys k ON k.record_id = r.id
@@ -314,12 +309,17 @@ export class RecordsRepository {
         [tenantId, ids],
       ),
     );
-    return rows.map(({ iv, ciphertext, tag, dataKey, conceptShares, storedTime, ...row }) => ({
-      ...toRecord(row),
-      storedTime,
-      conceptShares,
-      text: iv && ciphertext && tag ? { iv, ciphertext, tag, dataKey } : null,
-    }));
+    return rows.map(
+      ({ iv, ciphertext, tag, dataKey, kekId, wrapped, conceptShares, storedTime, ...row }) => ({
+        ...toRecord(row),
+        storedTime,
+        conceptShares,
+        text:
+          iv && ciphertext && tag
+            ? { iv, ciphertext, tag, key: storedTextKey({ dataKey, kekId, wrapped }) }
+            : null,
+      }),
+    );
   }
 
   /**

@@ -11,7 +11,13 @@ import { RecordText } from 'src/records/record-draft';
 import { openText } from 'src/records/record-text-cipher';
 import { CreateReviewDto, EraseRecordDto, SearchRecordsDto } from 'src/records/records.dto';
 import { RecordNotCommittedError, TextAlreadyErasedError } from 'src/records/records.errors';
-import { RecordRow, RecordScope, RecordsRepository } from 'src/records/records.repository';
+import { RecordTextKeys } from 'src/records/record-text-keys';
+import {
+  RecordRow,
+  RecordScope,
+  RecordsRepository,
+  StoredSealedText,
+} from 'src/records/records.repository';
 
 /** Record ids a search entry lists; beyond this it holds their count and SHA-256. */
 const LISTED_IDS = 200;
@@ -61,6 +67,7 @@ export class RecordsService {
     private readonly writer: LogWriter,
     private readonly log: LogService,
     private readonly records: RecordsRepository,
+    private readonly textKeys: RecordTextKeys,
   ) {}
 
   /** The application's record committed under this Idempotency-Key, if any. */
@@ -116,11 +123,12 @@ export class RecordsService {
   async erase(principal: UserPrincipal, id: string, request: EraseRecordDto): Promise<SignedEntry> {
     await this.requireRecord(principal.tenantId, id);
     const sealed = await this.records.findText(principal.tenantId, id);
-    if (!sealed?.dataKey) throw new TextAlreadyErasedError([id]);
-    // The log's erasure companion (RecordEntries) deletes the key in the entry's transaction.
-    return signedEntry(
-      await this.appendAbout(principal, id, 'erasure', { reason: request.reason }),
-    );
+    if (!sealed?.key) throw new TextAlreadyErasedError([id]);
+    // The log's erasure companion (RecordEntries) deletes the key in the entry's transaction
+    // and rotates the key that wrapped it; the retired one is destroyed once that committed.
+    const entry = await this.appendAbout(principal, id, 'erasure', { reason: request.reason });
+    await this.textKeys.destroyRetired(principal.tenantId);
+    return signedEntry(entry);
   }
 
   private async requireRecord(tenantId: string, id: string): Promise<void> {
@@ -272,17 +280,19 @@ export class RecordsService {
       batch: options.pageSize ?? 500,
     });
     for await (const rows of stream) {
-      yield rows.map(({ canonical, leafHash, signature, keyId, sealed, ...row }) => ({
-        row,
-        canonical,
-        entry: {
-          body: JSON.parse(canonical) as Record<string, unknown>,
-          leafHash: leafHash.toString('base64'),
-          signature: signature.toString('base64'),
-          keyId,
-        },
-        text: sealed?.dataKey ? openText(row.id, { ...sealed, dataKey: sealed.dataKey }) : null,
-      }));
+      yield await Promise.all(
+        rows.map(async ({ canonical, leafHash, signature, keyId, sealed, ...row }) => ({
+          row,
+          canonical,
+          entry: {
+            body: JSON.parse(canonical) as Record<string, unknown>,
+            leafHash: leafHash.toString('base64'),
+            signature: signature.toString('base64'),
+            keyId,
+          },
+          text: sealed ? await this.opened(row.id, sealed) : null,
+        })),
+      );
     }
   }
 
@@ -299,8 +309,13 @@ export class RecordsService {
   /** The record's prompt and output, opened; null once erased. */
   async text(tenantId: string, id: string): Promise<RecordText | null> {
     const sealed = await this.records.findText(tenantId, id);
-    if (!sealed?.dataKey) return null;
-    return openText(id, { ...sealed, dataKey: sealed.dataKey });
+    return sealed ? this.opened(id, sealed) : null;
+  }
+
+  /** The text under its key; null when erased (no key, or the key that wrapped it is gone). */
+  private async opened(id: string, sealed: StoredSealedText): Promise<RecordText | null> {
+    const dataKey = await this.textKeys.open(id, sealed.key);
+    return dataKey ? openText(id, { ...sealed, dataKey }) : null;
   }
 
   private view(

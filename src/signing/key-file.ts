@@ -133,7 +133,11 @@ export async function openKeyRing(
   }
 }
 
-async function derive(
+/**
+ * scrypt of the passphrase: the first 32 bytes are the key, SHA-256 of the rest tells a wrong
+ * passphrase from damage without revealing the key. Also opens the text-key folder's master key.
+ */
+export async function derive(
   passphrase: string,
   salt: Buffer,
   params: ScryptParams,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgres } from 'src/database/embedded-postgres';
 import { freePort } from 'test/support/ports';
-import { createTestDatabase, TestDatabase } from 'test/support/test-database';
+import { createTestDatabase, queryOnce, TestDatabase } from 'test/support/test-database';
 
 // The real CLI entry point, as its own process (TypeScript compiled on the fly by @swc-node).
 const ROOT = join(__dirname, '..', '..');
@@ -58,20 +58,6 @@ function ok(result: CliResult): CliResult {
   return result;
 }
 
-async function query<R extends Record<string, unknown>>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<R[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 describe('the admin CLI', () => {
   let database: TestDatabase;
   // Every secret the CLI printed, and every stderr it wrote: checked against each other at the end.
@@ -91,13 +77,14 @@ describe('the admin CLI', () => {
       DATABASE_URL: database.url,
       SIGNING_KEY_FILE: join(tmpdir(), `audit-signing-${database.name}.json`),
       SIGNING_KEY_PASSPHRASE: 'test passphrase, not a secret',
+      TEXT_KEY_DIR: join(tmpdir(), `audit-text-keys-${database.name}`),
     });
     stderrs.push(result.stderr);
     return result;
   }
 
   const admin = <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) =>
-    query<R>(database.url, sql, params);
+    queryOnce<R>(database.url, sql, params);
 
   it('tenant:create --json gives the tenant id and the admin one-time password', async () => {
     const result = ok(
@@ -313,7 +300,7 @@ describe('the admin CLI on the embedded default', () => {
           env,
         ),
       );
-      const users = await query<{ email: string }>(
+      const users = await queryOnce<{ email: string }>(
         embeddedUrl(port),
         'SELECT email FROM users ORDER BY email',
       );

@@ -125,7 +125,8 @@ describe('tamper evidence: every stored field of records and log rows', () => {
     ['record_texts', 'iv', flipByte],
     ['record_texts', 'ciphertext', flipByte],
     ['record_texts', 'tag', flipByte],
-    ['record_text_keys', 'data_key', flipByte],
+    ['record_text_keys', 'wrapped_key', flipByte],
+    ['record_text_keys', 'kek_id', (c: string) => `regexp_replace("${c}", '/[0-9]+$', '/9')`],
   ])('detects a change of %s.%s and names the record', async (table, column, change) => {
     const id = records[1].recordId;
     const where =
@@ -190,16 +191,17 @@ describe('tamper evidence: every stored field of records and log rows', () => {
   it('detects a deleted text key without an erasure entry, and a changed checkpoint', async () => {
     const id = records[0].recordId;
     await owner.query(`ALTER TABLE record_text_keys DISABLE TRIGGER USER`);
-    const { rows } = await owner.query<{ data_key: Buffer }>(
-      `DELETE FROM record_text_keys WHERE record_id = $1 RETURNING data_key`,
+    const { rows } = await owner.query<{ kek_id: string; wrapped_key: Buffer }>(
+      `DELETE FROM record_text_keys WHERE record_id = $1 RETURNING kek_id, wrapped_key`,
       [id],
     );
     try {
       expect((await verify()).problems.join('\n')).toContain(`record ${id}`);
     } finally {
       await owner.query(
-        `INSERT INTO record_text_keys (record_id, tenant_id, data_key) VALUES ($1, $2, $3)`,
-        [id, w.tenantId, rows[0].data_key],
+        `INSERT INTO record_text_keys (record_id, tenant_id, kek_id, wrapped_key)
+         VALUES ($1, $2, $3, $4)`,
+        [id, w.tenantId, rows[0].kek_id, rows[0].wrapped_key],
       );
       await owner.query(`ALTER TABLE record_text_keys ENABLE TRIGGER USER`);
     }

@@ -30,6 +30,7 @@ function buildAndKill(
       DATABASE_URL: t.database.url,
       SIGNING_KEY_FILE: t.config.SIGNING_KEY_FILE,
       SIGNING_KEY_PASSPHRASE: t.config.SIGNING_KEY_PASSPHRASE,
+      TEXT_KEY_DIR: t.config.TEXT_KEY_DIR,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,7 +13,8 @@ import { ReportBuilder } from 'src/reports/build/report-builder';
 // and of bench/reports.bench.ts, which measures it. It prints `ready`, then
 // `progress <percent> <message>` at each step, then `built <seconds> <peak RSS bytes>` and `done`.
 //
-//   DATABASE_URL, SIGNING_KEY_FILE, SIGNING_KEY_PASSPHRASE, ARTIFACTS_DIR   the parent's values
+//   DATABASE_URL, SIGNING_KEY_FILE, SIGNING_KEY_PASSPHRASE, ARTIFACTS_DIR, TEXT_KEY_DIR   the
+//   parent's values
 //   TENANT_ID, REPORT_ID   the report to build;   PAUSE_AT   a step to stop at (and be killed)
 
 function required(name: string): string {
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
       SIGNING_KEY_FILE: required('SIGNING_KEY_FILE'),
       SIGNING_KEY_PASSPHRASE: required('SIGNING_KEY_PASSPHRASE'),
       ARTIFACTS_DIR: required('ARTIFACTS_DIR'),
+      TEXT_KEY_DIR: required('TEXT_KEY_DIR'),
       DB_POOL_SIZE: '2',
     }),
   );

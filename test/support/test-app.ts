@@ -49,6 +49,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       // One key ring per test database, so a restarted app signs with the same keys.
       SIGNING_KEY_FILE: join(tmpdir(), `audit-signing-${database.name}.json`),
       SIGNING_KEY_PASSPHRASE: 'test passphrase, not a secret',
+      TEXT_KEY_DIR: join(tmpdir(), `audit-text-keys-${database.name}`),
       ...(kind === 'redis' ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
       ...options.env,
     }),

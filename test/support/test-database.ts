@@ -38,3 +38,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       ),
   };
 }
+
+/** One query on its own connection (as the table owner, past the app and its pool). */
+export async function queryOnce<R extends object>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
