@@ -23,6 +23,9 @@ export abstract class ArtifactStore {
   /** Opens an artifact for reading; ArtifactNotFoundError when there is none. */
   abstract open(key: string): Promise<Readable>;
 
+  /** Deletes an artifact; false when there was none. */
+  abstract remove(key: string): Promise<boolean>;
+
   /** The artifact's size and SHA-256 as recorded when it was written, or null when there is none. */
   abstract stat(key: string): Promise<StoredArtifact | null>;
 

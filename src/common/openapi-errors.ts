@@ -59,6 +59,7 @@ const WHY: Record<number, string> = {
   403: 'The credentials are valid but lack the scope, role or CSRF token this operation needs.',
   404: 'No such resource in your tenant.',
   409: 'The request conflicts with the state of the resource (for example, already done).',
+  410: 'No longer served, and never will be again (for example, a report withdrawn after an erasure).',
   413: 'The body is larger than the service accepts (BODY_LIMIT).',
   415: 'The body is not application/json (or a form where one is accepted).',
   422: 'A field is missing or invalid: error.fields names each one and says what is wrong.',
@@ -95,11 +96,17 @@ export function documentErrors(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
     for (const [method, value] of Object.entries(item as Record<string, Operation>)) {
       const op = value;
-      op.responses = op.responses ?? {};
-      for (const status of errorStatuses(method, path, op)) {
-        if (op.responses[String(status)]) continue;
-        op.responses[String(status)] = {
-          description: WHY[status],
+      const responses = (op.responses = op.responses ?? {}) as Record<
+        string,
+        { description?: string; content?: unknown }
+      >;
+      // The shape's statuses, and those a route declares itself (`@ApiResponse({ status: 410 })`).
+      const declared = Object.keys(responses).map(Number).filter((s) => s >= 400);
+      for (const status of new Set([...errorStatuses(method, path, op), ...declared])) {
+        const known = responses[String(status)];
+        if (known?.content) continue;
+        responses[String(status)] = {
+          description: known?.description ?? WHY[status],
           content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
         };
       }

@@ -62,6 +62,8 @@ export interface RecordView {
 @Injectable()
 export class RecordsService {
   private readonly logger = new Logger(RecordsService.name);
+  private readonly erasureListeners: ((tenantId: string, recordId: string) => Promise<unknown>)[] =
+    [];
 
   constructor(
     private readonly writer: LogWriter,
@@ -128,7 +130,19 @@ export class RecordsService {
     // and rotates the key that wrapped it; the retired one is destroyed once that committed.
     const entry = await this.appendAbout(principal, id, 'erasure', { reason: request.reason });
     await this.textKeys.destroyRetired(principal.tenantId);
+    for (const listener of this.erasureListeners) {
+      // The erasure is committed: a listener that fails is logged, and its own start-up pass
+      // finishes the work (reports are withdrawn by the erasure entry itself, not by this call).
+      await listener(principal.tenantId, id).catch((error: Error) =>
+        this.logger.error({ recordId: id, err: error }, 'after-erasure step failed'),
+      );
+    }
     return signedEntry(entry);
+  }
+
+  /** Registers work to do once an erasure committed (reports withdraw their files). */
+  afterErasure(listener: (tenantId: string, recordId: string) => Promise<unknown>): void {
+    this.erasureListeners.push(listener);
   }
 
   private async requireRecord(tenantId: string, id: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
@@ -8,6 +8,9 @@ import { ReportDownload, ReportsService } from 'src/reports/reports.service';
 
 const REQUESTERS = { roles: ['admin', 'compliance_officer'], scope: 'reports' } as const;
 const READERS = { roles: ['admin', 'compliance_officer', 'auditor'], scope: 'reports' } as const;
+
+const WITHDRAWN =
+  'Withdrawn: a record whose text the report showed was erased, and its files were deleted. Request the report again.';
 
 @ApiTags('reports')
 @Controller('v1/reports')
@@ -43,6 +46,8 @@ export class ReportsController {
   @Access(READERS)
   @ApiProduces('application/pdf')
   @ApiOperation({ summary: "The report's PDF (the read is logged first)" })
+  @ApiOkResponse({ description: 'The file, exactly the bytes whose SHA-256 the report gives.' })
+  @ApiResponse({ status: 410, description: WITHDRAWN })
   async pdf(@CurrentPrincipal() p: Principal, @IdParam('reportId') id: string) {
     return file(await this.reports.download(p, id, 'pdf'));
   }
@@ -53,6 +58,8 @@ export class ReportsController {
   @ApiOperation({
     summary: "The report's evidence package, for `audit-verify package` (the read is logged first)",
   })
+  @ApiOkResponse({ description: 'The file, exactly the bytes whose SHA-256 the report gives.' })
+  @ApiResponse({ status: 410, description: WITHDRAWN })
   async evidence(@CurrentPrincipal() p: Principal, @IdParam('reportId') id: string) {
     return file(await this.reports.download(p, id, 'evidence'));
   }

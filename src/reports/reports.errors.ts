@@ -11,6 +11,18 @@ export class ReportNotReadyError extends DomainError {
   }
 }
 
+/** A download of a report withdrawn because a record whose text it showed was erased. */
+export class ReportWithdrawnError extends DomainError {
+  constructor(id: string, recordId: string, erasedAt: Date) {
+    super(
+      'gone',
+      'report_withdrawn',
+      `report ${id} is withdrawn: it showed the text of record ${recordId}, erased at ${erasedAt.toISOString()}; request the report again for one without it`,
+      { recordId, erasedAt: erasedAt.toISOString() },
+    );
+  }
+}
+
 /** A stored artifact that no longer matches the SHA-256 the database holds for it. */
 export class ReportArtifactAlteredError extends DomainError {
   constructor(id: string, file: string) {

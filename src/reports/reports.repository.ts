@@ -16,6 +16,14 @@ export interface ReportRow {
   evidence: StoredFile | null;
   recordCount: number | null;
   completedAt: Date | null;
+  /** Set when a record whose text the report shows was erased: its files are withdrawn. */
+  withdrawal: Withdrawal | null;
+}
+
+export interface Withdrawal {
+  /** The first erased record whose text the report showed. */
+  recordId: string;
+  erasedAt: Date;
 }
 
 export interface StoredFile {
@@ -54,7 +62,18 @@ interface Row {
   evidence_bytes: string | null;
   record_count: number | null;
   completed_at: Date | null;
+  withdrawal: { recordId: string; erasedAt: string } | null;
 }
+
+/** A report row with its withdrawal: the first erasure of a record whose text it shows. */
+const SELECT_REPORTS = `SELECT r.*, w.withdrawal FROM reports r
+  LEFT JOIN LATERAL (
+    SELECT jsonb_build_object('recordId', e.subject_id, 'erasedAt', e.created_at) AS withdrawal
+      FROM report_texts rt
+      JOIN log_entries e ON e.tenant_id = rt.tenant_id AND e.kind = 'erasure'
+                        AND e.subject_id = rt.record_id
+     WHERE rt.report_id = r.id
+     ORDER BY e.log_index LIMIT 1) w ON true`;
 
 /**
  * The reports table, always inside the tenant's transaction (row-level security). A row is
@@ -88,7 +107,7 @@ export class ReportsRepository {
 
   async findById(tenantId: string, id: string): Promise<ReportRow | null> {
     const rows = await this.db.run(tenantId, (m) =>
-      m.query<Row[]>(`SELECT * FROM reports WHERE id = $1`, [id]),
+      m.query<Row[]>(`${SELECT_REPORTS} WHERE r.id = $1`, [id]),
     );
     return rows[0] ? toReport(rows[0]) : null;
   }
@@ -101,26 +120,41 @@ export class ReportsRepository {
     const rows = await this.db.run(tenantId, (m) =>
       page.after
         ? m.query<Row[]>(
-            `SELECT * FROM reports WHERE (requested_at, id) < ($1, $2)
-              ORDER BY requested_at DESC, id DESC LIMIT $3`,
+            `${SELECT_REPORTS} WHERE (r.requested_at, r.id) < ($1, $2)
+              ORDER BY r.requested_at DESC, r.id DESC LIMIT $3`,
             [page.after.requestedAt, page.after.id, page.limit],
           )
-        : m.query<Row[]>(`SELECT * FROM reports ORDER BY requested_at DESC, id DESC LIMIT $1`, [
-            page.limit,
-          ]),
+        : m.query<Row[]>(
+            `${SELECT_REPORTS} ORDER BY r.requested_at DESC, r.id DESC LIMIT $1`,
+            [page.limit],
+          ),
     );
     return rows.map(toReport);
   }
 
-  /** Sets the artifacts once; false when the report was already complete (a retried build). */
+  /**
+   * Sets the artifacts once, with the records whose text they show; false when the report was
+   * already complete (a retried build).
+   */
   async complete(
     tenantId: string,
     id: string,
-    done: { pdf: StoredFile; evidence: StoredFile; recordCount: number; completedAt: Date },
+    done: {
+      pdf: StoredFile;
+      evidence: StoredFile;
+      recordCount: number;
+      completedAt: Date;
+      textRecordIds: readonly string[];
+    },
   ): Promise<boolean> {
     // TypeORM's raw query returns [rows, affected] for UPDATE ... RETURNING on PostgreSQL.
-    const [rows] = await this.db.run(tenantId, (m) =>
-      m.query<[{ id: string }[], number]>(
+    const [rows] = await this.db.run(tenantId, async (m) => {
+      await m.query(
+        `INSERT INTO report_texts (report_id, tenant_id, record_id)
+         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING`,
+        [id, tenantId, done.textRecordIds],
+      );
+      return m.query<[{ id: string }[], number]>(
         `UPDATE reports SET pdf_key = $2, pdf_sha256 = $3, pdf_bytes = $4, evidence_key = $5,
                 evidence_sha256 = $6, evidence_bytes = $7, record_count = $8, completed_at = $9
           WHERE id = $1 AND completed_at IS NULL RETURNING id`,
@@ -135,9 +169,30 @@ export class ReportsRepository {
           done.recordCount,
           done.completedAt,
         ],
+      );
+    });
+    return rows.length === 1;
+  }
+
+  /** The files of the tenant's reports that show this record's text. */
+  async filesShowing(tenantId: string, recordId: string): Promise<string[]> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ pdf_key: string | null; evidence_key: string | null }[]>(
+        `SELECT r.pdf_key, r.evidence_key FROM reports r
+           JOIN report_texts rt ON rt.report_id = r.id
+          WHERE rt.tenant_id = $1 AND rt.record_id = $2`,
+        [tenantId, recordId],
       ),
     );
-    return rows.length === 1;
+    return rows.flatMap((r) => [r.pdf_key, r.evidence_key].filter((k) => k !== null));
+  }
+
+  /** The files of every tenant's withdrawn reports (for the start-up pass). */
+  async withdrawnFiles(): Promise<string[]> {
+    const rows = await this.db.withoutTenant<
+      { pdf_key: string | null; evidence_key: string | null }[]
+    >(`SELECT pdf_key, evidence_key FROM withdrawn_report_artifacts()`, []);
+    return rows.flatMap((r) => [r.pdf_key, r.evidence_key].filter((k) => k !== null));
   }
 }
 
@@ -160,5 +215,9 @@ function toReport(row: Row): ReportRow {
     evidence: file(row.evidence_key, row.evidence_sha256, row.evidence_bytes),
     recordCount: row.record_count,
     completedAt: row.completed_at,
+    withdrawal: row.withdrawal && {
+      recordId: row.withdrawal.recordId,
+      erasedAt: new Date(row.withdrawal.erasedAt),
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Principal } from 'src/access/principal';
@@ -21,7 +21,11 @@ import { RecordNotCommittedError } from 'src/records/records.errors';
 import { RecordsService } from 'src/records/records.service';
 import { REPORT_BUILD_JOB } from 'src/reports/reports.constants';
 import { CreateReportDto, ListReportsDto } from 'src/reports/reports.dto';
-import { ReportArtifactAlteredError, ReportNotReadyError } from 'src/reports/reports.errors';
+import {
+  ReportArtifactAlteredError,
+  ReportNotReadyError,
+  ReportWithdrawnError,
+} from 'src/reports/reports.errors';
 import { ReportRow, ReportsRepository } from 'src/reports/reports.repository';
 
 /**
@@ -50,8 +54,14 @@ export interface ReportView {
   error: string | null;
   recordCount: number | null;
   completedAt: string | null;
+  /** Null while it is being built, and once withdrawn. */
   pdf: { sha256: string; bytes: number; href: string } | null;
   evidence: { sha256: string; bytes: number; href: string } | null;
+  /**
+   * Set when a record whose text the report showed was erased: its files are deleted and no
+   * longer served; a new request builds one without that text.
+   */
+  withdrawn: { recordId: string; erasedAt: string } | null;
 }
 
 export interface ReportDownload {
@@ -69,7 +79,7 @@ export interface ReportDownload {
  * its recorded SHA-256 is refused.
  */
 @Injectable()
-export class ReportsService {
+export class ReportsService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(ReportsService.name);
 
   constructor(
@@ -139,6 +149,11 @@ export class ReportsService {
   ): Promise<ReportDownload> {
     const report = await this.reports.findById(principal.tenantId, id);
     if (!report) throw new NotFoundError('report', id);
+    if (report.withdrawal) {
+      await this.deleteFiles([report.pdf?.key, report.evidence?.key]);
+      const { recordId, erasedAt } = report.withdrawal;
+      throw new ReportWithdrawnError(id, recordId, erasedAt);
+    }
     const stored = file === 'pdf' ? report.pdf : report.evidence;
     if (!stored) {
       const job = await this.jobs.get(report.jobId, principal.tenantId);
@@ -181,7 +196,9 @@ export class ReportsService {
   private async view(report: ReportRow): Promise<ReportView> {
     const job = await this.jobs.get(report.jobId, report.tenantId);
     const link = (f: 'pdf' | 'evidence', s: ReportRow['pdf']) =>
-      s ? { sha256: s.sha256, bytes: s.bytes, href: `/v1/reports/${report.id}/${f}` } : null;
+      s && !report.withdrawal
+        ? { sha256: s.sha256, bytes: s.bytes, href: `/v1/reports/${report.id}/${f}` }
+        : null;
     return {
       id: report.id,
       kind: report.kind,
@@ -199,7 +216,42 @@ export class ReportsService {
       completedAt: report.completedAt?.toISOString() ?? null,
       pdf: link('pdf', report.pdf),
       evidence: link('evidence', report.evidence),
+      withdrawn: report.withdrawal && {
+        recordId: report.withdrawal.recordId,
+        erasedAt: report.withdrawal.erasedAt.toISOString(),
+      },
     };
+  }
+
+  /**
+   * After an erasure: deletes the files of every report that showed the record's text (they are
+   * withdrawn from then on, whatever this step achieves: a download checks the erasure itself).
+   */
+  async withdrawShowing(tenantId: string, recordId: string): Promise<number> {
+    const keys = await this.reports.filesShowing(tenantId, recordId);
+    await this.deleteFiles(keys);
+    return keys.length;
+  }
+
+  /** At start-up: deletes files of withdrawn reports that an interrupted erasure left behind. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const deleted = await this.deleteFiles(await this.reports.withdrawnFiles());
+      if (deleted > 0) this.logger.log(`deleted ${deleted} files of withdrawn reports`);
+    } catch (error) {
+      this.logger.warn(`withdrawn reports: start-up pass failed: ${(error as Error).message}`);
+    }
+  }
+
+  onModuleInit(): void {
+    this.records.afterErasure((tenantId, recordId) => this.withdrawShowing(tenantId, recordId));
+  }
+
+  /** Deletes these artifacts (absent ones are fine); returns how many were there. */
+  private async deleteFiles(keys: readonly (string | undefined)[]): Promise<number> {
+    let deleted = 0;
+    for (const key of keys) if (key && (await this.artifacts.remove(key))) deleted += 1;
+    return deleted;
   }
 
   /** The request's scope, checked for its kind; the record or applications must exist. */

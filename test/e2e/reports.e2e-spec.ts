@@ -276,4 +276,73 @@ describe('reports: request, build, download, verify', () => {
       expect(text).toContain(heading);
     }
   });
+
+  // Last: it adds a record, and the period audit above counts them.
+  it('withdraws every report that showed a record once the record is erased, and deletes its files', async () => {
+    const officer = w.people.compliance_officer;
+    const made = await generate({
+      prompt: 'The patient in bed four asked',
+      maxTokens: 8,
+      context: { caseId: 'CASE-11' },
+    });
+    const build = async (body: object) =>
+      finished((await requestReport(officer, body)).id, officer);
+    const single = await build({ kind: 'decision-evidence', recordId: made.recordId });
+    const caseFile = await build({ kind: 'case-file', caseId: 'CASE-11' });
+    const unrelated = await build({ kind: 'decision-evidence', recordId: records[2].recordId });
+    const pdf = await download(`/v1/reports/${single.id}/pdf`, officer);
+    expect(pdf.status).toBe(200);
+    expect(pdfText(pdf.body as Buffer, dir, 'before-erasure')).toContain('bed four');
+    const store = t.app.get(ArtifactStore);
+    const rows = t.app.get(ReportsRepository);
+    const keysOf = async (id: string) => {
+      const row = await rows.findById(w.tenantId, id);
+      return [row?.pdf?.key ?? '', row?.evidence?.key ?? ''];
+    };
+    const shown = [...(await keysOf(single.id)), ...(await keysOf(caseFile.id))];
+    for (const key of shown) expect(await store.stat(key)).not.toBeNull();
+
+    const erased = await call(t, 'post', `/v1/records/${made.recordId}/erasure`, w.people.admin, {
+      reason: 'Subject asked for erasure (GDPR Art. 17)',
+    });
+    expect(erased.status).toBe(201);
+
+    for (const id of [single.id, caseFile.id]) {
+      const view = (await call(t, 'get', `/v1/reports/${id}`, officer)).body as ReportView & {
+        withdrawn: { recordId: string; erasedAt: string } | null;
+      };
+      expect(view.withdrawn).toEqual({ recordId: made.recordId, erasedAt: expect.any(String) });
+      expect([view.pdf, view.evidence]).toEqual([null, null]);
+      for (const file of ['pdf', 'evidence']) {
+        const refused = await download(`/v1/reports/${id}/${file}`, w.people.auditor);
+        expect(refused.status).toBe(410);
+        const body = JSON.parse((refused.body as Buffer).toString('utf8')) as {
+          error: { code: string; message: string };
+        };
+        expect(body.error.code).toBe('report_withdrawn');
+        expect(body.error.message).toContain(made.recordId);
+      }
+    }
+    // The files are gone from the store; a report that never showed the record is untouched.
+    for (const key of shown) expect(await store.stat(key)).toBeNull();
+    expect((await download(`/v1/reports/${unrelated.id}/pdf`, officer)).status).toBe(200);
+    const listed = (await call(t, 'get', '/v1/reports?limit=100', officer)).body as {
+      reports: { id: string; withdrawn: unknown }[];
+    };
+    expect(
+      listed.reports
+        .filter((r) => r.withdrawn !== null)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([single.id, caseFile.id].sort());
+    const page = await call(t, 'get', '/reports', officer);
+    expect(page.text).toContain('withdrawn');
+    expect(page.text).toContain(`/generations/${made.recordId}`);
+
+    // Asked again, the report is built without the text, and stays available.
+    const again = await build({ kind: 'decision-evidence', recordId: made.recordId });
+    const rebuilt = await download(`/v1/reports/${again.id}/pdf`, officer);
+    expect(rebuilt.status).toBe(200);
+    expect(pdfText(rebuilt.body as Buffer, dir, 'after-erasure')).not.toContain('bed four');
+  });
 });

@@ -63,6 +63,8 @@ interface Built {
   zipPath: string;
   recordCount: number;
   recordIdsSha256: string;
+  /** The records whose prompt and output the files show (erasing one withdraws them). */
+  textRecordIds: string[];
 }
 
 /**
@@ -115,6 +117,7 @@ export class ReportBuilder {
         evidence: pick(evidence),
         recordCount: built.recordCount,
         completedAt: new Date(),
+        textRecordIds: built.textRecordIds,
       });
       await progress(100, `done: ${built.recordCount} records`);
       const done = await this.reports.findById(tenantId, reportId);
@@ -177,6 +180,7 @@ export class ReportBuilder {
       proofs: new JsonlFile(join(work, PACKAGE_FILES.proofs)),
     };
     const prover = new Prover(this.log, tenantId, checkpoint.size, root, keySet, files);
+    const shown = new Set<string>();
     const layout = loadLayout(report.kind);
     const models = new Map<string, ModelReference>();
     const modelOf = (body: RecordBody) => {
@@ -197,11 +201,13 @@ export class ReportBuilder {
           prover,
           people,
         );
-        const result = await period.build(layout, context, progress, (r) => this.card(r, prover, modelOf, people));
+        const result = await period.build(layout, context, progress, (r) =>
+          this.card(r, prover, modelOf, people, shown),
+        );
         sections = result.sections;
         summaries = result.figures;
       } else {
-        const cards = await this.recordCards(tenantId, report, prover, modelOf, people, progress);
+        const cards = await this.recordCards(tenantId, report, prover, modelOf, people, shown, progress);
         sections = recordReportSections(layout, context, cards);
         summaries = cards.map((c) => c.summary);
       }
@@ -249,6 +255,7 @@ export class ReportBuilder {
       zipPath,
       recordCount: recordIds.length,
       recordIdsSha256: sha256Hex(recordIds.map((r) => r.id).join('\n')),
+      textRecordIds: [...shown],
     };
   }
 
@@ -258,6 +265,7 @@ export class ReportBuilder {
     prover: Prover,
     modelOf: (body: RecordBody) => ModelReference,
     people: ReadonlyMap<string, string>,
+    shown: Set<string>,
     progress: BuildProgress,
   ): Promise<DecisionCard[]> {
     const scope: RecordScope =
@@ -276,7 +284,15 @@ export class ReportBuilder {
       await prover.addRecords(page);
       const related = await prover.relatedEntries(page.map((r) => r.row.id));
       for (const record of page) {
-        cards.push(await this.card({ record, related: related.get(record.row.id) ?? [] }, prover, modelOf, people));
+        cards.push(
+          await this.card(
+            { record, related: related.get(record.row.id) ?? [] },
+            prover,
+            modelOf,
+            people,
+            shown,
+          ),
+        );
       }
       await progress(Math.min(80, 5 + cards.length), `${cards.length} records read`);
     }
@@ -286,14 +302,16 @@ export class ReportBuilder {
     return cards;
   }
 
-  /** A decision card of a record whose proof the prover holds. */
+  /** A decision card of a record whose proof the prover holds; notes whose text it shows. */
   private card(
     { record, related }: { record: ScannedRecord; related: SignedEntry[] },
     prover: Prover,
     modelOf: (body: RecordBody) => ModelReference,
     people: ReadonlyMap<string, string>,
+    shown: Set<string>,
   ): Promise<DecisionCard> {
     const body = record.entry.body as unknown as RecordBody;
+    if (record.text) shown.add(record.row.id);
     return decisionCard(
       {
         body,
