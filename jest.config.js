@@ -20,7 +20,7 @@ const base = {
   testEnvironment: '<rootDir>/test/support/native-arrays-environment.ts',
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|file-type|uid|strtok3|token-types|@tokenizer)/)',
+    '/node_modules/(?!(@nestjs|file-type|uid|strtok3|token-types|@tokenizer|openid-client|oauth4webapi|jose)/)',
   ],
   moduleNameMapper: {
     '^src/(.*)$': '<rootDir>/src/$1',

@@ -12,5 +12,6 @@ export const AUTH_EVENT_TYPES = [
   'api_key.revoked',
   'auditor_grant.created',
   'auditor_grant.revoked',
+  'identity.linked',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

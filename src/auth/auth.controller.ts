@@ -1,10 +1,12 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Ip, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { SCOPES } from 'src/access/scopes';
 import { Access, CurrentPrincipal, Public } from 'src/access/access';
-import { ChangePasswordDto, SignInDto } from 'src/auth/auth.dto';
+import { ChangePasswordDto, OidcStartDto, SignInDto } from 'src/auth/auth.dto';
+import { OIDC_CALLBACK_PATH, OIDC_COOKIE, OidcSignInService } from 'src/auth/oidc-sign-in.service';
 import { JsonBodyRequiredError } from 'src/auth/auth.errors';
+import { DomainError } from 'src/common/domain-error';
 import { AuthService } from 'src/auth/auth.service';
 import { Principal, UserPrincipal } from 'src/access/principal';
 import {
@@ -20,7 +22,71 @@ const EVERY_PERSON = { roles: ROLES, selfService: true } as const;
 @ApiTags('authentication')
 @Controller('v1/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly oidc: OidcSignInService,
+  ) {}
+
+  @Get('oidc/start')
+  @Public()
+  @ApiOperation({
+    summary:
+      'Sign-in through the OpenID Connect provider (OIDC_ISSUER): redirects the browser there',
+  })
+  @ApiFoundResponse({ description: "The provider's authorization URL (Location)." })
+  async oidcStart(
+    @Query() query: OidcStartDto,
+    @Ip() ip: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const { url, cookie } = await this.oidc.start(query.organisation, query.returnTo, ip);
+    // Lax, not Strict: it must come back with the provider's top-level redirect.
+    res.cookie(OIDC_COOKIE, cookie, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: req.secure,
+      path: OIDC_CALLBACK_PATH,
+      maxAge: 10 * 60_000,
+    });
+    res.redirect(302, url);
+  }
+
+  @Get('oidc/callback')
+  @Public()
+  @ApiOperation({
+    summary:
+      "The provider's answer: on success a session cookie and a page that continues to the portal; on failure the sign-in page says why",
+  })
+  async oidcCallback(@Ip() ip: string, @Req() req: Request, @Res() res: Response) {
+    res.clearCookie(OIDC_COOKIE, { path: OIDC_CALLBACK_PATH });
+    let signedIn: Awaited<ReturnType<OidcSignInService['finish']>>;
+    try {
+      signedIn = await this.oidc.finish(
+        req.originalUrl,
+        readCookie(req.headers.cookie, OIDC_COOKIE),
+        ip,
+      );
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.category === 'internal') throw error;
+      return res.redirect(303, `/sign-in?failed=${encodeURIComponent(error.code)}`);
+    }
+    res.cookie(
+      SESSION_COOKIE,
+      signedIn.sessionToken,
+      sessionCookieOptions(req.secure, signedIn.expiresAt),
+    );
+    // A SameSite=Strict cookie set at the end of a redirect chain that began at another site is
+    // not sent on that chain: the page's own navigation, same-site, carries it.
+    res
+      .status(200)
+      .type('html')
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed in</title>` +
+          `<meta http-equiv="refresh" content="0;url=${signedIn.returnTo}"></head>` +
+          `<body><p>Signed in. <a href="${signedIn.returnTo}">Continue</a>.</p></body></html>`,
+      );
+  }
 
   @Post('sign-in')
   @Public()

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, Length } from 'class-validator';
 
 export class SignInDto {
   @ApiProperty({ description: "The organisation's slug, e.g. st-marys-hospital", example: 'demo' })
@@ -16,6 +16,22 @@ export class SignInDto {
   @IsString()
   @Length(1, 1024)
   password!: string;
+}
+
+export class OidcStartDto {
+  @ApiProperty({ description: "The organisation's slug, e.g. st-marys-hospital", example: 'demo' })
+  @IsString()
+  @Length(1, 63)
+  organisation!: string;
+
+  @ApiPropertyOptional({
+    description: 'A path of this site to return to once signed in (anything else: /).',
+    example: '/reports',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 2048)
+  returnTo?: string;
 }
 
 export class ChangePasswordDto {

@@ -7,6 +7,7 @@ import { AccessRulesCheck } from 'src/auth/access-rules.check';
 import { AccessGuard } from 'src/auth/access.guard';
 import { AuthController } from 'src/auth/auth.controller';
 import { AuthService } from 'src/auth/auth.service';
+import { OidcSignInService } from 'src/auth/oidc-sign-in.service';
 import { RateLimits } from 'src/auth/rate-limits';
 import { SessionsRepository } from 'src/auth/sessions.repository';
 import { ApiKeyStrategy, SessionStrategy } from 'src/auth/strategies';
@@ -27,12 +28,13 @@ import { UsersModule } from 'src/users/users.module';
   providers: [
     SessionsRepository,
     AuthService,
+    OidcSignInService,
     RateLimits,
     ApiKeyStrategy,
     SessionStrategy,
     AccessRulesCheck,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AuthService],
+  exports: [AuthService, OidcSignInService],
 })
 export class AuthModule {}

@@ -9,6 +9,7 @@ import { SessionsRepository } from 'src/auth/sessions.repository';
 import { AppConfig } from 'src/config/app-config';
 import { TenantsService } from 'src/tenants/tenants.service';
 import { spendVerifyTime } from 'src/users/passwords';
+import { UserEntity } from 'src/users/user.entity';
 import { UsersService } from 'src/users/users.service';
 
 export interface SignInRequest {
@@ -78,7 +79,20 @@ export class AuthService {
       }
       throw new InvalidCredentialsError();
     }
-    const user = check.user;
+    return this.openSession(tenantId, check.user, ip, { email: check.user.email });
+  }
+
+  /**
+   * A session for a user whose credentials were checked (a password, or an identity provider's
+   * word): refused to an auditor without a current grant; recorded in the access trail with
+   * `details` (which method, which provider).
+   */
+  async openSession(
+    tenantId: string,
+    user: UserEntity,
+    ip: string,
+    details: Record<string, unknown>,
+  ): Promise<SignedIn> {
     const auditorAccessUntil =
       user.role === 'auditor' ? await this.users.auditorAccessUntil(tenantId, user.id) : null;
     if (user.role === 'auditor' && (!auditorAccessUntil || auditorAccessUntil <= new Date())) {
@@ -106,7 +120,7 @@ export class AuthService {
       actorUserId: user.id,
       subjectId: session.id,
       ip,
-      details: { email: user.email },
+      details: { email: user.email, ...details },
     });
     return {
       sessionToken,

@@ -65,6 +65,12 @@ export const parsers = {
     }
     return raw;
   },
+  text: (raw: string): string => {
+    if (raw.trim() !== raw || raw.length > 255) {
+      throw new Error('must be at most 255 characters without surrounding spaces');
+    }
+    return raw;
+  },
   passphrase: (raw: string): string => {
     if (raw.length < 16) throw new Error('must be at least 16 characters');
     return raw;
@@ -284,6 +290,28 @@ export const CONFIG_SCHEMA = {
     default: '600',
     sensitive: false,
     parse: parsers.positiveInt,
+  }),
+  PUBLIC_URL: optional({
+    description:
+      'The URL people reach the service at (scheme, host, port, no path), for the redirect URI an OpenID Connect provider sends people back to: PUBLIC_URL/v1/auth/oidc/callback. Required with OIDC_ISSUER.',
+    sensitive: false,
+    parse: parsers.url(['https:', 'http:']),
+  }),
+  OIDC_ISSUER: optional({
+    description:
+      "An OpenID Connect provider people may sign in with (its issuer URL; discovery at /.well-known/openid-configuration). A person signs in as the user of the chosen organisation whose e-mail the provider vouches for (email_verified), and that (issuer, subject) stays linked to that user. Password sign-in stays. Unset: passwords only. Plain http only for a provider on this machine's loopback.",
+    sensitive: false,
+    parse: parsers.url(['https:', 'http:']),
+  }),
+  OIDC_CLIENT_ID: optional({
+    description: 'The client id this service is registered under at OIDC_ISSUER.',
+    sensitive: false,
+    parse: parsers.text,
+  }),
+  OIDC_CLIENT_SECRET: optional({
+    description: 'The client secret for OIDC_CLIENT_ID (client_secret_basic).',
+    sensitive: true,
+    parse: parsers.text,
   }),
   DEMO_TENANT: withDefault({
     description:

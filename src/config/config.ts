@@ -40,6 +40,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfigValue
       problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  if (values.OIDC_ISSUER !== undefined) {
+    for (const name of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'PUBLIC_URL']) {
+      if (values[name] === undefined) problems.push(`${name}: is required with OIDC_ISSUER`);
+    }
+    const issuer = new URL(values.OIDC_ISSUER as string);
+    if (issuer.protocol === 'http:' && !isLoopback(issuer.hostname)) {
+      problems.push('OIDC_ISSUER: must use https: (plain http only for a loopback provider)');
+    }
+  }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return values as AppConfigValues;
 }
@@ -73,4 +82,9 @@ function maskSecret(value: unknown): string {
     }
   }
   return '***';
+}
+
+/** A host name of this machine's loopback interface. */
+export function isLoopback(hostname: string): boolean {
+  return ['localhost', '127.0.0.1', '[::1]', '::1'].includes(hostname);
 }

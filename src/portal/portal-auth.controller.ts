@@ -6,6 +6,7 @@ import { Access, CurrentPrincipal, Public } from 'src/access/access';
 import { UserPrincipal } from 'src/access/principal';
 import { ROLES } from 'src/access/roles';
 import { AuthService } from 'src/auth/auth.service';
+import { OidcSignInService } from 'src/auth/oidc-sign-in.service';
 import { readCookie, SESSION_COOKIE, sessionCookieOptions } from 'src/auth/session-tokens';
 import { DomainError } from 'src/common/domain-error';
 import { Caller, PortalCaller } from 'src/portal/portal-caller';
@@ -20,6 +21,18 @@ const SIGN_IN_REASONS: Record<string, string> = {
   'session-ended': 'Your session ended. Sign in again to continue.',
   'signed-out': 'You are signed out.',
   'password-changed': 'Your password is changed. Sign in with the new one.',
+};
+
+/** Why a sign-in through the identity provider failed, by error code (never text from the URL). */
+const OIDC_FAILURES: Record<string, string> = {
+  identity_not_linked:
+    'Your identity provider signed you in, but this organisation has no user it could match: the provider must vouch for the e-mail of a user here (an admin adds you), or the account is disabled. Try again with the right organisation, or ask an admin.',
+  oidc_sign_in_failed:
+    'The sign-in at your identity provider did not complete or could not be checked. Try again.',
+  oidc_sign_in_expired: 'That sign-in took too long or was started in another browser. Try again.',
+  auditor_access_expired:
+    'Your auditor access has no current grant; ask an admin of this organisation for one.',
+  rate_limited: 'Too many sign-in attempts from here. Wait a minute, then try again.',
 };
 
 const SIGNED_OUT_REASONS: Record<string, string> = {
@@ -38,6 +51,7 @@ const field = (body: Form | undefined, name: string): string =>
 export class PortalAuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly oidc: OidcSignInService,
     private readonly views: PortalViews,
   ) {}
 
@@ -46,12 +60,18 @@ export class PortalAuthController {
   signInPage(
     @Query('reason') reason: string | undefined,
     @Query('next') next: string | undefined,
+    @Query('failed') failed: string | undefined,
     @Res() res: Response,
   ) {
     const notice = reason && SIGN_IN_REASONS[reason];
-    this.sendSignIn(res, 200, {
+    const failure = failed && OIDC_FAILURES[failed];
+    this.sendSignIn(res, failure ? 401 : 200, {
       next: next && isLocalPath(next) ? next : '/',
-      notice: notice ? { kind: 'info', text: notice } : undefined,
+      notice: failure
+        ? { kind: 'error', text: failure }
+        : notice
+          ? { kind: 'info', text: notice }
+          : undefined,
     });
   }
 
@@ -191,6 +211,7 @@ export class PortalAuthController {
           next: data.next,
           organisation: data.organisation ?? '',
           email: data.email ?? '',
+          provider: this.oidc.providerName,
         }),
       );
   }

@@ -32,6 +32,39 @@ export class UsersRepository {
     return this.db.run(tenantId, (m) => m.findOneBy(UserEntity, { tenantId, email }));
   }
 
+  /** The user an (issuer, subject) identity is linked to, if any. */
+  async findByIdentity(
+    tenantId: string,
+    issuer: string,
+    subject: string,
+  ): Promise<UserEntity | null> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ user_id: string }[]>(
+        `SELECT user_id FROM user_identities
+          WHERE tenant_id = $1 AND issuer = $2 AND subject = $3`,
+        [tenantId, issuer, subject],
+      ),
+    );
+    return rows[0] ? this.findById(tenantId, rows[0].user_id) : null;
+  }
+
+  /** Links an identity to a user; false when the user already has one at that issuer. */
+  async linkIdentity(
+    tenantId: string,
+    userId: string,
+    issuer: string,
+    subject: string,
+  ): Promise<boolean> {
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ user_id: string }[]>(
+        `INSERT INTO user_identities (tenant_id, user_id, issuer, subject)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING user_id`,
+        [tenantId, userId, issuer, subject],
+      ),
+    );
+    return rows.length === 1;
+  }
+
   list(tenantId: string): Promise<UserEntity[]> {
     return this.db.run(tenantId, (m) =>
       m.find(UserEntity, { where: { tenantId }, order: { createdAt: 'ASC' } }),

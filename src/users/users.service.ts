@@ -44,6 +44,19 @@ export interface AuditorGrantView {
   revokedAt: string | null;
 }
 
+export type IdentitySignInCheck =
+  | { ok: true; user: UserEntity; linkedNow: boolean }
+  | {
+      ok: false;
+      reason:
+        | 'unknown_user'
+        | 'disabled'
+        | 'no_email'
+        | 'email_not_verified'
+        | 'linked_to_another_identity';
+      user?: UserEntity;
+    };
+
 export type SignInCheck =
   | { ok: true; user: UserEntity }
   | {
@@ -161,6 +174,44 @@ export class UsersService {
     }
     await this.users.clearPasswordAttempts(tenantId, user.id);
     return { ok: true, user };
+  }
+
+  /**
+   * A person vouched for by an OpenID Connect provider: the user their (issuer, subject) is
+   * linked to or, the first time, the user of this tenant with the e-mail the provider says it
+   * verified, which the identity is then linked to for good. Linking voids a one-time password
+   * still waiting to be changed (it was handed out to be replaced, and is not needed now).
+   */
+  async checkIdentitySignIn(
+    tenantId: string,
+    identity: { issuer: string; subject: string; email?: string; emailVerified: boolean },
+  ): Promise<IdentitySignInCheck> {
+    const linked = await this.users.findByIdentity(tenantId, identity.issuer, identity.subject);
+    if (linked) {
+      return linked.disabledAt
+        ? { ok: false, reason: 'disabled', user: linked }
+        : { ok: true, user: linked, linkedNow: false };
+    }
+    if (!identity.email) return { ok: false, reason: 'no_email' };
+    if (!identity.emailVerified) return { ok: false, reason: 'email_not_verified' };
+    const user = await this.users.findByEmail(tenantId, normaliseEmail(identity.email));
+    if (!user) return { ok: false, reason: 'unknown_user' };
+    if (user.disabledAt) return { ok: false, reason: 'disabled', user };
+    return this.db.run(tenantId, async () => {
+      if (!(await this.users.linkIdentity(tenantId, user.id, identity.issuer, identity.subject))) {
+        return { ok: false, reason: 'linked_to_another_identity', user } as const;
+      }
+      if (user.passwordMustChange) {
+        await this.users.setPassword(
+          tenantId,
+          user.id,
+          await hashPassword(generatePassword()),
+          false,
+        );
+      }
+      const fresh = (await this.users.findById(tenantId, user.id)) ?? user;
+      return { ok: true, user: fresh, linkedNow: true } as const;
+    });
   }
 
   /** A person replaces their password: the current one is required, the new one checked. */
