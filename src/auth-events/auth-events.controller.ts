@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { AuthEventPageResponseDto } from 'src/auth-events/auth-events.dto';
 import { AuthEventsService } from 'src/auth-events/auth-events.service';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
@@ -28,7 +29,11 @@ export class AuthEventsController {
   @Get()
   @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
   @ApiOperation({ summary: 'The access-control trail of the tenant, newest first' })
-  list(@CurrentPrincipal() p: Principal, @Query() query: ListAuthEventsQuery) {
+  @ApiOkResponse({ type: AuthEventPageResponseDto })
+  list(
+    @CurrentPrincipal() p: Principal,
+    @Query() query: ListAuthEventsQuery,
+  ): Promise<AuthEventPageResponseDto> {
     return this.events.list(p.tenantId, query.limit ?? 100, query.before);
   }
 }
