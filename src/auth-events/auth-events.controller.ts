@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AuthEventPageResponseDto } from 'src/auth-events/auth-events.dto';
@@ -8,6 +8,7 @@ import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
 
 export class ListAuthEventsQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -16,6 +17,10 @@ export class ListAuthEventsQuery {
   limit?: number;
 
   /** Keyset cursor: the `next` value of the previous page. */
+  @ApiPropertyOptional({
+    description: 'The next of the previous page: events older than that one',
+    pattern: '^[1-9]\\d{0,17}$',
+  })
   @IsOptional()
   @Matches(/^[1-9]\d{0,17}$/, { message: 'before must be an event id (a positive whole number)' })
   before?: string;

@@ -108,23 +108,35 @@ export class CreateGenerationDto {
 }
 
 export class SearchRecordsDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'Committed at or after (RFC 3339)' })
   @IsOptional()
   @IsDateString({ strict: true })
   from?: string;
 
+  @ApiPropertyOptional({ format: 'date-time', description: 'Committed before (RFC 3339)' })
   @IsOptional()
   @IsDateString({ strict: true })
   to?: string;
 
+  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
   applicationId?: string;
 
+  @ApiPropertyOptional({
+    description: 'A named concept the record uses',
+    example: 'finance.banking',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 120)
   concept?: string;
 
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 1,
+    description: "With concept: the concept's least share of a chunk",
+  })
   @IsOptional()
   @Type(() => Number)
   @IsNumber()
@@ -132,10 +144,12 @@ export class SearchRecordsDto {
   @Max(1)
   minShare?: number;
 
+  @ApiPropertyOptional({ enum: ['pass', 'flag', 'block'] })
   @IsOptional()
   @IsIn(['pass', 'flag', 'block'])
   policyOutcome?: 'pass' | 'flag' | 'block';
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Length(1, 120)
@@ -160,6 +174,7 @@ export class SearchRecordsDto {
   @Length(1, 200)
   cursor?: string;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

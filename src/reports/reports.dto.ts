@@ -82,6 +82,7 @@ export class ListReportsDto {
   @Length(1, 200)
   cursor?: string;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
