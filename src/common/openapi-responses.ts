@@ -17,6 +17,12 @@ const HEADERS: Components['headers'] = {
     required: true,
     schema: { type: 'string' },
   },
+  'Cache-Control': {
+    description:
+      'Holds no-store on every answer of the API (/ready adds no-cache and must-revalidate): record texts, new keys and sessions must not outlive the request in a cache.',
+    required: true,
+    schema: { type: 'string', pattern: '(^|,)\\s*no-store\\s*(,|$)' },
+  },
   'Retry-After': {
     description: 'Seconds to wait before the next attempt.',
     required: true,
@@ -28,8 +34,9 @@ const HEADERS: Components['headers'] = {
  * The document-wide part of the success answers, after documentErrors: the component schemas
  * that come from published JSON Schemas rather than DTO classes; every object of a success body
  * closed (`additionalProperties: false` where its schema says nothing), so a member the service
- * adds or drops without its DTO fails the response-schema test; X-Request-Id on every answer and
- * Retry-After on every 429, each referenced from one definition.
+ * adds or drops without its DTO fails the response-schema test; the headers set for every answer
+ * (X-Request-Id, and Cache-Control: no-store from http-app.ts) and for every 429 (Retry-After),
+ * each stated once as a component and referenced.
  */
 export function documentResponses(
   document: OpenAPIObject,
@@ -47,6 +54,7 @@ export function documentResponses(
         response.headers = {
           ...response.headers,
           'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+          'Cache-Control': { $ref: '#/components/headers/Cache-Control' },
           ...(status === '429'
             ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } }
             : {}),
