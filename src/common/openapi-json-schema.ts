@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { OpenAPIObject } from '@nestjs/swagger';
 
 type Schema = NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string];
@@ -16,20 +17,40 @@ const DOCUMENT_ONLY = new Set(['$schema', '$id', '$defs']);
  * schemas, so an operation can reference the one definition instead of restating it: the root
  * becomes `name`, each definition `name` + its capitalised key. `type: [t, "null"]` becomes
  * `nullable`, `const` a one-value `enum`, a numeric `exclusiveMinimum` OpenAPI's boolean form.
+ * With `reuse` (the components of a sibling schema), a definition that comes out the same as the
+ * sibling's is not repeated: its references point at the sibling's component.
  */
-export function openApiComponents(schema: Json, name: string): Record<string, Schema> {
+export function openApiComponents(
+  schema: Json,
+  name: string,
+  reuse?: { name: string; components: Record<string, Schema> },
+): Record<string, Schema> {
   const defs = (schema.$defs ?? {}) as Record<string, Json>;
-  const componentOf = (def: string) => `${name}${def.charAt(0).toUpperCase()}${def.slice(1)}`;
-  const convert = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(convert);
-    if (typeof node !== 'object' || node === null) return node;
-    return convertObject(node as Json, componentOf, convert);
-  };
-  const components: Record<string, Schema> = { [name]: convert(schema) as Schema };
-  for (const [def, definition] of Object.entries(defs)) {
-    components[componentOf(def)] = convert(definition) as Schema;
+  const named = (prefix: string, def: string) =>
+    `${prefix}${def.charAt(0).toUpperCase()}${def.slice(1)}`;
+  const theirs = (def: string) => (reuse ? reuse.components[named(reuse.name, def)] : undefined);
+  // Assume every definition the sibling has is the same, then drop those that are not, until
+  // none is dropped (a definition that differs makes those that reference it differ).
+  const shared = new Set(Object.keys(defs).filter((def) => theirs(def) !== undefined));
+  for (;;) {
+    const componentOf = (def: string) => named(shared.has(def) ? reuse!.name : name, def);
+    const convert = (node: unknown): unknown => {
+      if (Array.isArray(node)) return node.map(convert);
+      if (typeof node !== 'object' || node === null) return node;
+      return convertObject(node as Json, componentOf, convert);
+    };
+    const converted = Object.entries(defs).map(([def, d]) => [def, convert(d)] as const);
+    const differ = converted.filter(
+      ([def, c]) => shared.has(def) && !isDeepStrictEqual(c, theirs(def)),
+    );
+    differ.forEach(([def]) => shared.delete(def));
+    if (differ.length > 0) continue;
+    const components: Record<string, Schema> = { [name]: convert(schema) as Schema };
+    for (const [def, c] of converted) {
+      if (!shared.has(def)) components[componentOf(def)] = c as Schema;
+    }
+    return components;
   }
-  return components;
 }
 
 function convertObject(

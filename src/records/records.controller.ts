@@ -1,10 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
 import {
+  ApiBody,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, Public } from 'src/access/access';
 import {
@@ -29,6 +31,7 @@ import {
 } from 'src/records/records.dto';
 import { RecordsService } from 'src/records/records.service';
 import { GenerationsService } from 'src/records/generations.service';
+import { SUBMITTED_RECORD } from 'src/records/records.openapi';
 import { SubmissionsService } from 'src/records/submissions.service';
 
 /** Documented once, under the name the handler reads (header names are case-insensitive). */
@@ -94,6 +97,7 @@ export class RecordsController {
     summary:
       "Record a generation made by the application's own interpretable model: validated strictly against /v1/schemas/submitted-record.json, judged by policy, signed and committed",
   })
+  @ApiBody({ schema: { $ref: getSchemaPath(SUBMITTED_RECORD) } })
   @ApiCreatedResponse({ type: SubmissionResponseDto })
   submit(
     @CurrentPrincipal() p: ApplicationPrincipal,
