@@ -71,6 +71,8 @@ export default tseslint.config(
       'data/**',
       'jest.config.js',
       'eslint.config.mjs',
+      // Compiled by test/e2e/typed-client.e2e-spec.ts against types generated at test time.
+      'test/typed-client/**',
     ],
   },
   eslint.configs.recommended,

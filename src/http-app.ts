@@ -6,11 +6,13 @@ import { json, urlencoded, type NextFunction, type Request, type Response } from
 import { DomainErrorFilter } from 'src/common/domain-error.filter';
 import { HttpLogging } from 'src/common/http-logging';
 import { documentErrors } from 'src/common/openapi-errors';
+import { documentResponses } from 'src/common/openapi-responses';
 import { requestId } from 'src/common/logging';
 import { requireReadableMediaType, verifyBody } from 'src/common/request-body';
 import { createValidationPipe, StorableTextPipe } from 'src/common/validation';
 import { AppConfig } from 'src/config/app-config';
 import { MetricsService } from 'src/metrics/metrics.service';
+import { recordComponents } from 'src/records/records.openapi';
 
 /**
  * Everything that turns the Nest application into our HTTP API. Shared by `main.ts` and the e2e
@@ -64,19 +66,22 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   app.disable('x-powered-by');
 
-  const document = documentErrors(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Interpretable model audit service')
-        .setDescription(
-          'Signed attribution records, audit reports and evidence packages for generations of interpretable language models.',
-        )
-        .setVersion('0.1.0')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Application API key' })
-        .addCookieAuth('audit_session', { type: 'apiKey', in: 'cookie', name: 'audit_session' })
-        .build(),
+  const document = documentResponses(
+    documentErrors(
+      SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder()
+          .setTitle('Interpretable model audit service')
+          .setDescription(
+            'Signed attribution records, audit reports and evidence packages for generations of interpretable language models.',
+          )
+          .setVersion('0.1.0')
+          .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Application API key' })
+          .addCookieAuth('audit_session', { type: 'apiKey', in: 'cookie', name: 'audit_session' })
+          .build(),
+      ),
     ),
+    recordComponents(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;

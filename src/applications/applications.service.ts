@@ -23,12 +23,14 @@ export interface ApplicationView {
   disabledAt: string | null;
 }
 
+export const API_KEY_STATUSES = ['active', 'revoked', 'expired'] as const;
+
 export interface ApiKeyView {
   id: string;
   applicationId: string;
   prefix: string;
   scopes: Scope[];
-  status: 'active' | 'revoked' | 'expired';
+  status: (typeof API_KEY_STATUSES)[number];
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { AuthEventType } from 'src/auth-events/auth-event-types';
 import { AuthEventEntity } from 'src/auth-events/auth-event.entity';
 import { AuthEventsRepository, NewAuthEvent } from 'src/auth-events/auth-events.repository';
 
 export interface AuthEventView {
   id: string;
   occurredAt: string;
-  type: string;
+  type: AuthEventType;
   actorUserId: string | null;
   subjectId: string | null;
   ip: string | null;

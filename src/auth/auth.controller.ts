@@ -1,11 +1,27 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiFoundResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { SCOPES } from 'src/access/scopes';
 import { Access, CurrentPrincipal, Public } from 'src/access/access';
-import { ChangePasswordDto, OidcStartDto, SignInDto } from 'src/auth/auth.dto';
-import { OIDC_CALLBACK_PATH, OIDC_COOKIE, OidcSignInService } from 'src/auth/oidc-sign-in.service';
+import {
+  ApplicationSessionResponseDto,
+  ChangePasswordDto,
+  OidcStartDto,
+  PersonResponseDto,
+  PersonSessionResponseDto,
+  SignedInResponseDto,
+  SignInDto,
+} from 'src/auth/auth.dto';
 import { JsonBodyRequiredError } from 'src/auth/auth.errors';
+import { OIDC_CALLBACK_PATH, OIDC_COOKIE, OidcSignInService } from 'src/auth/oidc-sign-in.service';
 import { DomainError } from 'src/common/domain-error';
 import { AuthService } from 'src/auth/auth.service';
 import { Principal, UserPrincipal } from 'src/access/principal';
@@ -18,6 +34,11 @@ import {
 import { ROLES } from 'src/access/roles';
 
 const EVERY_PERSON = { roles: ROLES, selfService: true } as const;
+
+/** The session cookie a sign-in sets and a sign-out clears. */
+const SESSION_COOKIE_HEADER = (description: string) => ({
+  'Set-Cookie': { description, required: true, schema: { type: 'string' } },
+});
 
 @ApiTags('authentication')
 @Controller('v1/auth')
@@ -94,12 +115,18 @@ export class AuthController {
   @ApiOperation({
     summary: 'Portal sign-in: sets an HttpOnly session cookie and returns the CSRF token',
   })
+  @ApiOkResponse({
+    type: SignedInResponseDto,
+    headers: SESSION_COOKIE_HEADER(
+      `${SESSION_COOKIE}=<session token>; Path=/; Expires=…; HttpOnly; SameSite=Strict (and Secure over TLS): send it back as the Cookie header.`,
+    ),
+  })
   async signIn(
     @Body() body: SignInDto,
     @Ip() ip: string,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<SignedInResponseDto> {
     // A cross-site HTML form can post urlencoded bodies without a preflight; JSON it cannot.
     // Refusing anything else stops a page from signing a victim into the attacker's account.
     if (!req.is('application/json')) throw new JsonBodyRequiredError();
@@ -121,7 +148,20 @@ export class AuthController {
   @ApiOperation({
     summary: 'Who is calling: the person (with the CSRF token) or the application key',
   })
-  session(@CurrentPrincipal() p: Principal, @Req() req: Request) {
+  @ApiExtraModels(PersonSessionResponseDto, ApplicationSessionResponseDto)
+  @ApiOkResponse({
+    description: 'The person (a session) or the application (an API key) calling.',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(PersonSessionResponseDto) },
+        { $ref: getSchemaPath(ApplicationSessionResponseDto) },
+      ],
+    },
+  })
+  session(
+    @CurrentPrincipal() p: Principal,
+    @Req() req: Request,
+  ): PersonSessionResponseDto | ApplicationSessionResponseDto {
     if (p.kind === 'application') {
       return {
         kind: p.kind,
@@ -139,11 +179,17 @@ export class AuthController {
   @Access(EVERY_PERSON)
   @HttpCode(204)
   @ApiOperation({ summary: 'End this session' })
+  @ApiNoContentResponse({
+    description: 'The session is ended; its cookie is cleared.',
+    headers: SESSION_COOKIE_HEADER(
+      `${SESSION_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`,
+    ),
+  })
   async signOut(
     @CurrentPrincipal() p: UserPrincipal,
     @Ip() ip: string,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<void> {
     await this.auth.signOut(p, ip);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
   }
@@ -152,16 +198,19 @@ export class AuthController {
   @Access(EVERY_PERSON)
   @HttpCode(204)
   @ApiOperation({ summary: "Replace one's own password; other sessions end" })
+  @ApiNoContentResponse({
+    description: 'The new password is set; other sessions of the person end.',
+  })
   async changePassword(
     @CurrentPrincipal() p: UserPrincipal,
     @Body() body: ChangePasswordDto,
     @Ip() ip: string,
-  ) {
+  ): Promise<void> {
     await this.auth.changePassword(p, body.currentPassword, body.newPassword, ip);
   }
 }
 
-function describe(p: UserPrincipal) {
+function describe(p: UserPrincipal): PersonResponseDto {
   return {
     kind: p.kind,
     tenantId: p.tenantId,

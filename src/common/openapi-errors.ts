@@ -101,7 +101,9 @@ export function documentErrors(document: OpenAPIObject): OpenAPIObject {
         { description?: string; content?: unknown }
       >;
       // The shape's statuses, and those a route declares itself (`@ApiResponse({ status: 410 })`).
-      const declared = Object.keys(responses).map(Number).filter((s) => s >= 400);
+      const declared = Object.keys(responses)
+        .map(Number)
+        .filter((s) => s >= 400);
       for (const status of new Set([...errorStatuses(method, path, op), ...declared])) {
         const known = responses[String(status)];
         if (known?.content) continue;

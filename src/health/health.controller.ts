@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -7,6 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from 'src/access/access';
+import { LivenessResponseDto } from 'src/health/health.dto';
 import { ModelHealthIndicator } from 'src/health/model.health';
 import { QueueHealthIndicator } from 'src/health/queue.health';
 
@@ -23,7 +24,8 @@ export class HealthController {
 
   @Get('health')
   @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP' })
-  live(): { status: 'ok' } {
+  @ApiOkResponse({ type: LivenessResponseDto })
+  live(): LivenessResponseDto {
     return { status: 'ok' };
   }
 

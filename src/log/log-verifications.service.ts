@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { UserPrincipal } from 'src/access/principal';
 import { NotFoundError } from 'src/common/domain-error';
 import { TenantDatabase } from 'src/database/tenant-database';
+import { JobStatus } from 'src/jobs/job.entity';
 import { JobsService } from 'src/jobs/jobs.service';
 import { LogService } from 'src/log/log.service';
 import {
@@ -16,7 +17,7 @@ export interface LogVerificationView {
   id: string;
   requestedBy: string;
   requestedAt: string;
-  status: string;
+  status: JobStatus;
   progress: number;
   progressMessage: string | null;
   error: string | null;

@@ -1,10 +1,25 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
 import { ValidationFailedError } from 'src/common/domain-error';
 import { IdParam } from 'src/common/id-param';
+import {
+  CheckpointResponseDto,
+  ConsistencyProofResponseDto,
+  InclusionProofResponseDto,
+} from 'src/log/log.dto';
 import { LogService } from 'src/log/log.service';
+
+/** A tree size in a query: a whole number, read by parseSize below. */
+const SizeQuery = (name: string, required: boolean, description: string) =>
+  ApiQuery({ name, required, description, schema: { type: 'integer', minimum: 0 } });
 
 const READERS = {
   roles: ['admin', 'compliance_officer', 'auditor'],
@@ -19,7 +34,8 @@ export class LogController {
   @Get('checkpoint')
   @Access(READERS)
   @ApiOperation({ summary: "The latest signed checkpoint of the tenant's log (C2SP signed note)" })
-  latest(@CurrentPrincipal() p: Principal) {
+  @ApiOkResponse({ type: CheckpointResponseDto })
+  latest(@CurrentPrincipal() p: Principal): Promise<CheckpointResponseDto> {
     return this.log.latestCheckpoint(p.tenantId);
   }
 
@@ -27,14 +43,23 @@ export class LogController {
   @HttpCode(201)
   @Access({ roles: ['admin', 'compliance_officer'], scope: 'records:read' })
   @ApiOperation({ summary: 'Sign a checkpoint of the log as it is now' })
-  issue(@CurrentPrincipal() p: Principal) {
+  @ApiCreatedResponse({
+    type: CheckpointResponseDto,
+    description:
+      'The checkpoint of the log as it is now (the stored one when the log has not grown).',
+  })
+  issue(@CurrentPrincipal() p: Principal): Promise<CheckpointResponseDto> {
     return this.log.issueCheckpoint(p.tenantId);
   }
 
   @Get('checkpoints/:size')
   @Access(READERS)
   @ApiOperation({ summary: 'The signed checkpoint of a given tree size' })
-  checkpoint(@CurrentPrincipal() p: Principal, @Param('size') treeSize: string) {
+  @ApiOkResponse({ type: CheckpointResponseDto })
+  checkpoint(
+    @CurrentPrincipal() p: Principal,
+    @Param('size') treeSize: string,
+  ): Promise<CheckpointResponseDto> {
     return this.log.checkpointOfSize(p.tenantId, parseSize('size', treeSize));
   }
 
@@ -43,11 +68,17 @@ export class LogController {
   @ApiOperation({
     summary: 'Inclusion proof of an entry against a checkpoint (the latest by default)',
   })
+  @ApiOkResponse({ type: InclusionProofResponseDto })
+  @SizeQuery(
+    'size',
+    false,
+    'The size of a signed checkpoint; absent: the latest (signed now if needed).',
+  )
   inclusion(
     @CurrentPrincipal() p: Principal,
     @IdParam('id') id: string,
     @Query('size') treeSize?: string,
-  ) {
+  ): Promise<InclusionProofResponseDto> {
     return this.log.inclusionProof(
       p.tenantId,
       id,
@@ -58,11 +89,14 @@ export class LogController {
   @Get('consistency-proof')
   @Access(READERS)
   @ApiOperation({ summary: 'Consistency proof between two checkpoint sizes' })
+  @ApiOkResponse({ type: ConsistencyProofResponseDto })
+  @SizeQuery('from', true, 'The size of the older signed checkpoint.')
+  @SizeQuery('to', true, 'The size of the newer signed checkpoint.')
   consistency(
     @CurrentPrincipal() p: Principal,
     @Query('from') from?: string,
     @Query('to') to?: string,
-  ) {
+  ): Promise<ConsistencyProofResponseDto> {
     return this.log.consistencyProof(p.tenantId, parseSize('from', from), parseSize('to', to));
   }
 }

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
-import { PublishPolicyDto } from 'src/policies/policies.dto';
+import { PolicyResponseDto, PublishPolicyDto } from 'src/policies/policies.dto';
 import { PoliciesService } from 'src/policies/policies.service';
 
 @ApiTags('policies')
@@ -14,14 +14,22 @@ export class PoliciesController {
   @Get('policy')
   @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
   @ApiOperation({ summary: "The application's policy version in force" })
-  current(@CurrentPrincipal() p: Principal, @IdParam('applicationId') applicationId: string) {
+  @ApiOkResponse({ type: PolicyResponseDto })
+  current(
+    @CurrentPrincipal() p: Principal,
+    @IdParam('applicationId') applicationId: string,
+  ): Promise<PolicyResponseDto> {
     return this.policies.current(p.tenantId, applicationId);
   }
 
   @Get('policies')
   @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
   @ApiOperation({ summary: 'Every version of the application policy, newest first' })
-  versions(@CurrentPrincipal() p: Principal, @IdParam('applicationId') applicationId: string) {
+  @ApiOkResponse({ type: [PolicyResponseDto] })
+  versions(
+    @CurrentPrincipal() p: Principal,
+    @IdParam('applicationId') applicationId: string,
+  ): Promise<PolicyResponseDto[]> {
     return this.policies.versions(p.tenantId, applicationId);
   }
 
@@ -29,11 +37,12 @@ export class PoliciesController {
   @HttpCode(201)
   @Access({ roles: ['admin', 'compliance_officer'] })
   @ApiOperation({ summary: 'Publish a new version of the application policy' })
+  @ApiCreatedResponse({ type: PolicyResponseDto })
   publish(
     @CurrentPrincipal() p: Principal,
     @IdParam('applicationId') applicationId: string,
     @Body() body: PublishPolicyDto,
-  ) {
+  ): Promise<PolicyResponseDto> {
     return this.policies.publish(
       p.tenantId,
       applicationId,

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsIn,
@@ -9,7 +9,14 @@ import {
   ValidateNested,
   ValidationArguments,
 } from 'class-validator';
-import { PolicyRulesInput, REQUIRABLE_FIELDS, RequirableField } from 'src/policies/policy-rules';
+import { ApiEnum, ApiId, ApiTime } from 'src/common/api-schema';
+import { PolicyView } from 'src/policies/policies.service';
+import {
+  PolicyRules,
+  PolicyRulesInput,
+  REQUIRABLE_FIELDS,
+  RequirableField,
+} from 'src/policies/policy-rules';
 
 // The structure of a policy, checked by the global ValidationPipe like every other body: unknown
 // members are refused, each member is typed and ranged here. What needs the model in service
@@ -125,4 +132,63 @@ export class PublishPolicyDto {
   @ValidateNested({ message: '$property must be an object' })
   @Type(() => PolicyRulesDto)
   rules!: PolicyRulesDto;
+}
+
+// What a stored policy version says: the rules as published, every list present.
+
+class SteeringRuleResponseDto {
+  @ApiProperty({ description: 'A named concept of the model.', example: 'health.medication' })
+  concept!: string;
+
+  @ApiEnum(['suppress', 'amplify'], 'How it is steered.')
+  mode!: 'suppress' | 'amplify';
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Absent: the default strength.' })
+  weight?: number;
+}
+
+class ThresholdRuleResponseDto {
+  @ApiProperty({ description: 'A concept group of the model.', example: 'health' })
+  group!: string;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: "Flag above this group's share." })
+  flagAbove?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: "Block above this group's share." })
+  blockAbove?: number;
+}
+
+class PolicyRulesResponseDto implements PolicyRules {
+  @ApiProperty({ type: [SteeringRuleResponseDto], description: 'Wins over the request.' })
+  steering!: SteeringRuleResponseDto[];
+
+  @ApiProperty({ type: [ThresholdRuleResponseDto] })
+  thresholds!: ThresholdRuleResponseDto[];
+
+  @ApiProperty({
+    enum: REQUIRABLE_FIELDS,
+    isArray: true,
+    description: 'Request context members a request must carry.',
+  })
+  requiredFields!: RequirableField[];
+}
+
+export class PolicyResponseDto implements PolicyView {
+  @ApiId('The policy (the same for all its versions).')
+  id!: string;
+
+  @ApiId('The application it governs.')
+  applicationId!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Its version, from 1.' })
+  version!: number;
+
+  @ApiProperty({ type: PolicyRulesResponseDto })
+  rules!: PolicyRulesResponseDto;
+
+  @ApiId('The person who published it; null for the CLI or an application.', { nullable: true })
+  createdBy!: string | null;
+
+  @ApiTime('When it was published.')
+  createdAt!: string;
 }

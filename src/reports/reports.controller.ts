@@ -1,9 +1,30 @@
-import { Body, Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
 import { IdParam } from 'src/common/id-param';
-import { CreateReportDto, ListReportsDto } from 'src/reports/reports.dto';
+import {
+  CreateReportDto,
+  ListReportsDto,
+  ReportPageResponseDto,
+  ReportResponseDto,
+} from 'src/reports/reports.dto';
 import { ReportDownload, ReportsService } from 'src/reports/reports.service';
 
 const REQUESTERS = { roles: ['admin', 'compliance_officer'], scope: 'reports' } as const;
@@ -11,6 +32,28 @@ const READERS = { roles: ['admin', 'compliance_officer', 'auditor'], scope: 'rep
 
 const WITHDRAWN =
   'Withdrawn: a record whose text the report showed was erased, and its files were deleted. Request the report again.';
+
+/** A stored file of a report, streamed as an attachment with its length (see `file` below). */
+const ReportFile = (mediaType: string, fileName: string) =>
+  applyDecorators(
+    ApiProduces(mediaType),
+    ApiOkResponse({
+      description: `The file's bytes, exactly those whose SHA-256 the report gives.`,
+      schema: { type: 'string', format: 'binary' },
+      headers: {
+        'Content-Disposition': {
+          description: `attachment; filename="${fileName}"`,
+          required: true,
+          schema: { type: 'string' },
+        },
+        'Content-Length': {
+          description: 'The file length, as the report gives it (bytes).',
+          required: true,
+          schema: { type: 'integer' },
+        },
+      },
+    }),
+  );
 
 @ApiTags('reports')
 @Controller('v1/reports')
@@ -24,29 +67,43 @@ export class ReportsController {
     summary:
       'Request a report (decision evidence, case file or period audit): pins a signed checkpoint and queues the build',
   })
-  request(@CurrentPrincipal() p: Principal, @Body() body: CreateReportDto) {
+  @ApiAcceptedResponse({
+    type: ReportResponseDto,
+    description: 'The report, queued: follow its status at GET /v1/reports/{reportId}.',
+  })
+  request(
+    @CurrentPrincipal() p: Principal,
+    @Body() body: CreateReportDto,
+  ): Promise<ReportResponseDto> {
     return this.reports.request(p, body);
   }
 
   @Get()
   @Access(READERS)
   @ApiOperation({ summary: 'Reports of the tenant, newest first (keyset pagination)' })
-  list(@CurrentPrincipal() p: Principal, @Query() query: ListReportsDto) {
+  @ApiOkResponse({ type: ReportPageResponseDto })
+  list(
+    @CurrentPrincipal() p: Principal,
+    @Query() query: ListReportsDto,
+  ): Promise<ReportPageResponseDto> {
     return this.reports.list(p, query);
   }
 
   @Get(':reportId')
   @Access(READERS)
   @ApiOperation({ summary: "A report: its scope, its build's status and progress, its files" })
-  get(@CurrentPrincipal() p: Principal, @IdParam('reportId') id: string) {
+  @ApiOkResponse({ type: ReportResponseDto })
+  get(
+    @CurrentPrincipal() p: Principal,
+    @IdParam('reportId') id: string,
+  ): Promise<ReportResponseDto> {
     return this.reports.get(p, id);
   }
 
   @Get(':reportId/pdf')
   @Access(READERS)
-  @ApiProduces('application/pdf')
+  @ReportFile('application/pdf', 'report-{reportId}.pdf')
   @ApiOperation({ summary: "The report's PDF (the read is logged first)" })
-  @ApiOkResponse({ description: 'The file, exactly the bytes whose SHA-256 the report gives.' })
   @ApiResponse({ status: 410, description: WITHDRAWN })
   async pdf(@CurrentPrincipal() p: Principal, @IdParam('reportId') id: string) {
     return file(await this.reports.download(p, id, 'pdf'));
@@ -54,11 +111,10 @@ export class ReportsController {
 
   @Get(':reportId/evidence')
   @Access(READERS)
-  @ApiProduces('application/zip')
+  @ReportFile('application/zip', 'evidence-{reportId}.zip')
   @ApiOperation({
     summary: "The report's evidence package, for `audit-verify package` (the read is logged first)",
   })
-  @ApiOkResponse({ description: 'The file, exactly the bytes whose SHA-256 the report gives.' })
   @ApiResponse({ status: 410, description: WITHDRAWN })
   async evidence(@CurrentPrincipal() p: Principal, @IdParam('reportId') id: string) {
     return file(await this.reports.download(p, id, 'evidence'));

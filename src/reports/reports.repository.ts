@@ -124,10 +124,9 @@ export class ReportsRepository {
               ORDER BY r.requested_at DESC, r.id DESC LIMIT $3`,
             [page.after.requestedAt, page.after.id, page.limit],
           )
-        : m.query<Row[]>(
-            `${SELECT_REPORTS} ORDER BY r.requested_at DESC, r.id DESC LIMIT $1`,
-            [page.limit],
-          ),
+        : m.query<Row[]>(`${SELECT_REPORTS} ORDER BY r.requested_at DESC, r.id DESC LIMIT $1`, [
+            page.limit,
+          ]),
     );
     return rows.map(toReport);
   }

@@ -14,6 +14,7 @@ import { TenantDatabase } from 'src/database/tenant-database';
 import { decodeCursor, encodeCursor } from 'src/common/keyset-cursor';
 import { SCHEMA_VERSION } from 'src/evidence-format/entry';
 import { ReportScope } from 'src/evidence-format/evidence-package';
+import { JobStatus } from 'src/jobs/job.entity';
 import { JobsService } from 'src/jobs/jobs.service';
 import { LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
@@ -48,7 +49,7 @@ export interface ReportView {
   requestedAt: string;
   checkpointSize: number;
   previousReportId: string | null;
-  status: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
+  status: JobStatus;
   progress: number;
   progressMessage: string | null;
   error: string | null;

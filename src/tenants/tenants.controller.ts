@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from 'src/access/access';
 import { Principal } from 'src/access/principal';
+import { TenantResponseDto } from 'src/tenants/tenants.dto';
 import { TenantsService } from 'src/tenants/tenants.service';
 
 @ApiTags('administration')
@@ -12,7 +13,8 @@ export class TenantsController {
   @Get()
   @Access({ roles: ['admin', 'compliance_officer', 'auditor'] })
   @ApiOperation({ summary: "The caller's own tenant (creating tenants is a CLI operation)" })
-  get(@CurrentPrincipal() p: Principal) {
+  @ApiOkResponse({ type: TenantResponseDto })
+  get(@CurrentPrincipal() p: Principal): Promise<TenantResponseDto> {
     return this.tenants.get(p.tenantId);
   }
 }

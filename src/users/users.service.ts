@@ -34,13 +34,15 @@ export interface UserView {
   createdAt: string;
 }
 
+export const AUDITOR_GRANT_STATUSES = ['active', 'expired', 'revoked', 'pending'] as const;
+
 export interface AuditorGrantView {
   id: string;
   userId: string;
   validFrom: string;
   validUntil: string;
   reason: string | null;
-  status: 'active' | 'expired' | 'revoked' | 'pending';
+  status: (typeof AUDITOR_GRANT_STATUSES)[number];
   revokedAt: string | null;
 }
 

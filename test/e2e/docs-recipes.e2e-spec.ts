@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { canonicalJson } from 'src/evidence-format/canonical-json';
 import { LogService } from 'src/log/log.service';
 import { projectRoot } from 'src/reports/project-root';
 import { call, newWorld, World } from 'test/support/auth-fixtures';
+import { runToEnd } from 'test/support/child-process';
 import { createTestApp, TestApp } from 'test/support/test-app';
 
 /**
@@ -75,19 +76,8 @@ describe('the README verification recipe, run as written', () => {
     await t?.close();
   });
 
-  // Asynchronous: the service answers from this same process, so a blocking spawn would hang it.
   const run = (script: string) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+    runToEnd('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir });
 
   it("verifies a record's inclusion and the log's consistency, every check passing", async () => {
     const script = fillIn(readmeBlock('**Verify without trusting us:**'), values, base);
