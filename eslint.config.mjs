@@ -73,6 +73,8 @@ export default tseslint.config(
       'eslint.config.mjs',
       // Compiled by test/e2e/typed-client.e2e-spec.ts against types generated at test time.
       'test/typed-client/**',
+      // A plain ES module run by node in its own process (oidc-provider ships ESM only).
+      'test/support/oidc-provider.mjs',
     ],
   },
   eslint.configs.recommended,

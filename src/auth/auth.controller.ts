@@ -5,6 +5,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -54,7 +55,18 @@ export class AuthController {
     summary:
       'Sign-in through the OpenID Connect provider (OIDC_ISSUER): redirects the browser there',
   })
-  @ApiFoundResponse({ description: "The provider's authorization URL (Location)." })
+  @ApiFoundResponse({
+    description: 'Off to the provider: its authorization URL, with PKCE, state and nonce.',
+    headers: {
+      Location: {
+        description: "The provider's authorization URL.",
+        required: true,
+        schema: { type: 'string' },
+      },
+      ...SESSION_COOKIE_HEADER('audit_oidc: this sign-in, HttpOnly, SameSite=Lax, 10 minutes.'),
+    },
+  })
+  @ApiResponse({ status: 404, description: 'No identity provider is set up (OIDC_ISSUER).' })
   async oidcStart(
     @Query() query: OidcStartDto,
     @Ip() ip: string,
@@ -70,7 +82,7 @@ export class AuthController {
       path: OIDC_CALLBACK_PATH,
       maxAge: 10 * 60_000,
     });
-    res.redirect(302, url);
+    res.status(302).location(url).end();
   }
 
   @Get('oidc/callback')
@@ -78,6 +90,22 @@ export class AuthController {
   @ApiOperation({
     summary:
       "The provider's answer: on success a session cookie and a page that continues to the portal; on failure the sign-in page says why",
+  })
+  @ApiOkResponse({
+    description: 'Signed in: a page that continues to the portal (a same-site navigation).',
+    content: { 'text/html': { schema: { type: 'string' } } },
+    headers: SESSION_COOKIE_HEADER('The session: HttpOnly, SameSite=Strict.'),
+  })
+  @ApiResponse({
+    status: 303,
+    description: 'Not signed in: to the sign-in page, which says why (`failed=<error code>`).',
+    headers: {
+      Location: {
+        description: '/sign-in?failed=<code>',
+        required: true,
+        schema: { type: 'string' },
+      },
+    },
   })
   async oidcCallback(@Ip() ip: string, @Req() req: Request, @Res() res: Response) {
     res.clearCookie(OIDC_COOKIE, { path: OIDC_CALLBACK_PATH });
@@ -90,7 +118,10 @@ export class AuthController {
       );
     } catch (error) {
       if (!(error instanceof DomainError) || error.category === 'internal') throw error;
-      return res.redirect(303, `/sign-in?failed=${encodeURIComponent(error.code)}`);
+      return res
+        .status(303)
+        .location(`/sign-in?failed=${encodeURIComponent(error.code)}`)
+        .end();
     }
     res.cookie(
       SESSION_COOKIE,

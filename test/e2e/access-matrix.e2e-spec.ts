@@ -58,6 +58,16 @@ const ROUTES: RouteSpec[] = [
     body: (w) => ({ organisation: w.slug, email: 'nobody@example.org', password: 'x'.repeat(12) }),
     crossTenant: 'public',
   },
+  // Without a query (and with no provider set up here) the start refuses its input; the callback
+  // without this browser's flow cookie sends the person back to the sign-in page.
+  {
+    route: 'GET /v1/auth/oidc/start',
+    allowed: 'everyone',
+    ok: 422,
+    okCode: 'validation_failed',
+    crossTenant: 'public',
+  },
+  { route: 'GET /v1/auth/oidc/callback', allowed: 'everyone', ok: 303, crossTenant: 'public' },
   {
     route: 'GET /v1/auth/session',
     allowed: [...PEOPLE, 'expired_auditor', ...KEYS],

@@ -5,6 +5,7 @@ import { AuthEventsService } from 'src/auth-events/auth-events.service';
 import { UsersService } from 'src/users/users.service';
 import { newWorld, signIn, unique, World } from 'test/support/auth-fixtures';
 import { freePort } from 'test/support/ports';
+import { OpenApiDoc, ResponseValidator } from 'test/support/openapi-validator';
 import { createTestApp, TestApp } from 'test/support/test-app';
 
 /**
@@ -25,12 +26,16 @@ describe('sign-in through an OpenID Connect provider', () => {
   let issuer: string;
   let t: TestApp;
   let w: World;
+  let v: ResponseValidator;
   const accounts: Record<string, Account> = {};
 
   beforeAll(async () => {
     const port = await freePort();
     t = await createTestApp({ runWorkers: false, env: placeholderEnv(port) });
     w = await newWorld(t);
+    v = new ResponseValidator(
+      (await request(t.app.getHttpServer()).get('/docs-json')).body as OpenApiDoc,
+    );
     // Accounts at the provider: one per case below, by e-mail of this tenant's users.
     Object.assign(accounts, {
       officer: { email: w.people.compliance_officer.email.toUpperCase(), email_verified: true },
@@ -78,6 +83,7 @@ describe('sign-in through an OpenID Connect provider', () => {
       .get('/v1/auth/oidc/start')
       .query({ organisation: options.organisation ?? w.slug, returnTo: '/reports' });
     expect(start.status).toBe(302);
+    expect(documented('/v1/auth/oidc/start', start)).toEqual([]);
     const flowCookie = cookieNamed(start, 'audit_oidc');
     expect(flowCookie).toMatch(/HttpOnly/i);
     expect(flowCookie).toMatch(/SameSite=Lax/i);
@@ -107,7 +113,17 @@ describe('sign-in through an OpenID Connect provider', () => {
     expect(next.origin).toBe(PUBLIC_URL);
     options.tamper?.(next);
     const callback = request(t.app.getHttpServer()).get(`${next.pathname}${next.search}`);
-    return options.dropCookie ? callback : callback.set('Cookie', (flowCookie ?? '').split(';')[0]);
+    const answer = await (options.dropCookie
+      ? callback
+      : callback.set('Cookie', (flowCookie ?? '').split(';')[0]));
+    expect(documented('/v1/auth/oidc/callback', answer)).toEqual([]);
+    return answer;
+  }
+
+  /** The answer against its operation in the service's OpenAPI document. */
+  function documented(path: string, res: request.Response): string[] {
+    const body = res.text === '' ? undefined : res.text;
+    return v.problems('GET', path, { status: res.status, headers: res.headers, body });
   }
 
   async function sessionOf(res: request.Response) {

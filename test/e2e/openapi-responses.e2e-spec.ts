@@ -275,6 +275,10 @@ describe('every success answer matches its operation in the OpenAPI document', (
     await send('POST', '/v1/auth/sign-out', officer, { status: 204 });
 
     expect(failures).toEqual([]);
-    expect(v.operations().filter((op) => !v.covered.has(op))).toEqual([]);
+    // Answered only with an identity provider running: test/e2e/oidc.e2e-spec.ts checks them.
+    const elsewhere = ['GET /v1/auth/oidc/start', 'GET /v1/auth/oidc/callback'];
+    expect(v.operations().filter((op) => !v.covered.has(op) && !elsewhere.includes(op))).toEqual(
+      [],
+    );
   }, 240_000);
 });
