@@ -52,6 +52,8 @@ const TENANT_TABLES = [
   'policies',
   'jobs',
   'reports',
+  'report_texts',
+  'user_identities',
 ];
 
 async function roleFacts(url: string): Promise<RoleFacts> {

@@ -27,6 +27,8 @@ const TENANT_TABLES = [
   'jobs',
   'reports',
   'log_verifications',
+  'report_texts',
+  'user_identities',
 ];
 
 describe('tenant isolation in PostgreSQL', () => {
@@ -69,19 +71,30 @@ describe('tenant isolation in PostgreSQL', () => {
     bApplicationName = made[1].applicationName;
     owner = new Client({ connectionString: t.database.url });
     await owner.connect();
-    // A job, a report and a log verification in every tenant (written as the owner: no job runs
-    // here).
+    // A job, a report (showing the tenant's record), a log verification and a user's identity at
+    // a provider in every tenant (written as the owner: no job runs here).
     for (const tenantId of [a, b]) {
       const { rows } = await owner.query<{ id: string }>(
         `INSERT INTO jobs (tenant_id, queue, kind, status, max_attempts)
          VALUES ($1, 'jobs', 'report.build', 'queued', 3) RETURNING id`,
         [tenantId],
       );
-      await owner.query(
+      const report = await owner.query<{ id: string }>(
         `INSERT INTO reports (id, tenant_id, kind, scope, requested_by, requested_at, job_id,
                               checkpoint_size)
-         VALUES (gen_random_uuid(), $1, 'period-audit', '{}', gen_random_uuid(), now(), $2, 1)`,
+         VALUES (gen_random_uuid(), $1, 'period-audit', '{}', gen_random_uuid(), now(), $2, 1)
+         RETURNING id`,
         [tenantId, rows[0].id],
+      );
+      await owner.query(
+        `INSERT INTO report_texts (report_id, tenant_id, record_id)
+         SELECT $1, $2, id FROM records WHERE tenant_id = $2 LIMIT 1`,
+        [report.rows[0].id, tenantId],
+      );
+      await owner.query(
+        `INSERT INTO user_identities (tenant_id, user_id, issuer, subject)
+         SELECT $1, id, 'https://idp.example', id::text FROM users WHERE tenant_id = $1 LIMIT 1`,
+        [tenantId],
       );
       await owner.query(
         `INSERT INTO log_verifications (id, tenant_id, job_id, requested_by, requested_at)
