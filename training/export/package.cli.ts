@@ -15,10 +15,11 @@ import { buildTrainingIndex, TrainingIndex } from 'training/export/training-inde
 import { readModelPackage } from 'src/model-package/model-package';
 
 /**
- * `npm run model:package -- [--config smoke|full] [--run DIR] [--out model-store] [--version V]
- * [--evaluation FILE]`:
+ * `npm run model:package -- [--config smoke|full|v2] [--run DIR] [--out model-store] [--name N]
+ * [--version V] [--evaluation FILE]`:
  * turns a training run into a model package, then reads it back through the same checks the
- * runtime applies.
+ * runtime applies. The name defaults to `audit-lm-<config>`; a new version of a model line (v2 is
+ * `full`'s shape retrained) keeps its line's name, so records read as one model's versions.
  */
 interface Summary {
   config: string;
@@ -94,7 +95,10 @@ async function main(): Promise<void> {
     process.stderr.write('\n');
     writeFileSync(cache, JSON.stringify(index));
   }
-  const name = `audit-lm-${config}`;
+  const name = cliArg('name') ?? `audit-lm-${config}`;
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) {
+    throw new Error(`--name: ${name} is not a package name (lower-case letters, digits, . and -)`);
+  }
   const version = cliArg('version') ?? '0.1.0';
   const dir = resolve(cliArg('out') ?? 'model-store', name, version);
   writeModelPackage({
