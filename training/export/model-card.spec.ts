@@ -80,6 +80,21 @@ describe('model card', () => {
     expect(card.indexOf('### health (1)')).toBeGreaterThan(card.indexOf('finance.taxation'));
   });
 
+  it("describes the objective's version 2 terms only for a package trained with them", () => {
+    const v1 = { frequencyPrior: 'none', sharedDirectionWeight: 0, knownPathWindow: 0 };
+    const v2 = { frequencyPrior: 'known', sharedDirectionWeight: 1, knownPathWindow: 16 };
+    const card = (objective: unknown) =>
+      modelCard({ ...manifest({}), training: { steps: 10, objective } });
+    expect(card(v2)).toContain('A fixed log-unigram prior of the training split');
+    expect(card(v2)).toContain('A penalty (weight 1) on the direction the named rows share');
+    expect(card(v2)).toContain('only within 16 tokens after');
+    for (const text of [card(v1), card(undefined)]) {
+      expect(text).not.toContain('log-unigram prior');
+      expect(text).not.toContain('direction the named rows share');
+      expect(text).not.toContain("after a concept's evidence");
+    }
+  });
+
   it('leaves out goals the package has no figure for', () => {
     const card = modelCard(manifest({ perplexity: 80 }));
     expect(card).not.toContain('interpretability tax');

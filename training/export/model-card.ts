@@ -71,6 +71,35 @@ function goals(evaluation: Record<string, unknown>): string[] {
     });
 }
 
+/**
+ * What the objective adds to version 1's, in words: the terms that make named rows
+ * concept-specific (MODEL-NOTES, issue 13), read from the objective the manifest records.
+ */
+function objectiveLines(objective: unknown): string[] {
+  if (typeof objective !== 'object' || objective === null) return [];
+  const o = objective as Record<string, unknown>;
+  const lines: string[] = [];
+  if (o.frequencyPrior === 'known') {
+    lines.push(
+      'A fixed log-unigram prior of the training split is added to the named-only path, so a',
+      "named concept's row need not carry how common a token is, only what is specific to it.",
+    );
+  }
+  if (typeof o.sharedDirectionWeight === 'number' && o.sharedDirectionWeight > 0) {
+    lines.push(
+      `A penalty (weight ${o.sharedDirectionWeight}) on the direction the named rows share; steering`,
+      "acts on each row's own part (the row less that direction).",
+    );
+  }
+  if (typeof o.knownPathWindow === 'number' && o.knownPathWindow > 0) {
+    lines.push(
+      `The named-only path is trained only within ${o.knownPathWindow} tokens after a concept's evidence,`,
+      'not wherever the concept is on.',
+    );
+  }
+  return lines.length > 0 ? ['', ...lines] : [];
+}
+
 /** A named concept as the card lists it: the tokens its effect row raises most. */
 export interface CardConcept {
   key: string;
@@ -133,6 +162,7 @@ export function modelCard(
     "labels (a concept is on from the token that completes its rule's evidence); reconstruction",
     'of h − known by the unknown part; a capped known/unknown covariance penalty; teacher forcing',
     'of the known part, easing from 1 to 0.5; 10% of input tokens replaced by [MASK].',
+    ...objectiveLines(m.training.objective),
     '',
     '```json',
     JSON.stringify(m.training, null, 2),
@@ -180,8 +210,8 @@ export function modelCard(
     ...conceptTables(concepts),
     '## Limitations',
     '',
-    '- Trained on a few million tokens of formal English (addresses, country profiles, licence',
-    '  texts, dictionary glosses): it is a faithful subject for audits, not a fluent assistant.',
+    `- Trained on a few million tokens of formal English (${m.sources.map((src) => String(src.title)).join('; ')}):`,
+    '  it is a faithful subject for audits, not a fluent assistant.',
     '- Concept labels are automatic (rules over WordNet, curated lexicons and regexes); their',
     '  measured precision is in the repository (training/concepts/PRECISION.md).',
     "- Training-data attribution is similarity in the model's concept space, not causal influence.",

@@ -116,6 +116,7 @@ async function main(): Promise<void> {
       minutes: Math.round(summary.minutes * 10) / 10,
       finalLosses: summary.losses,
       seed: model.seed,
+      objective: trainingConfig.objective,
     },
     corpus,
     evaluation: {
