@@ -95,6 +95,13 @@ describe('model card', () => {
     }
   });
 
+  it('says the suppression goal is not shown when no concept was common enough to measure', () => {
+    const card = modelCard(manifest({ steeringConcepts: 24, steeringSuppressRatioMedian: null }));
+    expect(card).toContain('- suppressed rate over plain (median): not measurable');
+    expect(card).toContain('— **not shown**');
+    expect(modelCard(manifest({}))).not.toContain('suppressed rate over plain');
+  });
+
   it('leaves out goals the package has no figure for', () => {
     const card = modelCard(manifest({ perplexity: 80 }));
     expect(card).not.toContain('interpretability tax');

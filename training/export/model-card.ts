@@ -62,13 +62,21 @@ function goals(evaluation: Record<string, unknown>): string[] {
       '≤ 0.5',
     ],
   ];
-  return rows
+  const lines = rows
     .filter(([, value]) => value !== undefined)
     .map(([name, value, ok, goal]) => {
       const v = value as number;
       const shown = Math.abs(v) < 1e-3 ? v.toExponential(1) : v.toPrecision(4);
       return `- ${name}: ${shown} (goal ${goal}) — ${ok(v) ? 'met' : '**not met**'}`;
     });
+  // Steering was measured, but no concept showed up often enough unsteered to halve.
+  if (n('steeringConcepts') !== undefined && evaluation.steeringSuppressRatioMedian === null) {
+    lines.push(
+      '- suppressed rate over plain (median): not measurable, no steered concept appears in 5 of ' +
+        'its plain generations (goal ≤ 0.5) — **not shown**',
+    );
+  }
+  return lines;
 }
 
 /**
