@@ -75,7 +75,11 @@ describe('explain', () => {
 });
 
 describe('training-data attribution', () => {
-  it('puts the source a text is written in first, and retrieves a chunk of it first', async () => {
+  // Similarity, not provenance: a topical chunk of another source may come first (on version 2,
+  // a WordNet gloss of "market economy ... agriculture" for a Factbook economy line), so the test
+  // asks for the source first and most of the top five chunks from it. An index whose rows were
+  // misaligned with their chunks would scatter the top five over the sources.
+  it('puts the source a text is written in first, and retrieves mostly chunks of it', async () => {
     const texts: [string, string, string][] = [
       [
         'spdx',
@@ -104,10 +108,11 @@ describe('training-data attribution', () => {
       });
       const attribution = result.chunks[0].trainingData;
       const [first] = Object.entries(attribution.sources).sort((a, b) => b[1] - a[1]);
-      expect({ prompt, source: first[0], chunk: attribution.chunks[0].source }).toEqual({
+      const ofSource = attribution.chunks.slice(0, 5).filter((c) => c.source === source).length;
+      expect({ prompt, source: first[0], topFiveOfSource: ofSource >= 4 }).toEqual({
         prompt,
         source,
-        chunk: source,
+        topFiveOfSource: true,
       });
     }
   });
