@@ -9,7 +9,12 @@ import { evaluateModel } from 'training/eval/evaluate';
 import { figuresTable } from 'training/eval/eval-report';
 import { ngramBaselines } from 'training/eval/heldout-figures';
 import { continuationNll, heldOutPerplexity } from 'training/eval/model-eval';
-import { attributionPrecision, steeringEfficacy, TextScorer } from 'training/eval/explanation-eval';
+import {
+  attributionPrecision,
+  steeringEfficacy,
+  SteeringStrength,
+  TextScorer,
+} from 'training/eval/explanation-eval';
 import { EVAL_PROMPTS, STEERED_CONCEPTS } from 'training/eval/prompts';
 import { BOS, Tokenizer } from 'src/model-package/tokenizer';
 import { conceptRowFigures, logTokenFrequency } from 'training/eval/concept-rows';
@@ -33,7 +38,8 @@ import { labelChunk, prepare, readCorpus, sliceChunks } from 'training/train/pre
  * frequency, the share that is not the mean row), attribution precision@3 on the fixed prompts of
  * `prompts.ts` (two seeds each) and steering efficacy (24 concepts, 50 prompts each, amplify and
  * suppress against plain, with the backbone twin's perplexity of the text when the store holds
- * the twin's checkpoint). `--no-generation` leaves the generation figures out.
+ * the twin's checkpoint). `--no-generation` leaves the generation figures out;
+ * `--amplify-weight W` and `--suppress-penalty P` measure steering at another strength.
  *
  * `--every K` scores every K-th held-out chunk, prompt and steered concept only (and 50/K prompts
  * per concept), for a quick look.
@@ -230,6 +236,7 @@ async function evaluateShippedPackage(
           Math.ceil(50 / every),
           scorer,
           progress('steered generations'),
+          steeringStrength(),
         )
       : null;
     // The backbone twin (the same network without the concept layer) is not in the package:
@@ -266,6 +273,8 @@ async function evaluateShippedPackage(
         steeringSuppressRatioMedian: steering?.suppressRatioMedian ?? null,
         steeringConcepts: steering?.concepts ?? null,
         steeringPromptsPerConcept: steering?.promptsPerConcept ?? null,
+        steeringAmplifyWeight: steering?.strength.amplifyWeight ?? null,
+        steeringSuppressPenalty: steering?.strength.suppressPenalty ?? null,
         completenessMaxError: figures.completenessMaxError,
         heldOutTokens: figures.tokens,
         heldOutChunks: figures.chunks,
@@ -276,6 +285,26 @@ async function evaluateShippedPackage(
   } finally {
     await runtime.close();
   }
+}
+
+/**
+ * `--amplify-weight W` and `--suppress-penalty P`: steering efficacy at another strength than the
+ * runtime's defaults (1 and 1), within the bounds the runtime accepts.
+ */
+function steeringStrength(): SteeringStrength {
+  const read = (flag: string, max: number, min: number): number => {
+    const raw = cliArg(flag);
+    if (raw === undefined) return 1;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      throw new Error(`--${flag} must be a number from ${min} to ${max}, got ${raw}`);
+    }
+    return value;
+  };
+  return {
+    amplifyWeight: read('amplify-weight', 10, Number.MIN_VALUE),
+    suppressPenalty: read('suppress-penalty', 100, 0),
+  };
 }
 
 /**

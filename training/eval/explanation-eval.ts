@@ -106,9 +106,16 @@ export interface SteeringFigure {
   perplexity: { plain: number | null; amplified: number | null; suppressed: number | null };
 }
 
+/** How hard steering pushes: the runtime's amplify weight and suppress penalty (both 1 by default). */
+export interface SteeringStrength {
+  amplifyWeight: number;
+  suppressPenalty: number;
+}
+
 export interface SteeringFigures {
   concepts: number;
   promptsPerConcept: number;
+  strength: SteeringStrength;
   /** Share of the concepts whose amplify ratio is at least 2. */
   amplifyAtLeast2x: number;
   /** Median suppress ratio over concepts that plain generation shows at least 5 times. */
@@ -143,6 +150,7 @@ export async function steeringEfficacy(
   count: number,
   scorer: TextScorer | null,
   progress?: Progress,
+  strength: SteeringStrength = { amplifyWeight: 1, suppressPenalty: 1 },
 ): Promise<SteeringFigures> {
   const plainCache = new Map<string, string>();
   const generate = async (prompt: string, steering: GenerationOptions['steering']) => {
@@ -178,8 +186,14 @@ export async function steeringEfficacy(
         plainCache.set(prompt.text, plain);
       }
       texts.plain.push(plain);
-      texts.amplified.push(await generate(prompt.text, [{ concept, mode: 'amplify' }]));
-      texts.suppressed.push(await generate(prompt.text, [{ concept, mode: 'suppress' }]));
+      texts.amplified.push(
+        await generate(prompt.text, [{ concept, mode: 'amplify', weight: strength.amplifyWeight }]),
+      );
+      texts.suppressed.push(
+        await generate(prompt.text, [
+          { concept, mode: 'suppress', penalty: strength.suppressPenalty },
+        ]),
+      );
       progress?.(++done, total);
     }
     const rate = (list: string[]) => list.filter((t) => keysOf(labeller, t).has(concept)).length;
@@ -205,6 +219,7 @@ export async function steeringEfficacy(
   return {
     concepts: perConcept.length,
     promptsPerConcept: count,
+    strength,
     amplifyAtLeast2x: perConcept.filter((c) => c.amplifyRatio >= 2).length / perConcept.length,
     suppressRatioMedian: measured.length
       ? median(measured.map((c) => c.suppressRatio as number))
