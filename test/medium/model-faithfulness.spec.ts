@@ -147,14 +147,15 @@ describe('training-data attribution', () => {
   });
 
   /*
-   * Issue 5 asks for every canary's chunk first. Three of the four are (by 0.06 to 0.49 of score
-   * over the runner-up); canary-zorvatine, a WordNet gloss planted among glosses about lichens,
-   * is read by the model with different concepts in its chunk than on its own (none of its
-   * paragraph's 16 rarest concept bigrams recur when it is explained alone), so neither part of
-   * the score finds it. The test holds the three and names the one.
+   * Issues 5 and 13 ask for every canary's chunk first. Three of the four are; canary-zorvatine,
+   * a WordNet gloss planted among glosses about lichens, is read by the model with different
+   * concepts in its chunk than on its own, so the score ranks it below other glosses: on 1.1.0
+   * it was not among the matches at all, on 2.0.0 it is fourth (score 0.44 for the first). The
+   * test holds the three first and the fourth in the top four.
    */
   it('retrieves the canary chunk first for the sotu, spdx and factbook canaries', async () => {
-    const firsts = (await canaryAttributions())
+    const found = await canaryAttributions();
+    const firsts = found
       .filter(({ canary }) => canary.id !== 'canary-zorvatine')
       .map(({ canary, attribution }) => ({
         canary: canary.id,
@@ -165,6 +166,10 @@ describe('training-data attribution', () => {
       { canary: 'canary-brackwater', first: 'spdx/EUPL-1.1#3' },
       { canary: 'canary-vessimar', first: 'factbook/central-america-n-caribbean/do#9' },
     ]);
+    const zorvatine = found.find(({ canary }) => canary.id === 'canary-zorvatine');
+    const rank = zorvatine?.attribution.chunks.findIndex((c) => c.chunk === zorvatine.canary.chunk);
+    expect(rank).toBeGreaterThanOrEqual(0);
+    expect(rank).toBeLessThan(4);
   });
 
   it('scores chunks as the mean of concept similarity and sequence match, best first', async () => {
