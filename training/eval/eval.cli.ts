@@ -266,6 +266,7 @@ async function evaluateShippedPackage(
         namedRowNonMeanShare: rows.nonMeanShare,
         namedRowFirstDirectionShare: rows.firstDirectionShare,
         attributionPrecisionAt3: precision?.precisionAt3 ?? null,
+        attributionPrecisionAt3Ceiling: precision?.precisionAt3Ceiling ?? null,
         attributionRecallAt3: precision?.recallAt3 ?? null,
         attributionTop1Accuracy: precision?.top1Accuracy ?? null,
         attributionLabelledChunks: precision?.labelledChunks ?? null,

@@ -30,6 +30,11 @@ export interface PrecisionFigures {
    * chunk. This is the goal's figure.
    */
   precisionAt3: number;
+  /**
+   * Mean over labelled chunks of min(3, |labels|) / 3: the precision@3 a perfect ranking would
+   * reach with these labels (a chunk with one label caps it at 1/3). Beside the goal, not in it.
+   */
+  precisionAt3Ceiling: number;
   /** Mean of |top-3 ∩ labels| / min(3, |labels|): how many of its labels the top three find. */
   recallAt3: number;
   /** Labelled chunks whose top named concept is one of their labels. */
@@ -46,7 +51,7 @@ export async function attributionPrecision(
   progress?: Progress,
 ): Promise<PrecisionFigures> {
   let chunks = 0;
-  const scores: { group: string; p: number; recall: number; top1: number }[] = [];
+  const scores: { group: string; p: number; ceiling: number; recall: number; top1: number }[] = [];
   const total = prompts.length * seeds.length;
   let done = 0;
   for (const prompt of prompts) {
@@ -65,6 +70,8 @@ export async function attributionPrecision(
         scores.push({
           group: prompt.group,
           p: top.length > 0 ? hits / top.length : 0,
+          // The best any three concepts could do on this chunk: a chunk with one label allows 1/3.
+          ceiling: Math.min(3, labels.size) / 3,
           recall: hits / Math.min(3, labels.size),
           top1: top.length > 0 && labels.has(top[0]) ? 1 : 0,
         });
@@ -84,6 +91,7 @@ export async function attributionPrecision(
     chunks,
     labelledChunks: scores.length,
     precisionAt3: mean(scores.map((s) => s.p)),
+    precisionAt3Ceiling: mean(scores.map((s) => s.ceiling)),
     recallAt3: mean(scores.map((s) => s.recall)),
     top1Accuracy: mean(scores.map((s) => s.top1)),
     byGroup,

@@ -95,6 +95,15 @@ describe('model card', () => {
     }
   });
 
+  it('states the ceiling precision@3 could reach with the labels, beside the goal', () => {
+    const card = modelCard(
+      manifest({ attributionPrecisionAt3: 0.29, attributionPrecisionAt3Ceiling: 0.42 }),
+    );
+    expect(card).toContain(
+      '- attribution precision@3: 0.2900 (goal ≥ 0.7) — **not met** (a perfect ranking would reach 0.420',
+    );
+  });
+
   it('says the suppression goal is not shown when no concept was common enough to measure', () => {
     const card = modelCard(manifest({ steeringConcepts: 24, steeringSuppressRatioMedian: null }));
     expect(card).toContain('- suppressed rate over plain (median): not measurable');

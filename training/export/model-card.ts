@@ -69,6 +69,12 @@ function goals(evaluation: Record<string, unknown>): string[] {
       const shown = Math.abs(v) < 1e-3 ? v.toExponential(1) : v.toPrecision(4);
       return `- ${name}: ${shown} (goal ${goal}) — ${ok(v) ? 'met' : '**not met**'}`;
     });
+  // Precision@3 counts three concepts against chunks that often carry one label: say the ceiling.
+  const ceiling = n('attributionPrecisionAt3Ceiling');
+  const at = lines.findIndex((l) => l.startsWith('- attribution precision@3:'));
+  if (ceiling !== undefined && at >= 0) {
+    lines[at] += ` (a perfect ranking would reach ${ceiling.toPrecision(3)} with these labels)`;
+  }
   // Steering was measured, but no concept showed up often enough unsteered to halve.
   if (n('steeringConcepts') !== undefined && evaluation.steeringSuppressRatioMedian === null) {
     lines.push(
