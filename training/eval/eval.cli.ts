@@ -168,6 +168,8 @@ async function evaluateShippedPackage(
   every: number,
   log: Log,
 ): Promise<{ figures: Figures; card: Figures }> {
+  // Read before minutes of evaluation, so a bad flag is refused at once.
+  const strength = steeringStrength();
   const config = loadConfig();
   const dir = join(config.MODEL_STORE_DIR, config.MODEL_NAME, config.MODEL_VERSION);
   log(`loading ${dir}`);
@@ -236,7 +238,7 @@ async function evaluateShippedPackage(
           Math.ceil(50 / every),
           scorer,
           progress('steered generations'),
-          steeringStrength(),
+          strength,
         )
       : null;
     // The backbone twin (the same network without the concept layer) is not in the package:
@@ -293,18 +295,18 @@ async function evaluateShippedPackage(
  * runtime's defaults (1 and 1), within the bounds the runtime accepts.
  */
 function steeringStrength(): SteeringStrength {
-  const read = (flag: string, max: number, min: number): number => {
+  const read = (flag: string, ok: (x: number) => boolean, rule: string): number => {
     const raw = cliArg(flag);
     if (raw === undefined) return 1;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < min || value > max) {
-      throw new Error(`--${flag} must be a number from ${min} to ${max}, got ${raw}`);
+    if (!Number.isFinite(value) || !ok(value)) {
+      throw new Error(`--${flag} must be a number ${rule}, got ${raw}`);
     }
     return value;
   };
   return {
-    amplifyWeight: read('amplify-weight', 10, Number.MIN_VALUE),
-    suppressPenalty: read('suppress-penalty', 100, 0),
+    amplifyWeight: read('amplify-weight', (x) => x > 0 && x <= 10, 'above 0 and at most 10'),
+    suppressPenalty: read('suppress-penalty', (x) => x >= 0 && x <= 100, 'from 0 to 100'),
   };
 }
 

@@ -1,0 +1,102 @@
+/**
+ * @jest-environment ./test/support/native-arrays-environment.ts
+ */
+import { ModelRuntime } from 'src/model-runtime/model-runtime';
+import type { GenerationOptions } from 'src/model-runtime/generation.types';
+import { CONCEPTS, createLabeller, Labeller } from 'training/concepts/labeller';
+import { attributionPrecision, steeringEfficacy } from 'training/eval/explanation-eval';
+import { EVAL_PROMPTS } from 'training/eval/prompts';
+import { testModel } from 'test/support/test-model';
+
+// model:eval's generation figures on the shipped package, recomputed here from the runtime's own
+// generations and the labeller, so a wrong count, divisor or steering strength shows.
+
+let runtime: ModelRuntime;
+let labeller: Labeller;
+const model = testModel();
+const DECODING = { maxTokens: 24, temperature: 0.8, topP: 0.95, chunkTokens: 16 };
+const keysOf = (text: string) =>
+  new Set(labeller.label(text).conceptIds.map((id) => CONCEPTS[id].key));
+
+beforeAll(async () => {
+  runtime = await ModelRuntime.open(model.store, model.name, model.version);
+  labeller = createLabeller();
+});
+
+afterAll(async () => {
+  await runtime.close();
+});
+
+describe('attribution precision@3', () => {
+  it('is the mean share of the top three named concepts the labeller finds, with the ceiling its labels allow', async () => {
+    const prompts = EVAL_PROMPTS.filter((_, i) => i % 10 === 0);
+    const figures = await attributionPrecision(runtime, labeller, prompts, [1]);
+    const precisions: number[] = [];
+    const ceilings: number[] = [];
+    for (const prompt of prompts) {
+      const result = await runtime.generate(prompt.text, { ...DECODING, seed: 1 });
+      for (const chunk of result.chunks) {
+        const labels = keysOf(chunk.text);
+        if (labels.size === 0) continue;
+        const top = chunk.concepts.known
+          .filter((c) => c.contribution > 0 && c.key)
+          .sort((a, b) => b.contribution - a.contribution)
+          .slice(0, 3);
+        precisions.push(top.filter((c) => labels.has(c.key as string)).length / top.length);
+        ceilings.push(Math.min(3, labels.size) / 3);
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(precisions.length).toBeGreaterThan(0);
+    expect(figures.labelledChunks).toBe(precisions.length);
+    expect(figures.precisionAt3).toBeCloseTo(mean(precisions), 12);
+    expect(figures.precisionAt3Ceiling).toBeCloseTo(mean(ceilings), 12);
+  });
+});
+
+describe('steering efficacy', () => {
+  it('steers at the strength it is given and counts the labelled generations', async () => {
+    const concept = 'legal.courts';
+    const strength = { amplifyWeight: 3, suppressPenalty: 2 };
+    const figures = await steeringEfficacy(
+      runtime,
+      labeller,
+      [concept],
+      EVAL_PROMPTS,
+      4,
+      null,
+      undefined,
+      strength,
+    );
+    expect(figures.strength).toEqual(strength);
+    const [only] = figures.perConcept;
+    const legal = EVAL_PROMPTS.filter((p) => p.group === 'legal').slice(0, 4);
+    expect(legal).toHaveLength(4);
+    const rate = async (steering: GenerationOptions['steering']) => {
+      let n = 0;
+      for (const prompt of legal) {
+        const { text } = await runtime.generate(prompt.text, {
+          ...DECODING,
+          seed: 1,
+          attributions: false,
+          steering,
+        });
+        if (keysOf(text).has(concept)) n++;
+      }
+      return n;
+    };
+    expect({
+      plain: only.plain,
+      amplified: only.amplified,
+      suppressed: only.suppressed,
+    }).toEqual({
+      plain: await rate([]),
+      amplified: await rate([{ concept, mode: 'amplify', weight: 3 }]),
+      suppressed: await rate([{ concept, mode: 'suppress', penalty: 2 }]),
+    });
+    // The case discriminates: at the default weight these prompts give another count, so a
+    // steeringEfficacy that ignored the strength would have failed above.
+    const atDefault = await rate([{ concept, mode: 'amplify' }]);
+    expect(atDefault).not.toBe(only.amplified);
+  });
+});
