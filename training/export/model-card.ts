@@ -78,7 +78,7 @@ function goals(evaluation: Record<string, unknown>): string[] {
   // Steering was measured, but no concept showed up often enough unsteered to halve.
   if (n('steeringConcepts') !== undefined && evaluation.steeringSuppressRatioMedian === null) {
     lines.push(
-      '- suppressed rate over plain (median): not measurable, no steered concept appears in 5 of ' +
+      '- suppressed rate over plain (median): not measurable, no steered concept appears in at least 5 of ' +
         'its plain generations (goal ≤ 0.5) — **not shown**',
     );
   }
