@@ -124,8 +124,11 @@ export class RecordPageService {
         .filter((w) => w.effect > 0)
         .sort((a, b) => b.effect - a.effect)
         .slice(0, WORDS_PER_CHUNK);
+      const chunkText = text.chunkTexts[c] ?? '';
       return {
-        text: text.chunkTexts[c] ?? '',
+        text: chunkText,
+        // A paragraph break alone: the page gives it a visible mark and a name of its own.
+        blank: chunkText.trim() === '',
         weights: effects.map((e) => Number((e / max).toFixed(3))),
         top,
         namedShare: chunk.concepts.knownShare,

@@ -3,8 +3,13 @@
  */
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import type { GenerationOptions } from 'src/model-runtime/generation.types';
-import { CONCEPTS, createLabeller, Labeller } from 'training/concepts/labeller';
-import { attributionPrecision, steeringEfficacy } from 'training/eval/explanation-eval';
+import { createLabeller, Labeller } from 'training/concepts/labeller';
+import {
+  attributionPrecision,
+  DECODING,
+  keysOf as labelKeys,
+  steeringEfficacy,
+} from 'training/eval/explanation-eval';
 import { EVAL_PROMPTS } from 'training/eval/prompts';
 import { testModel } from 'test/support/test-model';
 
@@ -14,9 +19,7 @@ import { testModel } from 'test/support/test-model';
 let runtime: ModelRuntime;
 let labeller: Labeller;
 const model = testModel();
-const DECODING = { maxTokens: 24, temperature: 0.8, topP: 0.95, chunkTokens: 16 };
-const keysOf = (text: string) =>
-  new Set(labeller.label(text).conceptIds.map((id) => CONCEPTS[id].key));
+const keysOf = (text: string) => labelKeys(labeller, text);
 
 beforeAll(async () => {
   runtime = await ModelRuntime.open(model.store, model.name, model.version);

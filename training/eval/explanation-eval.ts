@@ -12,9 +12,11 @@ import type { GenerationOptions } from 'src/model-runtime/generation.types';
 
 type Progress = (done: number, total: number) => void;
 
-const DECODING = { maxTokens: 24, temperature: 0.8, topP: 0.95, chunkTokens: 16 };
+/** The decoding every generation of these figures uses (seeds vary per figure). */
+export const DECODING = { maxTokens: 24, temperature: 0.8, topP: 0.95, chunkTokens: 16 };
 
-function keysOf(labeller: Labeller, text: string): Set<string> {
+/** The concept keys the labeller puts on a text. */
+export function keysOf(labeller: Labeller, text: string): Set<string> {
   return new Set(labeller.label(text).conceptIds.map((id) => CONCEPTS[id].key));
 }
 
