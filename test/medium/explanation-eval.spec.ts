@@ -61,24 +61,28 @@ describe('steering efficacy', () => {
   it('steers at the strength it is given and counts the labelled generations', async () => {
     const concept = 'legal.courts';
     const strength = { amplifyWeight: 3, suppressPenalty: 2 };
-    const figures = await steeringEfficacy(
-      runtime,
-      labeller,
-      [concept],
-      EVAL_PROMPTS,
-      4,
-      null,
-      undefined,
+    // Suppression prompts that carry the concept, as suppressionPrompts cuts held-out text.
+    const carriers = [
+      'The Supreme Court heard the appeal, and the judge',
+      'The court ruled on the case after the trial, and',
+      'The judges of the tribunal met in the courtroom and',
+    ];
+    const figures = await steeringEfficacy(runtime, labeller, [concept], EVAL_PROMPTS, {
+      count: 4,
+      scorer: null,
       strength,
-    );
+      suppression: (c) => (c === concept ? carriers : []),
+    });
     expect(figures.strength).toEqual(strength);
     const [only] = figures.perConcept;
-    const legal = EVAL_PROMPTS.filter((p) => p.group === 'legal').slice(0, 4);
+    const legal = EVAL_PROMPTS.filter((p) => p.group === 'legal')
+      .slice(0, 4)
+      .map((p) => p.text);
     expect(legal).toHaveLength(4);
-    const rate = async (steering: GenerationOptions['steering']) => {
+    const rate = async (prompts: string[], steering: GenerationOptions['steering']) => {
       let n = 0;
-      for (const prompt of legal) {
-        const { text } = await runtime.generate(prompt.text, {
+      for (const prompt of prompts) {
+        const { text } = await runtime.generate(prompt, {
           ...DECODING,
           seed: 1,
           attributions: false,
@@ -88,18 +92,28 @@ describe('steering efficacy', () => {
       }
       return n;
     };
+    const suppressionPlain = await rate(carriers, []);
+    const suppressed = await rate(carriers, [{ concept, mode: 'suppress', penalty: 2 }]);
     expect({
+      prompts: only.prompts,
       plain: only.plain,
       amplified: only.amplified,
+      suppressionPrompts: only.suppressionPrompts,
+      suppressionPlain: only.suppressionPlain,
       suppressed: only.suppressed,
+      suppressRatio: only.suppressRatio,
     }).toEqual({
-      plain: await rate([]),
-      amplified: await rate([{ concept, mode: 'amplify', weight: 3 }]),
-      suppressed: await rate([{ concept, mode: 'suppress', penalty: 2 }]),
+      prompts: 4,
+      plain: await rate(legal, []),
+      amplified: await rate(legal, [{ concept, mode: 'amplify', weight: 3 }]),
+      suppressionPrompts: 3,
+      suppressionPlain,
+      suppressed,
+      suppressRatio: suppressionPlain > 0 ? suppressed / suppressionPlain : null,
     });
     // The case discriminates: at the default weight these prompts give another count, so a
     // steeringEfficacy that ignored the strength would have failed above.
-    const atDefault = await rate([{ concept, mode: 'amplify' }]);
+    const atDefault = await rate(legal, [{ concept, mode: 'amplify' }]);
     expect(atDefault).not.toBe(only.amplified);
   });
 });

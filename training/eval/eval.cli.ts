@@ -11,7 +11,9 @@ import { ngramBaselines } from 'training/eval/heldout-figures';
 import { continuationNll, heldOutPerplexity } from 'training/eval/model-eval';
 import {
   attributionPrecision,
+  DECODING,
   steeringEfficacy,
+  suppressionPrompts,
   SteeringStrength,
   TextScorer,
 } from 'training/eval/explanation-eval';
@@ -36,9 +38,10 @@ import { labelChunk, prepare, readCorpus, sliceChunks } from 'training/train/pre
  *
  * The shipped package's figures include the named rows' shape (rank correlation with token
  * frequency, the share that is not the mean row), attribution precision@3 on the fixed prompts of
- * `prompts.ts` (two seeds each) and steering efficacy (24 concepts, 50 prompts each, amplify and
- * suppress against plain, with the backbone twin's perplexity of the text when the store holds
- * the twin's checkpoint). `--no-generation` leaves the generation figures out;
+ * `prompts.ts` (two seeds each) and steering efficacy (24 concepts: amplified on 50 of those
+ * prompts and suppressed on 50 cuts of held-out text that carries the concept, each against plain
+ * generation of the same prompts, with the backbone twin's perplexity of the text when the store
+ * holds the twin's checkpoint). `--no-generation` leaves the generation figures out;
  * `--amplify-weight W` and `--suppress-penalty P` measure steering at another strength.
  *
  * `--every K` scores every K-th held-out chunk, prompt and steered concept only (and 50/K prompts
@@ -229,16 +232,24 @@ async function evaluateShippedPackage(
     );
     await tfReady();
     const scorer = backboneScorer(backboneDir, tokenizer, log);
+    const heldOutChunks = chunks.filter((c) => c.split === 'test');
+    // A prompt, [BOS] and the continuation must fit the context: the runtime stops there.
+    const fits = (text: string) =>
+      tokenizer.encode(text).length + 1 + DECODING.maxTokens <= model.shapes.contextLength;
     const steering = generations
       ? await steeringEfficacy(
           runtime,
           labeller,
           STEERED_CONCEPTS.filter((_, i) => i % every === 0),
           EVAL_PROMPTS,
-          Math.ceil(50 / every),
-          scorer,
-          progress('steered generations'),
-          strength,
+          {
+            count: Math.ceil(50 / every),
+            scorer,
+            progress: progress('steered generations'),
+            strength,
+            suppression: (concept) =>
+              suppressionPrompts(concept, heldOutChunks, labeller, Math.ceil(50 / every), fits),
+          },
         )
       : null;
     // The backbone twin (the same network without the concept layer) is not in the package:

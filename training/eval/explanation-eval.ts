@@ -105,15 +105,29 @@ export type TextScorer = (prompt: string, continuation: string) => { nll: number
 
 export interface SteeringFigure {
   concept: string;
+  /** Amplification: the fixed prompts (`steeringPrompts`), plain against amplified. */
   prompts: number;
   /** Generations the labeller finds the concept in, of `prompts`. */
   plain: number;
   amplified: number;
-  suppressed: number;
   /** (amplified + ½) / (plain + ½): the ratio of rates, defined when plain is 0. */
   amplifyRatio: number;
+  /**
+   * Suppression: held-out text that carries the concept, cut after its evidence
+   * (`suppressionPrompts`), plain against suppressed: there is something to take away.
+   */
+  suppressionPrompts: number;
+  suppressionPlain: number;
+  suppressed: number;
+  /** suppressed / suppressionPlain, null when plain generation never shows the concept. */
   suppressRatio: number | null;
-  perplexity: { plain: number | null; amplified: number | null; suppressed: number | null };
+  /** The backbone twin's perplexity of each set of continuations. */
+  perplexity: {
+    plain: number | null;
+    amplified: number | null;
+    suppressionPlain: number | null;
+    suppressed: number | null;
+  };
 }
 
 /** How hard steering pushes: the runtime's amplify weight and suppress penalty (both 1 by default). */
@@ -135,8 +149,8 @@ export interface SteeringFigures {
 }
 
 /**
- * The prompts a concept is steered on: its group's prompts first (where a reader would expect
- * it, so suppression has something to remove), then the others in a fixed stride.
+ * The prompts a concept is amplified on: its group's prompts first (where a reader would expect
+ * it), then the others in a fixed stride.
  */
 export function steeringPrompts(
   concept: string,
@@ -151,17 +165,92 @@ export function steeringPrompts(
   return [...own, ...rest.slice(start), ...rest.slice(0, start)].slice(0, count);
 }
 
-/** Amplify and suppress each concept on `count` prompts, against plain generation (seed 1). */
+/** At most this many characters of held-out text before a suppression prompt's cut. */
+const SUPPRESSION_CONTEXT_CHARS = 280;
+
+/**
+ * The prompts a concept is suppressed on: held-out chunks the labeller gives the concept, each
+ * cut right after the evidence that completes the rule, then at each later sentence end (a
+ * reader already knows the concept there, and so does the model). Chunks are taken in id order,
+ * one cut each before any chunk's second, so that many documents speak. A prompt keeps at most
+ * 280 characters before its cut, from a sentence start where that window holds one (else a word
+ * start), shortened until it `fits`, and only while the labeller still finds the concept in it.
+ */
+export function suppressionPrompts(
+  concept: string,
+  chunks: readonly { id: string; text: string }[],
+  labeller: Labeller,
+  count: number,
+  fits: (text: string) => boolean,
+): string[] {
+  const id = CONCEPTS.findIndex((c) => c.key === concept);
+  if (id < 0) throw new Error(`no named concept ${concept}`);
+  const cutsOf = (text: string, onset: number): number[] => {
+    const cuts = [onset];
+    for (const m of text.slice(onset).matchAll(/[.;!?](?=\s)|\n/g)) {
+      const at = onset + m.index + 1;
+      // A later cut must add a word: "the verdict" and "the verdict." are one prompt.
+      if (/[\p{L}\p{N}]/u.test(text.slice(cuts[cuts.length - 1], at)) && at < text.length) {
+        cuts.push(at);
+      }
+    }
+    return cuts;
+  };
+  const carriers = [...chunks]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((chunk) => ({ chunk, label: labeller.label(chunk.text) }))
+    .filter(({ label }) => label.conceptIds.includes(id))
+    .map(({ chunk, label }) => cutsOf(chunk.text, label.onset[id]).map((cut) => ({ chunk, cut })));
+  const prompt = (text: string, cut: number): string | null => {
+    for (let keep = SUPPRESSION_CONTEXT_CHARS; keep >= 40; keep -= 40) {
+      const from = Math.max(0, cut - keep);
+      const window = text.slice(from, cut);
+      // From the first sentence start in the window, else the first word start.
+      const sentence = from === 0 ? 0 : window.search(/(?<=[.;!?\n]\s*)\p{Lu}/u);
+      const word = from === 0 ? 0 : window.search(/(?<=\s)\S/);
+      const start = from + (sentence >= 0 ? sentence : Math.max(0, word));
+      const candidate = text.slice(start, cut).trim();
+      // The prompt itself must carry the concept, not only the chunk it came from.
+      if (fits(candidate) && labeller.label(candidate).conceptIds.includes(id)) return candidate;
+    }
+    return null;
+  };
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (let level = 0; out.length < count && carriers.some((c) => c.length > level); level++) {
+    for (const cuts of carriers) {
+      if (out.length >= count || cuts.length <= level) continue;
+      const text = prompt(cuts[level].chunk.text, cuts[level].cut);
+      if (text === null || seen.has(text)) continue;
+      seen.add(text);
+      out.push(text);
+    }
+  }
+  return out;
+}
+
+export interface SteeringRun {
+  /** Amplify prompts per concept. */
+  count: number;
+  scorer: TextScorer | null;
+  progress?: Progress;
+  strength?: SteeringStrength;
+  /** Each concept's suppression prompts (see `suppressionPrompts`). */
+  suppression: (concept: string) => readonly string[];
+}
+
+/**
+ * Amplify each concept on `count` fixed prompts and suppress it on held-out text that carries
+ * it, each against plain generation of the same prompts (seed 1).
+ */
 export async function steeringEfficacy(
   runtime: ModelRuntime,
   labeller: Labeller,
   concepts: readonly string[],
   prompts: readonly EvalPrompt[],
-  count: number,
-  scorer: TextScorer | null,
-  progress?: Progress,
-  strength: SteeringStrength = { amplifyWeight: 1, suppressPenalty: 1 },
+  run: SteeringRun,
 ): Promise<SteeringFigures> {
+  const strength = run.strength ?? { amplifyWeight: 1, suppressPenalty: 1 };
   const plainCache = new Map<string, string>();
   const generate = async (prompt: string, steering: GenerationOptions['steering']) => {
     const result = await runtime.generate(prompt, {
@@ -172,63 +261,81 @@ export async function steeringEfficacy(
     });
     return result.text;
   };
-  const perplexity = (prompts: EvalPrompt[], texts: string[]) => {
-    if (!scorer) return null;
+  const plainOf = async (prompt: string) => {
+    let plain = plainCache.get(prompt);
+    if (plain === undefined) {
+      plain = await generate(prompt, []);
+      plainCache.set(prompt, plain);
+    }
+    return plain;
+  };
+  const perplexity = (prompts: readonly string[], texts: string[]) => {
+    if (!run.scorer) return null;
     let nll = 0;
     let tokens = 0;
     for (const [i, t] of texts.entries()) {
-      const s = scorer(prompts[i].text, t);
+      const s = run.scorer(prompts[i], t);
       nll += s.nll;
       tokens += s.tokens;
     }
     return tokens ? Math.exp(nll / tokens) : null;
   };
-  const total = concepts.length * count;
+  const plan = concepts.map((concept) => ({
+    concept,
+    amplify: steeringPrompts(concept, prompts, run.count).map((p) => p.text),
+    suppress: run.suppression(concept),
+  }));
+  const total = plan.reduce((sum, p) => sum + p.amplify.length + p.suppress.length, 0);
   let done = 0;
   const perConcept: SteeringFigure[] = [];
-  for (const concept of concepts) {
-    const chosen = steeringPrompts(concept, prompts, count);
-    const texts = { plain: [] as string[], amplified: [] as string[], suppressed: [] as string[] };
-    for (const prompt of chosen) {
-      let plain = plainCache.get(prompt.text);
-      if (plain === undefined) {
-        plain = await generate(prompt.text, []);
-        plainCache.set(prompt.text, plain);
-      }
-      texts.plain.push(plain);
+  for (const { concept, amplify, suppress } of plan) {
+    const texts = {
+      plain: [] as string[],
+      amplified: [] as string[],
+      suppressionPlain: [] as string[],
+      suppressed: [] as string[],
+    };
+    for (const prompt of amplify) {
+      texts.plain.push(await plainOf(prompt));
       texts.amplified.push(
-        await generate(prompt.text, [{ concept, mode: 'amplify', weight: strength.amplifyWeight }]),
+        await generate(prompt, [{ concept, mode: 'amplify', weight: strength.amplifyWeight }]),
       );
+      run.progress?.(++done, total);
+    }
+    for (const prompt of suppress) {
+      texts.suppressionPlain.push(await plainOf(prompt));
       texts.suppressed.push(
-        await generate(prompt.text, [
-          { concept, mode: 'suppress', penalty: strength.suppressPenalty },
-        ]),
+        await generate(prompt, [{ concept, mode: 'suppress', penalty: strength.suppressPenalty }]),
       );
-      progress?.(++done, total);
+      run.progress?.(++done, total);
     }
     const rate = (list: string[]) => list.filter((t) => keysOf(labeller, t).has(concept)).length;
     const plain = rate(texts.plain);
     const amplified = rate(texts.amplified);
+    const suppressionPlain = rate(texts.suppressionPlain);
     const suppressed = rate(texts.suppressed);
     perConcept.push({
       concept,
-      prompts: chosen.length,
+      prompts: amplify.length,
       plain,
       amplified,
-      suppressed,
       amplifyRatio: (amplified + 0.5) / (plain + 0.5),
-      suppressRatio: plain > 0 ? suppressed / plain : null,
+      suppressionPrompts: suppress.length,
+      suppressionPlain,
+      suppressed,
+      suppressRatio: suppressionPlain > 0 ? suppressed / suppressionPlain : null,
       perplexity: {
-        plain: perplexity(chosen, texts.plain),
-        amplified: perplexity(chosen, texts.amplified),
-        suppressed: perplexity(chosen, texts.suppressed),
+        plain: perplexity(amplify, texts.plain),
+        amplified: perplexity(amplify, texts.amplified),
+        suppressionPlain: perplexity(suppress, texts.suppressionPlain),
+        suppressed: perplexity(suppress, texts.suppressed),
       },
     });
   }
-  const measured = perConcept.filter((c) => c.plain >= 5 && c.suppressRatio !== null);
+  const measured = perConcept.filter((c) => c.suppressionPlain >= 5 && c.suppressRatio !== null);
   return {
     concepts: perConcept.length,
-    promptsPerConcept: count,
+    promptsPerConcept: run.count,
     strength,
     amplifyAtLeast2x: perConcept.filter((c) => c.amplifyRatio >= 2).length / perConcept.length,
     suppressRatioMedian: measured.length

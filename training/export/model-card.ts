@@ -78,11 +78,26 @@ function goals(evaluation: Record<string, unknown>): string[] {
   // Steering was measured, but no concept showed up often enough unsteered to halve.
   if (n('steeringConcepts') !== undefined && evaluation.steeringSuppressRatioMedian === null) {
     lines.push(
-      '- suppressed rate over plain (median): not measurable, no steered concept appears in at least 5 of ' +
-        'its plain generations (goal ≤ 0.5) — **not shown**',
+      '- suppressed rate over plain (median): not measurable, no steered concept appears in at least 5 ' +
+        'plain generations of its suppression prompts (goal ≤ 0.5) — **not shown**',
     );
   }
   return lines;
+}
+
+/** What `model:refit-rows` did after training, when it did (the manifest's `namedRowRefit`). */
+function refitLines(refit: unknown): string[] {
+  if (typeof refit !== 'object' || refit === null) return [];
+  const r = refit as Record<string, unknown>;
+  const nats = (x: unknown) => (typeof x === 'number' ? x.toFixed(3) : '?');
+  return [
+    '',
+    `After training, the named rows were solved again on their own objective with everything else`,
+    `frozen (\`model:refit-rows\`, ${String(r.epochs)} passes over ${String(r.positions)} positions within`,
+    `${String(r.window)} tokens of a concept's evidence): the named-only loss went from ${nats(r.namedOnlyLossBefore)} to`,
+    `${nats(r.namedOnlyLossAfter)} nats per position. The served logits do not read the named rows, so`,
+    'the generated text is the same; what the rows say (explanations, steering) is not.',
+  ];
 }
 
 /**
@@ -177,6 +192,7 @@ export function modelCard(
     'of h − known by the unknown part; a capped known/unknown covariance penalty; teacher forcing',
     'of the known part, easing from 1 to 0.5; 10% of input tokens replaced by [MASK].',
     ...objectiveLines(m.training.objective),
+    ...refitLines(m.training.namedRowRefit),
     '',
     '```json',
     JSON.stringify(m.training, null, 2),
