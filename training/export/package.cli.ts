@@ -29,6 +29,8 @@ interface Summary {
   heldOutPerplexity: number;
   losses: Record<string, number>;
   model: ModelConfig;
+  /** Set by `model:refit-rows`: the named rows were solved again after training. */
+  namedRowRefit?: Record<string, unknown>;
 }
 
 /** The hand-checked precision of the concept labels, per group (concepts/PRECISION.md). */
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
       finalLosses: summary.losses,
       seed: model.seed,
       objective: trainingConfig.objective,
+      ...(summary.namedRowRefit ? { namedRowRefit: summary.namedRowRefit } : {}),
     },
     corpus,
     evaluation: {

@@ -1,0 +1,67 @@
+import { BOS, EOC } from 'src/model-package/tokenizer';
+import { tf, tfReady } from 'training/model/tf';
+import { buildStream, LabelledChunk } from 'training/train/data';
+import { namedRowProblem, refitNamedRows } from 'training/train/refit-rows';
+
+/**
+ * A stream where concept 0's evidence is followed by token 20 and concept 1's by token 30, amid
+ * filler tokens 10..17 that both share: the refit rows must raise each concept's own token first.
+ */
+const V = 40;
+const FILLER = (i: number) => 10 + (i % 8);
+function chunk(document: string, concept: number, place: number): LabelledChunk {
+  const ids = Array.from({ length: 24 }, (_, i) => FILLER(i * 3 + place));
+  // Evidence at token 2; the concept's own word follows it three times within the window.
+  for (const at of [3, 6, 9]) ids[at] = concept === 0 ? 20 : 30;
+  return { document, ids, labels: [concept], onsets: [2] };
+}
+const chunks = Array.from({ length: 12 }, (_, i) => chunk(`doc${i >> 1}`, i % 2, i));
+
+describe('named rows refit', () => {
+  beforeAll(() => tfReady());
+
+  it("groups positions by the concepts within the window of their evidence, with each one's next token", () => {
+    const stream = buildStream(chunks);
+    const problem = namedRowProblem(stream, 2, V, 8);
+    // Places 2..9 of every chunk are within 8 tokens of the evidence at 2.
+    expect(problem.positions).toBe(12 * 8);
+    expect(problem.sets.map((s) => s.concepts)).toEqual([[0], [1]]);
+    const own = problem.sets[0].targets;
+    // Places 2, 5 and 8 are followed by the concept's token (at 3, 6 and 9), six chunks each.
+    expect(own.get(20)).toBe(18);
+    expect(own.has(30)).toBe(false);
+    expect([...own.keys()].every((t) => t !== BOS && t !== EOC)).toBe(true);
+    const total = [...own.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBe(problem.sets[0].positions);
+    // A narrower window counts fewer positions and never the later concept tokens.
+    const narrow = namedRowProblem(stream, 2, V, 2);
+    expect(narrow.positions).toBe(12 * 2);
+    expect(narrow.sets[0].targets.get(20)).toBe(6);
+  });
+
+  it("lowers the named-only loss and makes each row raise its concept's own token first", () => {
+    const problem = namedRowProblem(buildStream(chunks), 2, V, 8);
+    // Token embeddings: the identity (every token its own direction), so a row can say anything.
+    const embedding = tf.eye(V);
+    const counts = new Float32Array(V).fill(1);
+    buildStream(chunks).tokens.forEach((t) => counts[t]++);
+    const total = counts.reduce((a, b) => a + b, 0);
+    const prior = tf.tensor1d(Array.from(counts, (c) => Math.log(c / total)));
+    const result = refitNamedRows(problem, new Float32Array(2 * V), embedding, prior, {
+      epochs: 300,
+      batchSets: 1,
+      learningRate: 0.05,
+      sharedDirectionWeight: 1,
+    });
+    expect(result.lossAfter).toBeLessThan(result.lossBefore - 0.3);
+    const top = (c: number) => {
+      const row = Array.from(result.rows.slice(c * V, (c + 1) * V));
+      return row.indexOf(Math.max(...row));
+    };
+    expect([top(0), top(1)]).toEqual([20, 30]);
+    // Each row lowers the other concept's token below where the prior alone puts it.
+    expect(result.rows[0 * V + 30]).toBeLessThan(0);
+    expect(result.rows[1 * V + 20]).toBeLessThan(0);
+    tf.dispose([embedding, prior]);
+  });
+});
