@@ -11,7 +11,8 @@ import { namedRowProblem, refitNamedRows, RefitSettings } from 'training/train/r
 import { unigramLogPrior } from 'training/train/trainer';
 
 /**
- * `npm run model:refit-rows -- --config v2 --run DIR --out DIR [--epochs N] [--learning-rate X]`:
+ * `npm run model:refit-rows -- --config v2 --run DIR --out DIR [--epochs N] [--learning-rate X]
+ * [--effect-prior LOGITS]`:
  * solves the named rows' own objective to convergence on a finished run (everything else frozen)
  * and writes a checkpoint that differs from the run's in `knownEmbedding` only, for
  * `model:package`. The served model's logits do not depend on the named rows; what changes is
@@ -22,6 +23,7 @@ const DEFAULTS: RefitSettings = {
   batchSets: 1024,
   learningRate: 0.1,
   sharedDirectionWeight: 1,
+  effectPriorScale: 2,
 };
 
 function numberArg(flag: string, fallback: number, ok: (x: number) => boolean): number {
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     batchSets: DEFAULTS.batchSets,
     learningRate: numberArg('learning-rate', DEFAULTS.learningRate, (x) => x > 0 && x <= 1),
     sharedDirectionWeight: config.objective.sharedDirectionWeight,
+    effectPriorScale: numberArg('effect-prior', DEFAULTS.effectPriorScale, (x) => x > 0),
   };
   const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as {
     model: ModelConfig;
@@ -100,6 +103,8 @@ async function main(): Promise<void> {
     namedOnlyLossAfter: result.lossAfter,
     sharedDirectionBefore: result.sharedBefore,
     sharedDirectionAfter: result.sharedAfter,
+    effectPriorBefore: result.priorBefore,
+    effectPriorAfter: result.priorAfter,
     minutes: (Date.now() - started) / 60_000,
   };
   writeFileSync(

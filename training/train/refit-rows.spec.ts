@@ -52,6 +52,7 @@ describe('named rows refit', () => {
       batchSets: 1,
       learningRate: 0.05,
       sharedDirectionWeight: 1,
+      effectPriorScale: 4,
     });
     expect(result.lossAfter).toBeLessThan(result.lossBefore - 0.3);
     const top = (c: number) => {
@@ -62,6 +63,40 @@ describe('named rows refit', () => {
     // Each row lowers the other concept's token below where the prior alone puts it.
     expect(result.rows[0 * V + 30]).toBeLessThan(0);
     expect(result.rows[1 * V + 20]).toBeLessThan(0);
+    tf.dispose([embedding, prior]);
+  });
+
+  it('keeps a concept seen at few positions from growing a row its data does not ask for', () => {
+    // Concept 2 is on in one chunk only, where its window holds filler alone.
+    const rare: LabelledChunk = {
+      document: 'rare',
+      ids: Array.from({ length: 24 }, (_, i) => FILLER(i)),
+      labels: [2],
+      onsets: [2],
+    };
+    const problem = namedRowProblem(buildStream([...chunks, rare]), 3, V, 8);
+    const embedding = tf.eye(V);
+    const prior = tf.tensor1d(new Float32Array(V).fill(-Math.log(V)));
+    const fit = (effectPriorScale: number) =>
+      refitNamedRows(problem, new Float32Array(3 * V), embedding, prior, {
+        epochs: 200,
+        batchSets: 1,
+        learningRate: 0.05,
+        sharedDirectionWeight: 0,
+        effectPriorScale,
+      });
+    const energy = (rows: Float32Array, c: number) =>
+      rows.slice(c * V, (c + 1) * V).reduce((sum, x) => sum + x * x, 0);
+    const loose = fit(1000);
+    const tight = fit(0.5);
+    // The rare row shrinks far more than the common ones, which still raise their own token.
+    expect(energy(tight.rows, 2)).toBeLessThan(energy(loose.rows, 2) / 4);
+    expect(energy(tight.rows, 2) / energy(loose.rows, 2)).toBeLessThan(
+      energy(tight.rows, 0) / energy(loose.rows, 0),
+    );
+    const row0 = Array.from(tight.rows.slice(0, V));
+    expect(row0.indexOf(Math.max(...row0))).toBe(20);
+    expect(tight.priorAfter).toBeGreaterThan(0);
     tf.dispose([embedding, prior]);
   });
 });

@@ -66,6 +66,12 @@ export interface RefitSettings {
   learningRate: number;
   /** Weight of the shared-direction penalty, as in training (`sharedDirectionWeight`). */
   sharedDirectionWeight: number;
+  /**
+   * Scale (in logits) of a Gaussian prior on every effect a row has on a token: the penalty
+   * Σ effect² / (2 · scale² · positions) keeps a concept seen at few positions from growing a
+   * huge row that no data asks for (Adam moves every row at the same pace, seen or not).
+   */
+  effectPriorScale: number;
 }
 
 export interface RefitResult {
@@ -76,6 +82,9 @@ export interface RefitResult {
   /** The shared-direction penalty before and after (1: every row the same; about 1/n: unrelated). */
   sharedBefore: number;
   sharedAfter: number;
+  /** The effect prior's penalty before and after. */
+  priorBefore: number;
+  priorAfter: number;
   steps: number;
 }
 
@@ -114,13 +123,12 @@ function batchLoss(
 }
 
 /** The training objective's shared-direction penalty on the named rows' centred effects. */
-function sharedDirection(rows: tf.Tensor2D, headT: tf.Tensor2D): tf.Scalar {
-  const effects = matMul(rows, headT);
+function sharedDirection(effects: tf.Tensor2D): tf.Scalar {
   const centred = tf.sub<tf.Tensor2D>(effects, tf.mean(effects, 1, true));
   const meanRow = tf.mean(centred, 0);
   return tf.div<tf.Scalar>(
     tf.sum(tf.square(meanRow)),
-    tf.add(tf.div(tf.sum(tf.square(centred)), rows.shape[0]), 1e-8),
+    tf.add(tf.div(tf.sum(tf.square(centred)), effects.shape[0]), 1e-8),
   );
 }
 
@@ -157,29 +165,36 @@ export function refitNamedRows(
       clipNorm: Infinity,
     },
   );
-  const fullLoss = (): { ce: number; shared: number } =>
+  const fullLoss = (): { ce: number; shared: number; prior: number } =>
     tf.tidy(() => {
       let sum = 0;
       for (const b of batches) sum += batchLoss(rows, headT, logPrior, b).dataSync()[0];
-      return { ce: sum / problem.positions, shared: sharedDirection(rows, headT).dataSync()[0] };
+      const effects = matMul(rows, headT);
+      return {
+        ce: sum / problem.positions,
+        shared: sharedDirection(effects).dataSync()[0],
+        prior: prior(effects).dataSync()[0],
+      };
     });
+  const prior = (effects: tf.Tensor2D): tf.Scalar =>
+    tf.div(tf.sum(tf.square(effects)), 2 * settings.effectPriorScale ** 2 * problem.positions);
   const before = fullLoss();
   progress?.(
-    `named-only loss ${before.ce.toFixed(4)} nats, shared direction ${before.shared.toFixed(4)} at the start`,
+    `named-only loss ${before.ce.toFixed(4)} nats, shared direction ${before.shared.toFixed(4)}, effect prior ${before.prior.toFixed(4)} at the start`,
   );
   let step = 0;
   for (let epoch = 0; epoch < settings.epochs; epoch++) {
     for (const b of batches) {
       // Each batch's loss per position of the whole problem, so a step weighs its sets by how
       // many positions they hold.
-      const { grads, value } = tf.variableGrads(
-        () =>
-          tf.add<tf.Scalar>(
-            tf.div(batchLoss(rows, headT, logPrior, b), problem.positions / batches.length),
-            tf.mul(sharedDirection(rows, headT), settings.sharedDirectionWeight),
-          ),
-        [rows],
-      );
+      const { grads, value } = tf.variableGrads(() => {
+        const effects = matMul(rows, headT);
+        return tf.addN<tf.Scalar>([
+          tf.div(batchLoss(rows, headT, logPrior, b), problem.positions / batches.length),
+          tf.mul(sharedDirection(effects), settings.sharedDirectionWeight),
+          prior(effects),
+        ]);
+      }, [rows]);
       optimizer.apply({ knownEmbedding: grads[rows.name] }, step);
       tf.dispose([value, ...Object.values(grads)]);
       step++;
@@ -187,7 +202,7 @@ export function refitNamedRows(
     if ((epoch + 1) % Math.max(1, Math.floor(settings.epochs / 10)) === 0) {
       const now = fullLoss();
       progress?.(
-        `epoch ${epoch + 1}/${settings.epochs}: named-only loss ${now.ce.toFixed(4)} nats, shared direction ${now.shared.toFixed(4)}`,
+        `epoch ${epoch + 1}/${settings.epochs}: named-only loss ${now.ce.toFixed(4)} nats, shared direction ${now.shared.toFixed(4)}, effect prior ${now.prior.toFixed(4)}`,
       );
     }
   }
@@ -198,6 +213,8 @@ export function refitNamedRows(
     lossAfter: after.ce,
     sharedBefore: before.shared,
     sharedAfter: after.shared,
+    priorBefore: before.prior,
+    priorAfter: after.prior,
     steps: step,
   };
   tf.dispose([rows, headT, ...batches.flatMap((b) => [b.labels, b.counts, b.positions])]);
