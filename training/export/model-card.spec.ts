@@ -111,6 +111,51 @@ describe('model card', () => {
     expect(modelCard(manifest({}))).not.toContain('suppressed rate over plain');
   });
 
+  it('says what the steering figures stand on: thin amplify counts and the concepts suppression was measured on', () => {
+    const card = modelCard(
+      manifest({
+        steeringAmplifyAtLeast2x: 0.5,
+        steeringSuppressRatioMedian: 0.1,
+        steering: {
+          suppressMeasuredOn: 2,
+          perConcept: [
+            { plain: 0, amplified: 1 },
+            { plain: 0, amplified: 1 },
+            { plain: 0, amplified: 6 },
+            { plain: 1, amplified: 0 },
+          ],
+        },
+      }),
+    );
+    expect(card).toContain(
+      '— **not met** (rates compared as (amplified + ½) / (plain + ½); 2 of the 4 concepts pass with one labelled generation of 50 against none)',
+    );
+    expect(card).toContain(
+      '- suppressed rate over plain (median): 0.1000 (goal ≤ 0.5) — met (on the 2 concepts whose plain generations show them at least 5 times)',
+    );
+  });
+
+  it('says when the named rows were solved again after training, and what that left the same', () => {
+    const card = modelCard({
+      ...manifest({}),
+      training: {
+        steps: 10,
+        namedRowRefit: {
+          epochs: 60,
+          positions: 1241546,
+          window: 16,
+          effectPriorScale: 2,
+          namedOnlyLossBefore: 6.7801,
+          namedOnlyLossAfter: 6.646,
+        },
+      },
+    });
+    expect(card).toContain('60 passes over 1,241,546 positions within');
+    expect(card).toContain('the named-only loss went from 6.780 to 6.646 nats per position');
+    expect(card).toContain('the generated text is the same up to float');
+    expect(modelCard(manifest({}))).not.toContain('model:refit-rows');
+  });
+
   it('leaves out goals the package has no figure for', () => {
     const card = modelCard(manifest({ perplexity: 80 }));
     expect(card).not.toContain('interpretability tax');

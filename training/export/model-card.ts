@@ -75,6 +75,22 @@ function goals(evaluation: Record<string, unknown>): string[] {
   if (ceiling !== undefined && at >= 0) {
     lines[at] += ` (a perfect ranking would reach ${ceiling.toPrecision(3)} with these labels)`;
   }
+  // How many concepts the steering figures stand on, and how thin the amplify counts are.
+  const steering = evaluation.steering as
+    | { suppressMeasuredOn?: number; perConcept?: { plain: number; amplified: number }[] }
+    | undefined;
+  const amplifyAt = lines.findIndex((l) => l.startsWith('- concepts amplified'));
+  if (amplifyAt >= 0 && steering?.perConcept) {
+    const single = steering.perConcept.filter((c) => c.plain === 0 && c.amplified === 1).length;
+    lines[amplifyAt] +=
+      ` (rates compared as (amplified + ½) / (plain + ½); ${single} of the ${steering.perConcept.length}` +
+      ' concepts pass with one labelled generation of 50 against none)';
+  }
+  const suppressAt = lines.findIndex((l) => l.startsWith('- suppressed rate over plain'));
+  if (suppressAt >= 0 && typeof steering?.suppressMeasuredOn === 'number') {
+    lines[suppressAt] +=
+      ` (on the ${steering.suppressMeasuredOn} concepts whose plain generations show them at least 5 times)`;
+  }
   // Steering was measured, but no concept showed up often enough unsteered to halve.
   if (n('steeringConcepts') !== undefined && evaluation.steeringSuppressRatioMedian === null) {
     lines.push(
@@ -90,13 +106,15 @@ function refitLines(refit: unknown): string[] {
   if (typeof refit !== 'object' || refit === null) return [];
   const r = refit as Record<string, unknown>;
   const nats = (x: unknown) => (typeof x === 'number' ? x.toFixed(3) : '?');
+  const count = (x: unknown) => (typeof x === 'number' ? x.toLocaleString('en-US') : '?');
   return [
     '',
     `After training, the named rows were solved again on their own objective with everything else`,
-    `frozen (\`model:refit-rows\`, ${String(r.epochs)} passes over ${String(r.positions)} positions within`,
-    `${String(r.window)} tokens of a concept's evidence): the named-only loss went from ${nats(r.namedOnlyLossBefore)} to`,
-    `${nats(r.namedOnlyLossAfter)} nats per position. The served logits do not read the named rows, so`,
-    'the generated text is the same; what the rows say (explanations, steering) is not.',
+    `frozen (\`model:refit-rows\`, ${String(r.epochs)} passes over ${count(r.positions)} positions within`,
+    `${String(r.window)} tokens of a concept's evidence, a Gaussian prior of scale ${String(r.effectPriorScale)} logits on`,
+    `every effect): the named-only loss went from ${nats(r.namedOnlyLossBefore)} to ${nats(r.namedOnlyLossAfter)} nats per position. The`,
+    'served logits do not read the named rows, so the generated text is the same up to float',
+    'rounding; what the rows say (explanations, steering) is not.',
   ];
 }
 
