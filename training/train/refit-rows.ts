@@ -135,7 +135,8 @@ function sharedDirection(effects: tf.Tensor2D): tf.Scalar {
 
 /**
  * Minimises the named-only path's cross-entropy over every position (plus the shared-direction
- * penalty) in the named rows alone, from `start`. `tokenEmbedding` and `logPrior` stay fixed.
+ * penalty and the effect prior) in the named rows alone, from `start`. `tokenEmbedding` and
+ * `logPrior` stay fixed.
  */
 export function refitNamedRows(
   problem: NamedRowProblem,
