@@ -1,5 +1,5 @@
 import { cliArg } from 'training/cli-args';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { initParams, ModelConfig } from 'training/model/model';
 import { tf, tfReady } from 'training/model/tf';
@@ -114,7 +114,6 @@ async function main(): Promise<void> {
   log(
     `named-only loss ${result.lossBefore.toFixed(4)} → ${result.lossAfter.toFixed(4)} nats per position; wrote ${outDir}`,
   );
-  if (!existsSync(join(outDir, 'params.bin'))) throw new Error(`${outDir}: params.bin missing`);
 }
 
 main().catch((error: unknown) => {
