@@ -532,6 +532,21 @@ describe('api', () => {
     expect(a.onset[positive.id]).toBe(text.indexOf('superb') + 'superb'.length);
   });
 
+  it('gives where each occurrence of the evidence begins, every one of them, in order', () => {
+    const text = 'Wonderful news: a superb year, and a wonderful one. The central bank agreed.';
+    const a = labeller.label(text);
+    expect(Object.keys(a.starts).map(Number)).toEqual(a.conceptIds);
+    const positive = CONCEPTS.find((c) => c.key === 'tone.positive')!;
+    const at = (word: string, from = 0) => text.indexOf(word, from);
+    // Case does not hide an occurrence; the second "wonderful" is its own start.
+    expect(a.starts[positive.id]).toEqual([0, at('superb'), at('wonderful')]);
+    const bank = CONCEPTS.find((c) => c.key === 'finance.banking')!;
+    expect(a.starts[bank.id]).toEqual([at('central bank')]);
+    for (const id of a.conceptIds) {
+      expect(a.starts[id][0]).toBeLessThan(a.onset[id]);
+    }
+  });
+
   it('counts concepts per chunk with labelStats', () => {
     const stats = labelStats(
       ['Inflation rose.', 'Inflation fell and wages rose.', 'Hello.'],

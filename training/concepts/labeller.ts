@@ -24,6 +24,11 @@ export interface LabelResult {
    * end of the evidence that completed it): a reader of the text knows the concept from there on.
    */
   onset: Record<number, number>;
+  /**
+   * For each fired concept, the character offset where each occurrence of its evidence begins,
+   * ascending: the places in the text where the concept shows itself in words.
+   */
+  starts: Record<number, number[]>;
 }
 
 export interface Labeller {
@@ -332,6 +337,8 @@ function outermost(hits: readonly Occurrence[]): Occurrence[] {
 
 interface Evidence {
   readonly phrase: string;
+  /** Character offset where the evidence begins. */
+  readonly start: number;
   /** Character offset just after the evidence. */
   readonly end: number;
 }
@@ -403,7 +410,7 @@ class RuleLabeller implements Labeller {
     const near: PhraseHit[] = [];
     this.nearIndex.find(lower, (hit) => near.push(hit));
 
-    const result: LabelResult = { conceptIds: [], evidence: {}, onset: {} };
+    const result: LabelResult = { conceptIds: [], evidence: {}, onset: {}, starts: {} };
     this.concepts.forEach((c, i) => {
       const found = this.evidenceFor(c, hits.get(i) ?? [], masks.get(i) ?? [], near, text, tokens);
       const distinct = [...new Set(found.map((f) => f.phrase))];
@@ -411,6 +418,7 @@ class RuleLabeller implements Labeller {
       result.conceptIds.push(c.def.id);
       result.evidence[c.def.id] = distinct.slice(0, 8);
       result.onset[c.def.id] = satisfiedAt(found, c.minHits, c.minDistinct);
+      result.starts[c.def.id] = [...new Set(found.map((f) => f.start))].sort((a, b) => a - b);
     });
     return result;
   }
@@ -430,11 +438,11 @@ class RuleLabeller implements Labeller {
     );
     const found: Evidence[] = kept
       .sort((a, b) => a.start - b.start)
-      .map((h) => ({ phrase: h.phrase, end: tokens[h.end - 1].end }));
+      .map((h) => ({ phrase: h.phrase, start: tokens[h.start].start, end: tokens[h.end - 1].end }));
     for (const pattern of c.patterns) {
       pattern.lastIndex = 0;
       for (const m of text.matchAll(pattern)) {
-        found.push({ phrase: m[0], end: m.index + m[0].length });
+        found.push({ phrase: m[0], start: m.index, end: m.index + m[0].length });
       }
     }
     return found;

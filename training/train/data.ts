@@ -11,6 +11,11 @@ export interface LabelledChunk {
    * that position on, a reader of the chunk knows the concept (the causal, per-token label).
    */
   onsets: number[];
+  /**
+   * Parallel to `labels`: the index of the token where each occurrence of the label's evidence
+   * begins (absent in chunks built without it).
+   */
+  starts?: number[][];
 }
 
 /**
@@ -24,7 +29,7 @@ export interface TokenStream {
   chunkOf: Int32Array;
   /** Per token: its index within the chunk ([BOS] is −1, [EOC] the chunk's length). */
   placeOf: Int32Array;
-  chunks: { labels: number[]; onsets: number[] }[];
+  chunks: { labels: number[]; onsets: number[]; starts?: number[][] }[];
 }
 
 export function buildStream(chunks: LabelledChunk[]): TokenStream {
@@ -49,7 +54,7 @@ export function buildStream(chunks: LabelledChunk[]): TokenStream {
     tokens: Int32Array.from(tokens),
     chunkOf: Int32Array.from(chunkOf),
     placeOf: Int32Array.from(placeOf),
-    chunks: chunks.map((c) => ({ labels: c.labels, onsets: c.onsets })),
+    chunks: chunks.map((c) => ({ labels: c.labels, onsets: c.onsets, starts: c.starts })),
   };
 }
 

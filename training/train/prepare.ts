@@ -62,12 +62,14 @@ export function labelChunk(
   labeller: Labeller,
 ): LabelledChunk {
   const { ids, ends } = tokenizer.encodeWithEnds(chunk.text);
-  const { conceptIds, onset } = labeller.label(chunk.text);
+  const { conceptIds, onset, starts } = labeller.label(chunk.text);
   return {
     document: chunk.document,
     ids,
     labels: conceptIds,
     onsets: conceptIds.map((id) => tokenAt(ends, onset[id])),
+    // The token holding the evidence's first character (its end is past that character).
+    starts: conceptIds.map((id) => [...new Set(starts[id].map((s) => tokenAt(ends, s + 1)))]),
   };
 }
 

@@ -12,11 +12,15 @@ import { unigramLogPrior } from 'training/train/trainer';
 
 /**
  * `npm run model:refit-rows -- --config v2 --run DIR --out DIR [--epochs N] [--learning-rate X]
- * [--effect-prior LOGITS]`:
+ * [--effect-prior LOGITS] [--targets after|at-and-after]`:
  * solves the named rows' own objective to convergence on a finished run (everything else frozen)
  * and writes a checkpoint that differs from the run's in `knownEmbedding` only, for
  * `model:package`. The served model's logits do not depend on the named rows; what changes is
  * what the rows say: explanations, steering, the named share.
+ *
+ * `--targets at-and-after` (the default) counts, beside the tokens that follow a concept's
+ * evidence, the evidence's own first token wherever it occurs in a chunk that has the concept, so
+ * a row raises the words that name its concept; `after` is the 2.1.0 refit.
  */
 const DEFAULTS: RefitSettings = {
   epochs: 60,
@@ -51,6 +55,10 @@ async function main(): Promise<void> {
       `the ${name} configuration has no windowed named-only path with a prior: nothing to refit`,
     );
   }
+  const targets = cliArg('targets') ?? 'at-and-after';
+  if (targets !== 'after' && targets !== 'at-and-after') {
+    throw new Error(`--targets: ${targets} is neither "after" nor "at-and-after"`);
+  }
   const settings: RefitSettings = {
     epochs: numberArg('epochs', DEFAULTS.epochs, (x) => Number.isInteger(x) && x >= 1),
     batchSets: DEFAULTS.batchSets,
@@ -74,9 +82,10 @@ async function main(): Promise<void> {
     summary.model.knownConcepts,
     summary.model.vocabSize,
     window,
+    targets === 'at-and-after',
   );
   log(
-    `${problem.positions} positions within ${window} tokens of a concept's evidence, ${problem.sets.length} distinct concept sets`,
+    `${problem.positions} positions ${targets === 'after' ? '' : "at a concept's evidence or "}within ${window} tokens after it, ${problem.sets.length} distinct concept sets`,
   );
   const logPrior = unigramLogPrior(stream, summary.model.vocabSize);
   const result = refitNamedRows(
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
   const namedRowRefit = {
     from: relative(process.cwd(), runDir),
     window,
+    targets,
     ...settings,
     steps: result.steps,
     positions: problem.positions,

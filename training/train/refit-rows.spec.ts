@@ -39,6 +39,26 @@ describe('named rows refit', () => {
     expect(narrow.sets[0].targets.get(20)).toBe(6);
   });
 
+  it("with atEvidence, also counts the position before each occurrence of the concept's evidence", () => {
+    // Concept 0's evidence word is token 25 at places 2 and 15; concept 1 has no starts recorded.
+    const withStarts = chunks.map((c) =>
+      c.labels[0] === 0
+        ? { ...c, ids: c.ids.map((t, i) => (i === 2 || i === 15 ? 25 : t)), starts: [[2, 15]] }
+        : c,
+    );
+    const stream = buildStream(withStarts);
+    const after = namedRowProblem(stream, 2, V, 8);
+    const at = namedRowProblem(stream, 2, V, 8, true);
+    // Place 1 (reading the token before the evidence) and place 14 are new for concept 0's six chunks.
+    expect(at.positions).toBe(after.positions + 12);
+    const own = at.sets.find((s) => s.concepts.join() === '0')!;
+    expect(own.targets.get(25)).toBe(12);
+    expect(after.sets.find((s) => s.concepts.join() === '0')!.targets.has(25)).toBe(false);
+    // Concept 1, without starts, is unchanged.
+    const other = (p: typeof at) => p.sets.find((s) => s.concepts.join() === '1')!;
+    expect(other(at)).toEqual(other(after));
+  });
+
   it("lowers the named-only loss and makes each row raise its concept's own token first", () => {
     const problem = namedRowProblem(buildStream(chunks), 2, V, 8);
     // Token embeddings: the identity (every token its own direction), so a row can say anything.

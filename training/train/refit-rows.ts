@@ -28,12 +28,18 @@ export interface NamedRowProblem {
   positions: number;
 }
 
-/** Groups the stream's positions by the concepts whose evidence is within `window` tokens. */
+/**
+ * Groups the stream's positions by the concepts on at them: those whose evidence is within
+ * `window` tokens before (the words that follow a concept's evidence), and, with `atEvidence`,
+ * those whose evidence begins at the next token (the concept's own words: "football" for sports,
+ * which the first window never has as a target unless it is said twice).
+ */
 export function namedRowProblem(
   stream: TokenStream,
   knownConcepts: number,
   vocabSize: number,
   window: number,
+  atEvidence = false,
 ): NamedRowProblem {
   const byKey = new Map<string, NamedRowProblem['sets'][number]>();
   let positions = 0;
@@ -41,6 +47,15 @@ export function namedRowProblem(
     const place = stream.placeOf[i];
     const { labels, onsets } = stream.chunks[stream.chunkOf[i]];
     const on = labels.filter((_, k) => place >= onsets[k] && place - onsets[k] < window);
+    if (atEvidence) {
+      // The next token's chunk: a chunk's first token is read from the [EOC] or [BOS] before it.
+      const next = stream.chunks[stream.chunkOf[i + 1]];
+      const nextPlace = stream.placeOf[i + 1];
+      next.labels.forEach((c, k) => {
+        if (next.starts?.[k].includes(nextPlace) && !on.includes(c)) on.push(c);
+      });
+      on.sort((a, b) => a - b);
+    }
     if (on.length === 0) continue;
     // The next token of the stream, as in sampleBatch (a chunk's last token is followed by [EOC]).
     const target = stream.tokens[i + 1];

@@ -9,6 +9,10 @@ import { buildStream, LabelledChunk, sampleBatch, tokenAt } from 'training/train
 import { learningRateAt } from 'training/train/optimizer';
 import { Random } from 'training/train/random';
 import { train } from 'training/train/trainer';
+import { Tokenizer } from 'src/model-package/tokenizer';
+import { CONCEPTS, createLabeller } from 'training/concepts/labeller';
+import { trainBpe } from 'training/tokenizer/bpe';
+import { labelChunk } from 'training/train/prepare';
 
 const chunks: LabelledChunk[] = [];
 for (let d = 0; d < 6; d++) {
@@ -78,6 +82,23 @@ describe('training data', () => {
     expect(tokenAt([3, 8, 12, 20], 8)).toBe(1);
     expect(tokenAt([3, 8, 12, 20], 9)).toBe(2);
     expect(tokenAt([3, 8, 12, 20], 99)).toBe(3);
+  });
+
+  it("marks the token where each occurrence of a label's evidence begins", () => {
+    const text = 'The hospital was full. Doctors at the hospital and a clinic worked on.';
+    const tokenizer = new Tokenizer(trainBpe([text], 80));
+    const chunk = labelChunk({ document: 'd', text } as never, tokenizer, createLabeller());
+    const facility = chunk.labels.indexOf(CONCEPTS.find((c) => c.key === 'health.facility')!.id);
+    expect(facility).toBeGreaterThanOrEqual(0);
+    const { ends } = tokenizer.encodeWithEnds(text);
+    // Each start token holds the first letter of "hospital", "hospital" and "clinic" in turn.
+    const wordAt = (token: number) =>
+      text
+        .slice(token === 0 ? 0 : ends[token - 1])
+        .trimStart()
+        .slice(0, 3);
+    expect(chunk.starts![facility].map(wordAt)).toEqual(['hos', 'hos', 'cli']);
+    expect(chunk.starts![facility][0]).toBeLessThanOrEqual(chunk.onsets[facility]);
   });
 });
 
