@@ -173,8 +173,9 @@ const SUPPRESSION_CONTEXT_CHARS = 280;
  * cut right after the evidence that completes the rule, then at each later sentence end (a
  * reader already knows the concept there, and so does the model). Chunks are taken in id order,
  * one cut each before any chunk's second, so that many documents speak. A prompt keeps at most
- * 280 characters before its cut, from a sentence start where that window holds one (else a word
- * start), shortened until it `fits`, and only while the labeller still finds the concept in it.
+ * 280 characters before its cut, from a sentence start where that window holds one and the prompt
+ * from there still carries the concept (else a word start), shortened until it `fits`, and only
+ * while the labeller still finds the concept in it.
  */
 export function suppressionPrompts(
   concept: string,
@@ -208,10 +209,12 @@ export function suppressionPrompts(
       // From the first sentence start in the window, else the first word start.
       const sentence = from === 0 ? 0 : window.search(/(?<=[.;!?\n]\s*)\p{Lu}/u);
       const word = from === 0 ? 0 : window.search(/(?<=\s)\S/);
-      const start = from + (sentence >= 0 ? sentence : Math.max(0, word));
-      const candidate = text.slice(start, cut).trim();
-      // The prompt itself must carry the concept, not only the chunk it came from.
-      if (fits(candidate) && labeller.label(candidate).conceptIds.includes(id)) return candidate;
+      // A sentence start may lose evidence that a word start keeps: then the word start.
+      for (const at of new Set([sentence, Math.max(0, word)].filter((x) => x >= 0))) {
+        const candidate = text.slice(from + at, cut).trim();
+        // The prompt itself must carry the concept, not only the chunk it came from.
+        if (fits(candidate) && labeller.label(candidate).conceptIds.includes(id)) return candidate;
+      }
     }
     return null;
   };

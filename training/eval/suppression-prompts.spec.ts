@@ -38,15 +38,33 @@ describe('suppression prompts', () => {
   it('stops at the count, shortens a prompt from its start until it fits, and refuses unknown concepts', () => {
     expect(suppressionPrompts('legal.courts', chunks, labeller, 3, () => true)).toHaveLength(3);
     const short = suppressionPrompts('legal.courts', chunks, labeller, 10, (t) => t.length <= 40);
-    // From a sentence start where one is near, and never shortened past the evidence: the cut
-    // after "Reporters waited outside." has no 40-character prompt that still names the court.
+    // From a sentence start where one is near, and never shortened past the evidence: after
+    // "Reporters waited outside." the sentence start would drop the verdict, so a word start.
     expect(short).toEqual([
       'a long trial the judge read the verdict',
       'The weather was mild. The court',
+      'the verdict. Reporters waited outside.',
       'The court ruled for the tenant.',
     ]);
     expect(() => suppressionPrompts('legal.nothing', chunks, labeller, 3, () => true)).toThrow(
       /no named concept legal.nothing/,
     );
+  });
+
+  it('starts from a word when the sentence start in the window would drop the evidence', () => {
+    // 300 characters of plain words, then the evidence, then a sentence that does not name it.
+    const text = `${'many plain words '.repeat(18)}and the court ruled. Then more words follow here. End`;
+    const prompts = suppressionPrompts(
+      'legal.courts',
+      [{ id: 'x', text }],
+      labeller,
+      10,
+      () => true,
+    );
+    // The third cut (after "here.") from its sentence start "Then" would no longer name the court.
+    expect(prompts).toHaveLength(3);
+    expect(prompts[2].endsWith('ruled. Then more words follow here.')).toBe(true);
+    expect(prompts[2].startsWith('Then')).toBe(false);
+    for (const p of prompts) expect(keysOf(labeller, p).has('legal.courts')).toBe(true);
   });
 });
