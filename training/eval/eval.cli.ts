@@ -21,9 +21,9 @@ import { EVAL_PROMPTS, STEERED_CONCEPTS } from 'training/eval/prompts';
 import { BOS, Tokenizer } from 'src/model-package/tokenizer';
 import { conceptRowFigures, logTokenFrequency } from 'training/eval/concept-rows';
 import { evaluatePackage } from 'training/eval/onnx-eval';
-import { initParams, ModelConfig, Params } from 'training/model/model';
+import { ModelConfig, Params } from 'training/model/model';
 import { matMul, tf, tfReady } from 'training/model/tf';
-import { loadParams } from 'training/train/checkpoint';
+import { readRun } from 'training/train/checkpoint';
 import { SourceName } from 'training/corpus/sources';
 import { CONFIGS, TrainingConfig } from 'training/train/configs';
 import { labelChunk, prepare, readCorpus, sliceChunks } from 'training/train/prepare';
@@ -56,16 +56,8 @@ function loadRun(dir: string): {
   step: number;
   tokens: number;
 } {
-  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
-    model: ModelConfig;
-  };
-  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
-    step: number;
-    tokens: number;
-  };
-  const params = initParams(summary.model);
-  loadParams(dir, params);
-  return { params, model: summary.model, step: state.step, tokens: state.tokens };
+  const { summary, params, step, tokens } = readRun(dir);
+  return { params, model: summary.model, step, tokens };
 }
 
 async function evaluateRun(every: number, log: Log): Promise<Figures> {

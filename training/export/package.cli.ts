@@ -6,9 +6,9 @@ import { conceptWeightsRunner } from 'src/model-runtime/concept-weights';
 import { modelCard } from 'training/export/model-card';
 import { exportOnnx } from 'training/export/onnx-export';
 import { writeModelPackage } from 'training/export/write-package';
-import { initParams, ModelConfig } from 'training/model/model';
+import { ModelConfig } from 'training/model/model';
 import { tfReady } from 'training/model/tf';
-import { loadParams } from 'training/train/checkpoint';
+import { readRun } from 'training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'training/train/configs';
 import { prepare } from 'training/train/prepare';
 import { buildTrainingIndex, TrainingIndex } from 'training/export/training-index';
@@ -60,10 +60,8 @@ async function main(): Promise<void> {
   await tfReady();
   const config = cliArg('config') ?? 'smoke';
   const runDir = resolve(cliArg('run') ?? join('build', 'runs', config));
-  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary;
+  const { summary, params } = readRun<Summary>(runDir);
   const model = summary.model;
-  const params = initParams(model);
-  loadParams(runDir, params);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const trainingConfig = CONFIGS[config as TrainingConfig['name']];
   // Builds the corpus and the tokenizer too when this checkout has not made them yet.

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Params } from 'training/model/model';
+import { initParams, ModelConfig, Params } from 'training/model/model';
 import { tf } from 'training/model/tf';
 
 interface Entry {
@@ -61,4 +61,21 @@ export function loadParams(dir: string, params: Params): void {
   for (const [name, p] of Object.entries(params)) {
     p.assign(tf.tensor(saved[name].data, saved[name].shape));
   }
+}
+
+/**
+ * A finished run's folder read back: its summary (with the model's shape), its parameters in
+ * fresh variables, and the step and tokens its state records.
+ */
+export function readRun<S extends { model: ModelConfig }>(
+  dir: string,
+): { summary: S; params: Params; step: number; tokens: number } {
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as S;
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
+    step: number;
+    tokens: number;
+  };
+  const params = initParams(summary.model);
+  loadParams(dir, params);
+  return { summary, params, step: state.step, tokens: state.tokens };
 }

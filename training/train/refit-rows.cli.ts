@@ -1,9 +1,9 @@
 import { cliArg } from 'training/cli-args';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { initParams, ModelConfig } from 'training/model/model';
+import { ModelConfig } from 'training/model/model';
 import { tf, tfReady } from 'training/model/tf';
-import { loadParams, saveTensors } from 'training/train/checkpoint';
+import { readRun, saveTensors } from 'training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'training/train/configs';
 import { buildStream } from 'training/train/data';
 import { prepare } from 'training/train/prepare';
@@ -66,15 +66,10 @@ async function main(): Promise<void> {
     sharedDirectionWeight: config.objective.sharedDirectionWeight,
     effectPriorScale: numberArg('effect-prior', DEFAULTS.effectPriorScale, (x) => x > 0),
   };
-  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as {
-    model: ModelConfig;
-    step: number;
-  } & Record<string, unknown>;
+  const { summary, params } = readRun<{ model: ModelConfig } & Record<string, unknown>>(runDir);
   if (summary.config !== name) {
     throw new Error(`${runDir} is a ${String(summary.config)} run, not ${name}`);
   }
-  const params = initParams(summary.model);
-  loadParams(runDir, params);
   const data = prepare(resolve(config.build ?? 'build'), config, log);
   const stream = buildStream(data.train);
   const problem = namedRowProblem(
