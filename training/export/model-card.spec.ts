@@ -150,9 +150,19 @@ describe('model card', () => {
         },
       },
     });
-    expect(card).toContain('60 passes over 1,241,546 positions within');
-    expect(card).toContain('the named-only loss went from 6.780 to 6.646 nats per position');
+    expect(card).toContain('60 passes over 1,241,546 positions within 16 tokens after');
+    expect(card).toContain('the named-only loss went from\n6.780 to 6.646 nats per position');
     expect(card).toContain('the generated text is the same up to float');
+    const atEvidence = modelCard({
+      ...manifest({}),
+      training: {
+        steps: 10,
+        namedRowRefit: { epochs: 60, positions: 1339004, window: 16, targets: 'at-and-after' },
+      },
+    });
+    expect(atEvidence).toContain(
+      "1,339,004 positions at a concept's evidence (its own words as targets) or within 16 tokens after it",
+    );
     expect(modelCard(manifest({}))).not.toContain('model:refit-rows');
   });
 
