@@ -150,8 +150,9 @@ describe('model card', () => {
         },
       },
     });
-    expect(card).toContain('60 passes over 1,241,546 positions within 16 tokens after');
-    expect(card).toContain('the named-only loss went from\n6.780 to 6.646 nats per position');
+    expect(card).toContain('60 passes, a Gaussian prior of scale 2 logits');
+    expect(card).toContain("over 1,241,546 positions within 16 tokens after a concept's evidence.");
+    expect(card).toContain('The named-only loss went from\n6.780 to 6.646 nats per position');
     expect(card).toContain('the generated text is the same up to float');
     const atEvidence = modelCard({
       ...manifest({}),
@@ -161,7 +162,7 @@ describe('model card', () => {
       },
     });
     expect(atEvidence).toContain(
-      "1,339,004 positions at a concept's evidence (its own words as targets) or within 16 tokens after it",
+      "1,339,004 positions where the next token begins a concept's evidence (its own words) and within 16 tokens after it.",
     );
     expect(modelCard(manifest({}))).not.toContain('model:refit-rows');
   });

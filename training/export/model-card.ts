@@ -110,13 +110,13 @@ function refitLines(refit: unknown): string[] {
   // A refit before the \`targets\` setting counted the tokens after the evidence only.
   const where =
     r.targets === 'at-and-after'
-      ? `at a concept's evidence (its own words as targets) or within ${String(r.window)} tokens after it`
+      ? `where the next token begins a concept's evidence (its own words) and within ${String(r.window)} tokens after it`
       : `within ${String(r.window)} tokens after a concept's evidence`;
   return [
     '',
-    `After training, the named rows were solved again on their own objective with everything else`,
-    `frozen (\`model:refit-rows\`, ${String(r.epochs)} passes over ${count(r.positions)} positions ${where}, a`,
-    `Gaussian prior of scale ${String(r.effectPriorScale)} logits on every effect): the named-only loss went from`,
+    'After training, the named rows were solved again on their own objective with everything else',
+    `frozen (\`model:refit-rows\`: ${String(r.epochs)} passes, a Gaussian prior of scale ${String(r.effectPriorScale)} logits on every effect)`,
+    `over ${count(r.positions)} positions ${where}. The named-only loss went from`,
     `${nats(r.namedOnlyLossBefore)} to ${nats(r.namedOnlyLossAfter)} nats per position. The`,
     'served logits do not read the named rows, so the generated text is the same up to float',
     'rounding; what the rows say (explanations, steering) is not.',
