@@ -150,7 +150,7 @@ describe('training-data attribution', () => {
    * Issues 5 and 13 ask for every canary's chunk first. Three of the four are; canary-zorvatine,
    * a WordNet gloss planted among glosses about lichens, is read by the model with different
    * concepts in its chunk than on its own, so the score ranks it below other glosses: on 1.1.0
-   * it was not among the matches at all, on 2.0.0 and 2.1.0 (the same concept weights) it is
+   * it was not among the matches at all, on 2.0.0, 2.1.0 and 2.2.0 (the same concept weights) it is
    * fourth (score 0.44 for the first). The test holds the three first and the fourth in the top four.
    */
   it('retrieves the canary chunk first for the sotu, spdx and factbook canaries', async () => {
