@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -31,12 +31,19 @@ const binary = (res: request.Response, callback: (e: Error | null, body: Buffer)
   res.on('end', () => callback(null, Buffer.concat(chunks)));
 };
 
+/** REPORT_SAMPLES_DIR, made if missing: where the samples are kept for looking at them. */
+function samplesDir(): string | undefined {
+  const dir = process.env.REPORT_SAMPLES_DIR;
+  if (dir) mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /** pdftotext of a PDF, as a reviewer's tools read it. */
 function pdfText(pdf: Buffer, dir: string, name: string): string {
   const path = join(dir, `${createHash('sha256').update(pdf).digest('hex')}.pdf`);
   writeFileSync(path, pdf);
   // REPORT_SAMPLES_DIR keeps the PDFs for looking at them (pdftoppm).
-  const keep = process.env.REPORT_SAMPLES_DIR;
+  const keep = samplesDir();
   if (keep) writeFileSync(join(keep, `${name}.pdf`), pdf);
   return execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
 }
@@ -255,8 +262,9 @@ describe('reports: request, build, download, verify', () => {
     );
     expect(done.recordCount).toBe(3);
     const zip = (await download(`/v1/reports/${done.id}/evidence`, officer)).body as Buffer;
-    if (process.env.REPORT_SAMPLES_DIR) {
-      writeFileSync(join(process.env.REPORT_SAMPLES_DIR, 'period-audit.zip'), zip);
+    const keep = samplesDir();
+    if (keep) {
+      writeFileSync(join(keep, 'period-audit.zip'), zip);
     }
     expect(verifyPackageZip(zip, keys).filter((c) => !c.ok)).toEqual([]);
     const files = new Map(readZip(zip, 1e9).map((e) => [e.name, e.data]));
