@@ -107,7 +107,7 @@ function refitLines(refit: unknown): string[] {
   const r = refit as Record<string, unknown>;
   const nats = (x: unknown) => (typeof x === 'number' ? x.toFixed(3) : '?');
   const count = (x: unknown) => (typeof x === 'number' ? x.toLocaleString('en-US') : '?');
-  // A refit before the \`targets\` setting counted the tokens after the evidence only.
+  // A refit from before the targets setting counted the tokens after the evidence only.
   const where =
     r.targets === 'at-and-after'
       ? `where the next token begins a concept's evidence (its own words) and within ${String(r.window)} tokens after it`
