@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     targets === 'at-and-after',
   );
   log(
-    `${problem.positions} positions ${targets === 'after' ? '' : "at a concept's evidence or "}within ${window} tokens after it, ${problem.sets.length} distinct concept sets`,
+    `${problem.positions} positions ${targets === 'after' ? '' : "at a concept's evidence or "}within ${window} tokens after a concept's evidence, ${problem.sets.length} distinct concept sets`,
   );
   const logPrior = unigramLogPrior(stream, summary.model.vocabSize);
   const result = refitNamedRows(

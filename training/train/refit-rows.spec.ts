@@ -40,23 +40,30 @@ describe('named rows refit', () => {
   });
 
   it("with atEvidence, also counts the position before each occurrence of the concept's evidence", () => {
-    // Concept 0's evidence word is token 25 at places 2 and 15; concept 1 has no starts recorded.
+    // Concept 1's chunks (each second in its document) have evidence word 26 at places 0, 5 and
+    // 15: place 0 is read from the [EOC] of the chunk before (concept 0's), place 5 is inside
+    // the window already, place 15 is past it. Concept 0 has no starts recorded.
     const withStarts = chunks.map((c) =>
-      c.labels[0] === 0
-        ? { ...c, ids: c.ids.map((t, i) => (i === 2 || i === 15 ? 25 : t)), starts: [[2, 15]] }
+      c.labels[0] === 1
+        ? {
+            ...c,
+            ids: c.ids.map((t, i) => ([0, 5, 15].includes(i) ? 26 : t)),
+            starts: [[0, 5, 15]],
+          }
         : c,
     );
     const stream = buildStream(withStarts);
     const after = namedRowProblem(stream, 2, V, 8);
     const at = namedRowProblem(stream, 2, V, 8, true);
-    // Place 1 (reading the token before the evidence) and place 14 are new for concept 0's six chunks.
+    // Two new positions per chunk of concept 1 (the [EOC] before it and place 14), none twice.
     expect(at.positions).toBe(after.positions + 12);
-    const own = at.sets.find((s) => s.concepts.join() === '0')!;
-    expect(own.targets.get(25)).toBe(12);
-    expect(after.sets.find((s) => s.concepts.join() === '0')!.targets.has(25)).toBe(false);
-    // Concept 1, without starts, is unchanged.
-    const other = (p: typeof at) => p.sets.find((s) => s.concepts.join() === '1')!;
-    expect(other(at)).toEqual(other(after));
+    const set = (p: typeof at, key: string) => p.sets.find((s) => s.concepts.join() === key)!;
+    expect(set(at, '1').targets.get(26)).toBe(18);
+    expect(set(after, '1').targets.get(26)).toBe(6);
+    expect(set(at, '1').positions).toBe(set(after, '1').positions + 12);
+    // Concept 0, without starts, is unchanged; no position has a concept twice.
+    expect(set(at, '0')).toEqual(set(after, '0'));
+    expect(at.sets.every((s) => new Set(s.concepts).size === s.concepts.length)).toBe(true);
   });
 
   it("lowers the named-only loss and makes each row raise its concept's own token first", () => {

@@ -24,7 +24,7 @@ export interface NamedRowProblem {
   knownConcepts: number;
   /** Each distinct set of concepts on at some position, with its next tokens and their counts. */
   sets: { concepts: number[]; positions: number; targets: Map<number, number> }[];
-  /** Positions counted (those with at least one concept within the window). */
+  /** Positions counted (those with at least one concept on: within the window, or at evidence). */
   positions: number;
 }
 

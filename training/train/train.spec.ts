@@ -85,19 +85,17 @@ describe('training data', () => {
   });
 
   it("marks the token where each occurrence of a label's evidence begins", () => {
-    const text = 'The hospital was full. Doctors at the hospital and a clinic worked on.';
+    // After a paragraph break and after "(" the token before ends exactly where the word starts.
+    const text = 'The hospital was full.\n\nHospital staff (clinic nurses) and a clinic worked on.';
     const tokenizer = new Tokenizer(trainBpe([text], 80));
     const chunk = labelChunk({ document: 'd', text } as never, tokenizer, createLabeller());
     const facility = chunk.labels.indexOf(CONCEPTS.find((c) => c.key === 'health.facility')!.id);
     expect(facility).toBeGreaterThanOrEqual(0);
     const { ends } = tokenizer.encodeWithEnds(text);
-    // Each start token holds the first letter of "hospital", "hospital" and "clinic" in turn.
-    const wordAt = (token: number) =>
-      text
-        .slice(token === 0 ? 0 : ends[token - 1])
-        .trimStart()
-        .slice(0, 3);
-    expect(chunk.starts![facility].map(wordAt)).toEqual(['hos', 'hos', 'cli']);
+    // Each start token itself holds the first letter of its word (not the break or "(" before).
+    const firstLetter = (token: number) =>
+      text.slice(token === 0 ? 0 : ends[token - 1], ends[token]).trimStart()[0];
+    expect(chunk.starts![facility].map(firstLetter)).toEqual(['h', 'H', 'c', 'c']);
     expect(chunk.starts![facility][0]).toBeLessThanOrEqual(chunk.onsets[facility]);
   });
 });
