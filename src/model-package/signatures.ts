@@ -1,6 +1,7 @@
 /**
  * training-signatures.bin: the concept signature of every training segment (a paragraph of a
- * training chunk, read in the chunk's context), as fixed-size little-endian records:
+ * training chunk, read on its own from model 2.3.0, in the chunk's context before; the package's
+ * manifest says which, `training.trainingIndex.paragraphs`), as fixed-size little-endian records:
  *
  *   u32 chunk index (line of training-index.jsonl)
  *   u32 start, u32 end (character span of the segment in its document, end exclusive)

@@ -68,6 +68,18 @@ describe('model card', () => {
     expect(card).toContain('- suppressed rate over plain (median): 0.4000 (goal ≤ 0.5) — met');
   });
 
+  it('says how the training-data index read its paragraphs, in-chunk when the manifest is silent', () => {
+    const alone = modelCard({
+      ...manifest({}),
+      training: { steps: 10, trainingIndex: { paragraphs: 'alone' } },
+    });
+    expect(alone).toContain('on its own, from [BOS]');
+    expect(alone).not.toContain('`paragraphs: in-chunk`');
+    const before = modelCard(manifest({}));
+    expect(before).toContain("in its chunk's context (`paragraphs: in-chunk`)");
+    expect(before).not.toContain('`paragraphs: alone`');
+  });
+
   it("lists each group's named concepts with the tokens their rows raise, quoted and escaped", () => {
     const card = modelCard(manifest({}), [
       { key: 'finance.banking', group: 'finance', topTokens: [' bank', ' loan', '|'] },

@@ -124,6 +124,20 @@ function refitLines(refit: unknown): string[] {
 }
 
 /**
+ * How the training-data index read its paragraphs (the manifest's `training.trainingIndex`);
+ * packages made before the setting read them in their chunks.
+ */
+function indexLines(index: unknown): string[] {
+  const paragraphs = (index as { paragraphs?: unknown } | undefined)?.paragraphs ?? 'in-chunk';
+  return [
+    '',
+    paragraphs === 'alone'
+      ? 'The training-data index read every paragraph of a training chunk on its own, from [BOS], as the runtime reads a text it explains (`paragraphs: alone`).'
+      : "The training-data index read every paragraph of a training chunk in its chunk's context (`paragraphs: in-chunk`).",
+  ];
+}
+
+/**
  * What the objective adds to version 1's, in words: the terms that make named rows
  * concept-specific (MODEL-NOTES, issue 13), read from the objective the manifest records.
  */
@@ -239,6 +253,7 @@ export function modelCard(
       (c) =>
         `- \`${String(c.id)}\` (${String(c.source)}, chunk \`${String(c.chunk)}\`): "${String(c.text)}"`,
     ),
+    ...indexLines(m.training.trainingIndex),
     '',
     '## Concept label precision (hand-checked sample)',
     '',

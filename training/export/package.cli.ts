@@ -11,14 +11,20 @@ import { tfReady } from 'training/model/tf';
 import { readRun } from 'training/train/checkpoint';
 import { CONFIGS, TrainingConfig } from 'training/train/configs';
 import { prepare } from 'training/train/prepare';
-import { buildTrainingIndex, TrainingIndex } from 'training/export/training-index';
+import {
+  buildTrainingIndex,
+  PARAGRAPH_READINGS,
+  ParagraphReading,
+  TrainingIndex,
+} from 'training/export/training-index';
 import { readModelPackage } from 'src/model-package/model-package';
 
 /**
  * `npm run model:package -- [--config smoke|full|v2] [--run DIR] [--out model-store] [--name N]
- * [--version V] [--evaluation FILE]`:
+ * [--version V] [--evaluation FILE] [--paragraphs alone|in-chunk]`:
  * turns a training run into a model package, then reads it back through the same checks the
- * runtime applies. The name defaults to `audit-lm-<config>`; a new version of a model line (v2 is
+ * runtime applies. `--paragraphs in-chunk` indexes training paragraphs as packages up to 2.2.0
+ * did (readingWindows). The name defaults to `audit-lm-<config>`; a new version of a model line (v2 is
  * `full`'s shape retrained) keeps its line's name, so records read as one model's versions.
  */
 interface Summary {
@@ -56,10 +62,21 @@ function readEvaluation(file: string | undefined, step: number): Record<string, 
   return evaluation;
 }
 
+/** `--paragraphs alone|in-chunk`: how the training-data index reads paragraphs (readingWindows). */
+function paragraphReading(): ParagraphReading {
+  const reading = cliArg('paragraphs') ?? 'alone';
+  if (!PARAGRAPH_READINGS.includes(reading as ParagraphReading)) {
+    throw new Error(`--paragraphs: ${reading} is not one of ${PARAGRAPH_READINGS.join(', ')}`);
+  }
+  return reading as ParagraphReading;
+}
+
 async function main(): Promise<void> {
   await tfReady();
   const config = cliArg('config') ?? 'smoke';
   const runDir = resolve(cliArg('run') ?? join('build', 'runs', config));
+  // Read before minutes of work, so a bad flag is refused at once.
+  const reading = paragraphReading();
   const { summary, params } = readRun<Summary>(runDir);
   const model = summary.model;
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -77,9 +94,10 @@ async function main(): Promise<void> {
     sources: Record<string, unknown>[];
     canaries: Record<string, unknown>[];
   };
-  // The index takes minutes for the full corpus: kept beside the run, keyed by its step, so
-  // packaging again (say with --evaluation once model:eval is done) does not rebuild it.
-  const cache = join(runDir, `training-index-step${summary.step}.json`);
+  // The index takes minutes for the full corpus: kept beside the run, keyed by its step and how
+  // it reads paragraphs, so packaging again (say with --evaluation once model:eval is done) does
+  // not rebuild it.
+  const cache = join(runDir, `training-index-${reading}-step${summary.step}.json`);
   let index: TrainingIndex;
   if (existsSync(cache)) {
     index = JSON.parse(readFileSync(cache, 'utf8')) as TrainingIndex;
@@ -91,6 +109,7 @@ async function main(): Promise<void> {
       data.trainChunks.map((meta) => ({ meta, ...tokenizer.encodeWithEnds(meta.text) })),
       weightsOf,
       (done, total) => process.stderr.write(`\rindexing training chunks ${done}/${total}`),
+      reading,
     );
     process.stderr.write('\n');
     writeFileSync(cache, JSON.stringify(index));
@@ -118,6 +137,7 @@ async function main(): Promise<void> {
       seed: model.seed,
       objective: trainingConfig.objective,
       ...(summary.namedRowRefit ? { namedRowRefit: summary.namedRowRefit } : {}),
+      trainingIndex: { paragraphs: reading },
     },
     corpus,
     evaluation: {

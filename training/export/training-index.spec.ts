@@ -1,5 +1,5 @@
 import { CorpusChunk } from 'training/corpus/build-corpus';
-import { paragraphs, readingWindows } from 'training/export/training-index';
+import { ParagraphReading, paragraphs, readingWindows } from 'training/export/training-index';
 import { BOS } from 'src/model-package/tokenizer';
 
 /** One token per character (its code), so a token's end is its index + 1. */
@@ -12,26 +12,39 @@ function chunkOf(text: string) {
 describe('readingWindows', () => {
   const text = 'aaaa\n\nbbbbbbbbbbbbbbbbbb\n\ncccc\n\nd';
 
-  it.each([8, 12, 40])(
-    'reads every paragraph, and its positions predict exactly its tokens (context %i)',
-    (context) => {
-      const chunk = chunkOf(text);
-      const sequence = [BOS, ...chunk.ids];
-      const windows = readingWindows(chunk, context);
-      expect(windows[0].offset).toBe(0);
-      const read = windows.flatMap((w) =>
-        w.paragraphs.map(({ start, end, from, to }) => {
-          expect(w.input).toEqual(sequence.slice(w.offset, w.offset + context));
-          expect(from).toBeGreaterThanOrEqual(0);
-          expect(to).toBeLessThanOrEqual(w.input.length);
-          // Position p reads input[p] and predicts sequence[offset + p + 1].
-          const predicted = sequence.slice(w.offset + from + 1, w.offset + to + 1);
-          return { span: text.slice(start, end), predicted: String.fromCharCode(...predicted) };
-        }),
-      );
+  /** Each paragraph read, with what the window reads before it and the tokens it predicts. */
+  function read(chunkText: string, context: number, reading: ParagraphReading = 'alone') {
+    const chunk = chunkOf(chunkText);
+    return readingWindows(chunk, context, reading).flatMap((w) => {
+      expect(w.input.length).toBeLessThanOrEqual(context);
+      // Position p reads input[p] and predicts ids[first + p]: input[p + 1].
+      expect(w.input.slice(1)).toEqual(chunk.ids.slice(w.first, w.first + w.input.length - 1));
+      return w.paragraphs.map(({ start, end, from, to }) => {
+        expect(from).toBeGreaterThanOrEqual(0);
+        expect(to).toBeLessThanOrEqual(w.input.length);
+        return {
+          span: chunkText.slice(start, end),
+          before: w.input.slice(0, from + 1),
+          predicted: String.fromCharCode(...chunk.ids.slice(w.first + from, w.first + to)),
+        };
+      });
+    });
+  }
+
+  it.each([
+    [8, 'alone'],
+    [12, 'alone'],
+    [40, 'alone'],
+    [8, 'in-chunk'],
+    [12, 'in-chunk'],
+    [40, 'in-chunk'],
+  ] as const)(
+    'reads every paragraph, and its positions predict exactly its tokens (context %i, %s)',
+    (context, reading) => {
+      const paragraphsRead = read(text, context, reading);
       const spans = paragraphs(text).map(([s, e]) => text.slice(s, e));
-      expect(read.map((r) => r.span).sort()).toEqual([...spans].sort());
-      for (const { span, predicted } of read) {
+      expect(paragraphsRead.map((r) => r.span)).toEqual(spans);
+      for (const { span, predicted } of paragraphsRead) {
         // A paragraph longer than the context is read as far as the window reaches.
         expect(span.startsWith(predicted)).toBe(true);
         expect(predicted.length).toBe(Math.min(span.length, context));
@@ -39,7 +52,31 @@ describe('readingWindows', () => {
     },
   );
 
-  it('reads a chunk that fits in the context in one window', () => {
-    expect(readingWindows(chunkOf(text), 64)).toHaveLength(1);
+  it('reads every paragraph alone from [BOS], whatever precedes it in its chunk', () => {
+    const alone = read('zz: a drug taken daily.', 64);
+    const afterOthers = read('lichen: a plant.\n\nzz: a drug taken daily.\n\nmoss: a plant.', 64);
+    expect(afterOthers.map((r) => r.before)).toEqual([[BOS], [BOS], [BOS]]);
+    expect(afterOthers[1]).toEqual(alone[0]);
+  });
+
+  it('reads a paragraph in-chunk after the paragraphs before it', () => {
+    const chunkText = 'lichen: a plant.\n\nzz: a drug taken daily.';
+    const [, drug] = read(chunkText, 64, 'in-chunk');
+    const upTo = chunkText.indexOf('zz');
+    expect(drug.before).toEqual([BOS, ...chunkOf(chunkText.slice(0, upTo)).ids]);
+  });
+
+  it('reads the chunk from its start to its last token once, for the source matrix', () => {
+    const chunk = chunkOf(text);
+    const [opening, ...rest] = readingWindows(chunk, 64);
+    expect(opening.first).toBe(0);
+    expect(opening.input).toEqual([BOS, ...chunk.ids]);
+    expect(opening.paragraphs.map((p) => text.slice(p.start, p.end))).toEqual(['aaaa']);
+    expect(rest.map((w) => w.paragraphs.length)).toEqual([1, 1, 1]);
+    expect(readingWindows(chunk, 12)[0].input).toEqual([BOS, ...chunk.ids.slice(0, 11)]);
+  });
+
+  it('reads a chunk that fits in the context in one window in-chunk', () => {
+    expect(readingWindows(chunkOf(text), 64, 'in-chunk')).toHaveLength(1);
   });
 });

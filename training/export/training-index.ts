@@ -48,11 +48,22 @@ export function paragraphs(text: string): [number, number][] {
   return spans;
 }
 
+/**
+ * How the index reads a chunk's paragraphs: `alone`, each from [BOS] (the default since model
+ * 2.3.0); `in-chunk`, each in the chunk's context (packages up to 2.2.0).
+ */
+export type ParagraphReading = 'alone' | 'in-chunk';
+export const PARAGRAPH_READINGS: readonly ParagraphReading[] = ['alone', 'in-chunk'];
+
 /** A stretch of a chunk the model reads at once, and the paragraphs indexed from it. */
 export interface ReadingWindow {
-  /** Where the window starts in [BOS, ...ids]: position p reads token offset + p. */
-  offset: number;
-  /** Token ids read: [BOS] and the chunk's first tokens, or a later stretch of the chunk. */
+  /** The chunk's token (index into its ids) that position 0 predicts. */
+  first: number;
+  /**
+   * Token ids read: position p reads input[p] and predicts ids[first + p], so input[p + 1] is
+   * ids[first + p]. input[0] is [BOS], except in a later window of a chunk read `in-chunk`
+   * (the token before `first`).
+   */
   input: number[];
   /**
    * Paragraphs read in this window: character span in the chunk, and the positions [from, to)
@@ -61,48 +72,83 @@ export interface ReadingWindow {
   paragraphs: { start: number; end: number; from: number; to: number }[];
 }
 
-/**
- * Where each paragraph of a chunk is read. Training reads random windows of the token stream, so
- * a chunk longer than the context is learned whole; the index must read it whole too. A
- * paragraph inside the first window is read there; a later one in a window that ends with it
- * (the most earlier context that fits), or that starts with it when it alone exceeds the
- * context. The first window is always read: the source matrix uses it.
- */
-export function readingWindows(
-  { meta, ids, ends }: IndexedChunk,
-  context: number,
-): ReadingWindow[] {
-  // Position p of a window at offset o reads sequence[o + p] and predicts ids[o + p].
-  const sequence = [BOS, ...ids];
-  const windows = new Map<number, ReadingWindow>();
-  const windowAt = (offset: number) => {
-    let window = windows.get(offset);
-    if (!window) {
-      window = { offset, input: sequence.slice(offset, offset + context), paragraphs: [] };
-      windows.set(offset, window);
-    }
-    return window;
-  };
-  windowAt(0);
-  for (const [start, end] of paragraphs(meta.text)) {
+/** Token spans [first, last] of the chunk's paragraphs. */
+function paragraphTokens({ meta, ends }: IndexedChunk) {
+  return paragraphs(meta.text).flatMap(([start, end]) => {
     const first = ends.findIndex((e) => e > start);
     let last = -1;
     ends.forEach((e, i) => {
       if (e <= end) last = i;
     });
-    if (first < 0 || last < first) continue;
-    const offset = last < context ? 0 : Math.min(first, last - context + 1);
-    const window = windowAt(offset);
-    const to = Math.min(last + 1 - offset, window.input.length);
-    window.paragraphs.push({ start, end, from: first - offset, to });
+    return first < 0 || last < first ? [] : [{ start, end, first, last }];
+  });
+}
+
+/**
+ * Where each paragraph of a chunk is read. The chunk's first window ([BOS] and its first tokens)
+ * is always read: the source matrix uses it, and the paragraph the chunk starts with is indexed
+ * there.
+ *
+ * `alone` (the default) reads every later paragraph on its own, from [BOS], as far as the
+ * context reaches: the way the service reads the text it explains, from [BOS] and its prompt,
+ * never after the paragraphs that precede a training paragraph in its chunk. Read in its chunk,
+ * a paragraph's concepts carry the paragraph before it (a drug's gloss after glosses of lichens
+ * reads as lichens), so the same words said again did not match it; and training read each
+ * paragraph in many contexts (random windows of the token stream), none the index could claim
+ * as the paragraph's own.
+ *
+ * `in-chunk` reads the chunk whole, as training reads a chunk longer than the context: a
+ * paragraph inside the first window there, a later one in a window that ends with it (the most
+ * earlier context that fits), or that starts with it when it alone exceeds the context.
+ */
+export function readingWindows(
+  chunk: IndexedChunk,
+  context: number,
+  reading: ParagraphReading = 'alone',
+): ReadingWindow[] {
+  const { ids } = chunk;
+  const sequence = [BOS, ...ids];
+  const windows = new Map<number, ReadingWindow>();
+  // Alone: [BOS] and `length - 1` tokens from `first`. In the chunk: the stretch of [BOS, ...ids]
+  // from `first`, whose position p reads sequence[first + p] and so predicts ids[first + p].
+  const windowAt = (first: number, length: number) => {
+    let window = windows.get(first);
+    if (!window) {
+      const input =
+        reading === 'alone' || first === 0
+          ? [BOS, ...ids.slice(first, first + length - 1)]
+          : sequence.slice(first, first + length);
+      window = { first, input, paragraphs: [] };
+      windows.set(first, window);
+    }
+    return window;
+  };
+  // Read to the chunk's last token: the source matrix counts every position of this window.
+  windowAt(0, Math.min(ids.length + 1, context));
+  for (const { start, end, first, last } of paragraphTokens(chunk)) {
+    if (reading === 'alone') {
+      const length = Math.min(last + 1 - first, context);
+      const window = windowAt(first, length);
+      window.paragraphs.push({
+        start,
+        end,
+        from: first - window.first,
+        to: first - window.first + length,
+      });
+    } else {
+      const offset = last < context ? 0 : Math.min(first, last - context + 1);
+      const window = windowAt(offset, context);
+      const to = Math.min(last + 1 - offset, window.input.length);
+      window.paragraphs.push({ start, end, from: first - offset, to });
+    }
   }
-  return [...windows.values()].sort((a, b) => a.offset - b.offset);
+  return [...windows.values()].sort((a, b) => a.first - b.first);
 }
 
 /**
  * The training-data index, from the exported model run over every training chunk: each paragraph
- * of a chunk gets the mean concept weights of the positions that read it (in the chunk's
- * context) and its rarest concept bigrams, and a source × concept matrix sums the chunks'
+ * of a chunk gets the mean concept weights of the positions that read it (alone or in its
+ * chunk, see readingWindows) and its rarest concept bigrams, and a source × concept matrix sums the chunks'
  * weights per source. Part 2 compares a
  * generation's concept use with these; that is similarity in the model's concept space, not a
  * measure of causal influence.
@@ -112,6 +158,7 @@ export async function buildTrainingIndex(
   chunks: IndexedChunk[],
   weightsOf: ConceptWeightsRunner,
   onProgress?: (done: number, total: number) => void,
+  reading: ParagraphReading = 'alone',
 ): Promise<TrainingIndex> {
   const sources = [...new Set(chunks.map((c) => c.meta.source))].sort();
   const known = sources.map(() => new Array<number>(model.knownConcepts).fill(0));
@@ -124,7 +171,7 @@ export async function buildTrainingIndex(
   for (let from = 0; from < chunks.length; from += SLICE) {
     const slice = chunks.slice(from, from + SLICE).map((chunk) => ({
       chunk,
-      windows: readingWindows(chunk, model.contextLength),
+      windows: readingWindows(chunk, model.contextLength, reading),
     }));
     const inputs = slice.flatMap(({ windows }) => windows.map((w) => w.input));
     const weights = await weightsOf(inputs);
