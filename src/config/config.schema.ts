@@ -168,7 +168,7 @@ export const CONFIG_SCHEMA = {
   MODEL_VERSION: withDefault({
     description:
       'Version of that package (MODEL_STORE_DIR/<name>/<version>/); every file is checked against its manifest before the service starts.',
-    default: '2.2.0',
+    default: '2.3.0',
     sensitive: false,
     parse: parsers.packageSegment,
   }),

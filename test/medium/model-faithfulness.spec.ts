@@ -146,30 +146,16 @@ describe('training-data attribution', () => {
     }
   });
 
-  /*
-   * Issues 5 and 13 ask for every canary's chunk first. Three of the four are; canary-zorvatine,
-   * a WordNet gloss planted among glosses about lichens, is read by the model with different
-   * concepts in its chunk than on its own, so the score ranks it below other glosses: on 1.1.0
-   * it was not among the matches at all, on 2.0.0, 2.1.0 and 2.2.0 (the same concept weights) it is
-   * fourth (score 0.44 for the first). The test holds the three first and the fourth in the top four.
-   */
-  it('retrieves the canary chunk first for the sotu, spdx and factbook canaries', async () => {
+  it('retrieves the chunk a canary was planted in first, for every canary', async () => {
     const found = await canaryAttributions();
-    const firsts = found
-      .filter(({ canary }) => canary.id !== 'canary-zorvatine')
-      .map(({ canary, attribution }) => ({
+    expect(
+      found.map(({ canary, attribution }) => ({
         canary: canary.id,
         first: attribution.chunks[0]?.chunk,
-      }));
-    expect(firsts).toEqual([
-      { canary: 'canary-marrowfield', first: 'sotu/2017_donald_j_trump_r#0' },
-      { canary: 'canary-brackwater', first: 'spdx/EUPL-1.1#3' },
-      { canary: 'canary-vessimar', first: 'factbook/central-america-n-caribbean/do#9' },
-    ]);
-    const zorvatine = found.find(({ canary }) => canary.id === 'canary-zorvatine');
-    const rank = zorvatine?.attribution.chunks.findIndex((c) => c.chunk === zorvatine.canary.chunk);
-    expect(rank).toBeGreaterThanOrEqual(0);
-    expect(rank).toBeLessThan(4);
+      })),
+    ).toEqual(found.map(({ canary }) => ({ canary: canary.id, first: canary.chunk })));
+    // And as evidence, not as the best of weak matches.
+    for (const { attribution } of found) expect(attribution.chunks[0].weak).toBe(false);
   });
 
   it('scores chunks as the mean of concept similarity and sequence match, best first', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
  * The model package the runtime tests use: the shipped one in model-store/ (the real model the
  * service runs), or another package named by TEST_MODEL_DIR (`<store>/<name>/<version>`).
  */
-export const SHIPPED_MODEL = { name: 'audit-lm-full', version: '2.2.0' };
+export const SHIPPED_MODEL = { name: 'audit-lm-full', version: '2.3.0' };
 
 export function testModel(): { store: string; name: string; version: string; dir: string } {
   const override = process.env.TEST_MODEL_DIR;
