@@ -24,8 +24,9 @@ import { readModelPackage } from 'src/model-package/model-package';
  * [--version V] [--evaluation FILE] [--paragraphs alone|in-chunk]`:
  * turns a training run into a model package, then reads it back through the same checks the
  * runtime applies. `--paragraphs in-chunk` indexes training paragraphs as packages up to 2.2.0
- * did (readingWindows). The name defaults to `audit-lm-<config>`; a new version of a model line (v2 is
- * `full`'s shape retrained) keeps its line's name, so records read as one model's versions.
+ * did (readingWindows). The name defaults to `audit-lm-<config>`; a new version of a model line
+ * (v2 is `full`'s shape retrained) keeps its line's name, so records read as one model's
+ * versions.
  */
 interface Summary {
   config: string;

@@ -148,10 +148,9 @@ export function readingWindows(
 /**
  * The training-data index, from the exported model run over every training chunk: each paragraph
  * of a chunk gets the mean concept weights of the positions that read it (alone or in its
- * chunk, see readingWindows) and its rarest concept bigrams, and a source × concept matrix sums the chunks'
- * weights per source. Part 2 compares a
- * generation's concept use with these; that is similarity in the model's concept space, not a
- * measure of causal influence.
+ * chunk, see readingWindows) and its rarest concept bigrams, and a source × concept matrix sums
+ * the chunks' weights per source. Part 2 compares a generation's concept use with these; that is
+ * similarity in the model's concept space, not a measure of causal influence.
  */
 export async function buildTrainingIndex(
   model: ModelConfig,
