@@ -16,8 +16,12 @@ import { LabelledChunk } from 'training/train/data';
  * the named share of a run's target logits under four decompositions of the same hidden state
  * (share-trial.ts): as trained; with a baseline vector taken out of ε; with a baseline and the
  * unnamed rows fitted by least squares; with a baseline and every row fitted. Fitted on every
- * `train-every`-th training chunk, scored on every `every`-th held-out chunk.
+ * `train-every`-th training chunk, scored on every `every`-th held-out chunk; each split's named
+ * share also where some named concept is detected (probability ≥ 0.5) and where none is.
  */
+/** A named concept counts as detected at a position where its detector's probability is this. */
+const DETECTED = 0.5;
+
 type Variant = 'trained' | 'baseline' | 'unnamedFitted' | 'allFitted';
 
 interface Rows {
@@ -113,9 +117,14 @@ async function main(): Promise<void> {
   const parts = Object.fromEntries(
     Object.keys(variants).map((v) => [v, [] as LogitParts[]]),
   ) as Record<Variant, LogitParts[]>;
+  // Positions where some named concept's detector says it is present (probability ≥ 0.5).
+  const detected: boolean[] = [];
   eachWindow(test, model, (input, target) => {
     tf.tidy(() => {
       const out = forward(params, model, tf.tensor2d([input], [1, input.length], 'int32'));
+      tf.max(tf.sigmoid(out.knownLogits), 1)
+        .dataSync()
+        .forEach((p) => detected.push(p >= DETECTED));
       const row = tf.gather(params.tokenEmbedding, tf.tensor1d(target, 'int32')) as tf.Tensor2D;
       const dot = (v: tf.Tensor) => tf.sum(tf.mul(v, row), -1).dataSync();
       const absParts = (w: tf.Tensor2D, rows: tf.Tensor2D) =>
@@ -154,11 +163,15 @@ async function main(): Promise<void> {
     (Object.entries(parts) as [Variant, LogitParts[]][]).map(([name, ps]) => {
       const shape = rowShape(variants[name].known);
       const of = (f: (p: LogitParts) => number) => median(ps.map(f));
+      const where = (on: boolean) =>
+        median(ps.filter((_, i) => detected[i] === on).map(namedShare));
       const rest = (p: LogitParts) => p.named + p.unnamed + p.epsilon;
       return [
         name,
         {
           namedShare: of(namedShare),
+          namedShareWhereDetected: where(true),
+          namedShareElsewhere: where(false),
           unnamedShare: of((p) => (rest(p) > 0 ? p.unnamed / rest(p) : 0)),
           epsilonShare: of((p) => (rest(p) > 0 ? p.epsilon / rest(p) : 0)),
           namedShareWithBaseline: of((p) => p.named / (rest(p) + p.baseline || 1)),
@@ -176,6 +189,7 @@ async function main(): Promise<void> {
     trainChunks: train.length,
     heldOutChunks: test.length,
     heldOutPositions: parts.trained.length,
+    positionsWithANamedConceptDetected: detected.filter(Boolean).length / detected.length,
     figures,
   };
   if (process.argv.includes('--json')) {
@@ -183,7 +197,7 @@ async function main(): Promise<void> {
   } else {
     for (const [name, f] of Object.entries(figures)) {
       log(
-        `${name}: named ${f.namedShare.toFixed(3)}, unnamed ${f.unnamedShare.toFixed(3)}, ε ${f.epsilonShare.toFixed(3)}, baseline ${f.baselineOfLogit.toFixed(3)} of the logit; rows ρ ${f.namedRowRankCorrelation.toFixed(3)}, own ${f.namedRowNonMeanShare.toFixed(3)}, first direction ${f.namedRowFirstDirectionShare.toFixed(3)}`,
+        `${name}: named ${f.namedShare.toFixed(3)} (${f.namedShareWhereDetected.toFixed(3)} where one is detected, ${f.namedShareElsewhere.toFixed(3)} elsewhere), unnamed ${f.unnamedShare.toFixed(3)}, ε ${f.epsilonShare.toFixed(3)}, baseline ${f.baselineOfLogit.toFixed(3)} of the logit; rows ρ ${f.namedRowRankCorrelation.toFixed(3)}, own ${f.namedRowNonMeanShare.toFixed(3)}, first direction ${f.namedRowFirstDirectionShare.toFixed(3)}`,
       );
     }
   }
