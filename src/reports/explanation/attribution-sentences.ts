@@ -321,10 +321,14 @@ function isStrong(m: TrainingChunkMatch): boolean {
   return m.weak === undefined ? m.score >= STRONG_TRAINING_MATCH : !m.weak;
 }
 
+/**
+ * A chunk marked `noContent` (punctuation or an end token alone) has nothing for a training
+ * passage to resemble: its matches are never the text's, as evidence or as its closest passage.
+ */
 function trainingChunkSentence(body: RecordBody): ExplanationSentence {
   const matches = body.chunks
     .flatMap((chunk, c) =>
-      chunk.trainingData.chunks.map((m, j) => ({
+      (chunk.noContent ? [] : chunk.trainingData.chunks).map((m, j) => ({
         m,
         baseline: chunk.trainingData.baseline,
         chunkCite: `chunks[${c}].trainingData`,

@@ -241,6 +241,27 @@ describe('explainRecord: training data', () => {
     expect(unresolvedCites(statement, input)).toEqual([]);
   });
 
+  it('never cites a match of a chunk without content, as evidence or as the closest passage', () => {
+    const input = calibrated([['sotu/1934_franklin_d_roosevelt_d#2', 0.3]]);
+    // The chunk before it, punctuation alone, "resembles" a passage far above chance.
+    const dot = input.body.chunks[1];
+    dot.noContent = true;
+    dot.trainingData = {
+      ...input.body.chunks[2].trainingData,
+      chunks: [{ ...match('fhir/CodeSystem#13', 0.95), calibrated: 2.7, weak: false }],
+    };
+    const statement = explainRecord(input);
+    const text = textOf(statement, 'training-data');
+    expect(text).not.toContain('fhir/CodeSystem#13');
+    // The closest passage is a chunk with content's, weak (another chunk's 0.31, uncalibrated).
+    expect(text).toContain('scores only 0.31');
+    expect(text).toContain('a weak match');
+    expect(unresolvedCites(statement, input)).toEqual([]);
+    // Without the mark, the same match is evidence.
+    delete dot.noContent;
+    expect(textOf(explainRecord(input), 'training-data')).toContain('“fhir/CodeSystem#13” from');
+  });
+
   it('names a match clearly above the base rate, with how far, and leaves the weak one out', () => {
     // (1.0 − 0.1) / 0.6 = 1.5: just clear; (0.95 − 0.1) / 0.6 ≈ 1.42: not.
     const input = calibrated([

@@ -327,7 +327,8 @@ async function trainingBlocks(input: CardInput, width: number): Promise<ReportBl
     },
   ];
   const best = new Map<string, RecordChunk['trainingData']['chunks'][number]>();
-  for (const chunk of body.chunks) {
+  // A chunk of punctuation or an end token alone has nothing for a passage to resemble.
+  for (const chunk of body.chunks.filter((c) => !c.noContent)) {
     for (const m of chunk.trainingData.chunks) {
       const seen = best.get(m.chunk);
       if (!seen || m.score > seen.score) best.set(m.chunk, m);

@@ -328,4 +328,25 @@ describe('the decision card on training data', () => {
     expect(data.chunks.map((m) => m.weak)).toEqual(expect.arrayContaining([true, false]));
     expect(table.caption).toMatch(/Below 1\.5× the match is weak: listed, not evidence/);
   });
+
+  it('lists no match of a chunk without content, however strong', async () => {
+    const fixture = creditInput();
+    const body = structuredClone(fixture.body);
+    const last = body.chunks.length - 1;
+    const planted = { ...body.chunks[last].trainingData.chunks[0], chunk: 'fhir/planted#13' };
+    body.chunks[last].trainingData.chunks = [{ ...planted, score: 0.99 }];
+    const rows = async (b: RecordBody) => {
+      const card = await decisionCard(cardInput(fixture, b), CHART_WIDTH);
+      const table = card.section.children
+        ?.find((s) => s.title === 'Training data')
+        ?.blocks.find((x) => x.type === 'table');
+      return table?.type === 'table' ? table.rows.map((r) => r[0]) : [];
+    };
+    expect(await rows(body)).toContain('fhir/planted#13');
+    body.chunks[last] = { ...body.chunks[last], noContent: true };
+    const listed = await rows(body);
+    expect(listed).not.toContain('fhir/planted#13');
+    // The other chunks' matches are still listed.
+    expect(listed.length).toBeGreaterThan(0);
+  });
 });
