@@ -791,7 +791,8 @@ function generated(result: GenerationResult): CommandOutput {
       .sort((a, b) => b[1] - a[1])
       .map(([source, share]) => `${source} ${percent(share)}`)
       .join(', ');
-    const top = chunk.trainingData.chunks[0];
+    // A chunk of punctuation or an end token alone has nothing for a passage to resemble.
+    const top = chunk.noContent ? undefined : chunk.trainingData.chunks[0];
     return [
       `chunk ${chunk.index + 1}: ${JSON.stringify(chunk.text)}${chunk.noContent ? ' (no content: nothing to explain)' : ''}`,
       `  concepts:      named ${percent(c.knownShare)}${known ? ` (${known})` : ''}, unnamed ${percent(c.unknownShare)}, unexplained ${percent(c.epsilonShare)}`,

@@ -67,7 +67,9 @@ describe('cli generate', () => {
         );
       }
       const top = chunk.trainingData.chunks[0];
-      if (top) {
+      if (chunk.noContent) {
+        expect(training).not.toContain('most similar');
+      } else if (top) {
         expect(training).toContain(`most similar ${top.chunk} (${top.score.toFixed(2)}, `);
         expect(training).toContain(
           top.weak ? 'weak: no clearer than chance' : `${top.calibrated!.toFixed(1)}×`,

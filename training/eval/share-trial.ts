@@ -53,7 +53,8 @@ export function choleskySolve(
  * over positions: `gram` is XᵀX and `cross` XᵀY for features X whose last column is the constant
  * 1. `fixed` features keep the rows given (their part is taken off the targets first); the others
  * get fitted rows. A ridge of `ridge` × positions / features on the fitted diagonal keeps a
- * concept that is never on from making the system singular.
+ * concept that is never on from making the system singular (on the intercept too, which it
+ * shrinks by about `ridge` of itself).
  */
 export function fitRows(
   gram: readonly Float64Array[],

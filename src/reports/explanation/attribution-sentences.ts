@@ -337,10 +337,15 @@ function trainingChunkSentence(body: RecordBody): ExplanationSentence {
     )
     .sort((a, b) => b.m.score - a.m.score || compare(a.m.chunk, b.m.chunk));
   if (matches.length === 0) {
+    const onlyWithoutContent = body.chunks.some(
+      (c) => c.noContent && c.trainingData.chunks.length > 0,
+    );
     return {
       topic: 'training-data',
       cites: body.chunks.map((_, c) => `chunks[${c}].trainingData.chunks`),
-      text: 'No training passage was matched to this text.',
+      text: onlyWithoutContent
+        ? 'No training passage was matched to a part of this text with content.'
+        : 'No training passage was matched to this text.',
     };
   }
   const strong: typeof matches = [];

@@ -260,6 +260,14 @@ describe('explainRecord: training data', () => {
     // Without the mark, the same match is evidence.
     delete dot.noContent;
     expect(textOf(explainRecord(input), 'training-data')).toContain('“fhir/CodeSystem#13” from');
+    // When only chunks without content have matches, none is the text's.
+    dot.noContent = true;
+    input.body.chunks.forEach((c, i) => {
+      if (i !== 1) c.trainingData.chunks = [];
+    });
+    const none = textOf(explainRecord(input), 'training-data');
+    expect(none).toContain('No training passage was matched to a part of this text with content.');
+    expect(none).not.toContain('fhir/CodeSystem#13');
   });
 
   it('names a match clearly above the base rate, with how far, and leaves the weak one out', () => {
