@@ -16,6 +16,7 @@ import type {
 } from 'src/model-runtime/generation.types';
 import type { AuditorGrantView, UserView } from 'src/users/users.service';
 import type { PublicSigningKey } from 'src/signing/signing-key-provider';
+import { citableMatches } from 'src/evidence-format/attribution';
 import { UUID } from 'src/evidence-format/ids';
 
 /** What the commands need from the application: the three services, by structure. */
@@ -791,8 +792,7 @@ function generated(result: GenerationResult): CommandOutput {
       .sort((a, b) => b[1] - a[1])
       .map(([source, share]) => `${source} ${percent(share)}`)
       .join(', ');
-    // A chunk of punctuation or an end token alone has nothing for a passage to resemble.
-    const top = chunk.noContent ? undefined : chunk.trainingData.chunks[0];
+    const [top] = citableMatches(chunk);
     return [
       `chunk ${chunk.index + 1}: ${JSON.stringify(chunk.text)}${chunk.noContent ? ' (no content: nothing to explain)' : ''}`,
       `  concepts:      named ${percent(c.knownShare)}${known ? ` (${known})` : ''}, unnamed ${percent(c.unknownShare)}, unexplained ${percent(c.epsilonShare)}`,

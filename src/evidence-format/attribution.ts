@@ -154,3 +154,15 @@ export interface TrainingDataAttribution {
   baseline?: TrainingBaseline;
   chunks: TrainingChunkMatch[];
 }
+
+/**
+ * The training matches a reader may be shown as the chunk's: none for a chunk marked `noContent`
+ * (punctuation or an end token alone), which has nothing for a passage to resemble. The record
+ * keeps them as computed; reports, the portal and the CLI read them through this.
+ */
+export function citableMatches(chunk: {
+  noContent?: true;
+  trainingData: { chunks: TrainingChunkMatch[] };
+}): TrainingChunkMatch[] {
+  return chunk.noContent ? [] : chunk.trainingData.chunks;
+}

@@ -2,7 +2,11 @@
  * The sentences on what the attribution says: how much named concepts explain, the principal
  * named concepts, the prompt words relied on and the training data the concepts resemble.
  */
-import { AppliedSteering, TrainingChunkMatch } from 'src/evidence-format/attribution';
+import {
+  AppliedSteering,
+  citableMatches,
+  TrainingChunkMatch,
+} from 'src/evidence-format/attribution';
 import { RecordBody } from 'src/evidence-format/record-body';
 import {
   ConceptAggregate,
@@ -321,14 +325,11 @@ function isStrong(m: TrainingChunkMatch): boolean {
   return m.weak === undefined ? m.score >= STRONG_TRAINING_MATCH : !m.weak;
 }
 
-/**
- * A chunk marked `noContent` (punctuation or an end token alone) has nothing for a training
- * passage to resemble: its matches are never the text's, as evidence or as its closest passage.
- */
+/** Only citable matches (citableMatches) are the text's, as evidence or as its closest passage. */
 function trainingChunkSentence(body: RecordBody): ExplanationSentence {
   const matches = body.chunks
     .flatMap((chunk, c) =>
-      (chunk.noContent ? [] : chunk.trainingData.chunks).map((m, j) => ({
+      citableMatches(chunk).map((m, j) => ({
         m,
         baseline: chunk.trainingData.baseline,
         chunkCite: `chunks[${c}].trainingData`,

@@ -1,5 +1,5 @@
 import { ConceptShareBar, sourceMix } from 'src/charts/record-charts';
-import { WEAK_MATCH_BELOW } from 'src/evidence-format/attribution';
+import { citableMatches, WEAK_MATCH_BELOW } from 'src/evidence-format/attribution';
 import { SignedEntry } from 'src/evidence-format/entry';
 import { RecordBody, RecordChunk } from 'src/evidence-format/record-body';
 import { RecordText } from 'src/records/record-draft';
@@ -327,9 +327,8 @@ async function trainingBlocks(input: CardInput, width: number): Promise<ReportBl
     },
   ];
   const best = new Map<string, RecordChunk['trainingData']['chunks'][number]>();
-  // A chunk of punctuation or an end token alone has nothing for a passage to resemble.
-  for (const chunk of body.chunks.filter((c) => !c.noContent)) {
-    for (const m of chunk.trainingData.chunks) {
+  for (const chunk of body.chunks) {
+    for (const m of citableMatches(chunk)) {
       const seen = best.get(m.chunk);
       if (!seen || m.score > seen.score) best.set(m.chunk, m);
     }
