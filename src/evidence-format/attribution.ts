@@ -69,15 +69,34 @@ export interface ConceptShare {
    * we forced, not one the model chose: not a reason drawn from the input.
    */
   steered?: SteeringMode;
+  /**
+   * Known concepts only, methodVersion 3: the highest probability the concept's detector gave over
+   * the positions that chose the chunk's tokens, read from the text before any steering (0..1). At
+   * DETECTED_AT or above, the model recognised the concept in what it read; below, the concept
+   * contributed through its row while the model was unsure it was there.
+   */
+  detection?: number;
+}
+
+/** Method version 3: a named concept whose detector reached this is detected in the text. */
+export const DETECTED_AT = 0.5;
+
+/**
+ * A named concept whose record says its detector stayed below DETECTED_AT: it is not a reason
+ * drawn from the text. Records before version 3 do not say, so nothing in them is this.
+ */
+export function undetected(concept: { detection?: number }): boolean {
+  return concept.detection !== undefined && concept.detection < DETECTED_AT;
 }
 
 export interface ConceptAttribution {
   method: 'concept-decomposition';
   /**
-   * 2: steered named concepts are marked `steered`, and the steering term may have either sign
-   * (amplification takes the shared part of a row back off). 1: records made before.
+   * 3: each named concept states its detection. 2: steered named concepts are marked `steered`,
+   * and the steering term may have either sign (amplification takes the shared part of a row back
+   * off). 1: records made before.
    */
-  methodVersion: 1 | 2;
+  methodVersion: 1 | 2 | 3;
   known: ConceptShare[];
   unknown: ConceptShare[];
   knownShare: number;

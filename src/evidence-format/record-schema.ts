@@ -273,8 +273,14 @@ const KNOWN_CONCEPT = object(
         'one forced, not one the model chose from the input.',
       ['suppress', 'amplify'],
     ),
+    detection: share(
+      'Detection',
+      "Method version 3: the highest probability the concept's detector gave over the positions " +
+        "that chose the chunk's tokens, read from the text before any steering, 0 to 1; at 0.5 " +
+        'or above the concept was detected in the text.',
+    ),
   },
-  ['steered'],
+  ['steered', 'detection'],
 );
 
 const UNKNOWN_CONCEPT = object(
@@ -304,10 +310,11 @@ const CONCEPTS: JsonSchema = {
       methodVersion: {
         title: 'Method version',
         description:
-          'Version of the attribution method: 2 marks steered named concepts and lets the ' +
-          'steering term have either sign; 1 is the version of records made before.',
+          "Version of the attribution method: 3 states each named concept's detection; 2 marks " +
+          'steered named concepts and lets the steering term have either sign; 1 is the version ' +
+          'of the first records.',
         type: 'integer',
-        enum: [1, 2],
+        enum: [1, 2, 3],
       },
       known: array(
         'Named concepts',
@@ -335,9 +342,34 @@ const CONCEPTS: JsonSchema = {
       ),
     },
   ),
-  // Version 1 records had only the suppression penalty: never above 0.
-  if: { properties: { methodVersion: { const: 1 } } },
-  then: { properties: { steeringPenalty: { type: 'number', maximum: 0 } } },
+  allOf: [
+    // Version 1 records had only the suppression penalty: never above 0.
+    {
+      if: { properties: { methodVersion: { const: 1 } } },
+      then: { properties: { steeringPenalty: { type: 'number', maximum: 0 } } },
+    },
+    // Version 3 states every named concept's detection; the versions before had none.
+    {
+      if: { properties: { methodVersion: { const: 3 } } },
+      then: {
+        properties: {
+          known: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { detection: true },
+              required: ['detection'],
+            },
+          },
+        },
+      },
+      else: {
+        properties: {
+          known: { type: 'array', items: { type: 'object', properties: { detection: false } } },
+        },
+      },
+    },
+  ],
 };
 
 function contextEffect(withToken: boolean): JsonSchema {

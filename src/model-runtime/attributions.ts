@@ -96,6 +96,13 @@ export function conceptAttribution(
     penaltyShare += Math.abs(penalty) / mass;
     penaltySum -= penalty;
   });
+  // Each named concept's detection: its detector's highest probability where the chunk's tokens
+  // were chosen (known_prob is read before the top-k mask and before steering).
+  const detection = new Float64Array(n);
+  for (const t of positions) {
+    const p = out.knownProb.subarray(t * n, (t + 1) * n);
+    p.forEach((v, id) => (detection[id] = Math.max(detection[id], v)));
+  }
   const count = Math.max(1, used);
   const top = (share: Float64Array, sum: Float64Array, describe: (id: number) => object) =>
     Array.from(share, (s, id) => ({ id, s }))
@@ -112,7 +119,7 @@ export function conceptAttribution(
   // The named share first: it says how far the named concepts below can explain the chunk.
   return {
     method: 'concept-decomposition',
-    methodVersion: 2,
+    methodVersion: 3,
     knownShare: total(knownShare),
     unknownShare: total(unknownShare),
     epsilonShare: epsShare / count,
@@ -121,7 +128,13 @@ export function conceptAttribution(
     known: top(knownShare, knownSum, (id) => {
       const c = model.known[id];
       const mode = steered.get(id);
-      return { key: c.key, name: c.name, group: c.group, ...(mode ? { steered: mode } : {}) };
+      return {
+        key: c.key,
+        name: c.name,
+        group: c.group,
+        ...(mode ? { steered: mode } : {}),
+        detection: detection[id],
+      };
     }),
     unknown: top(unknownShare, unknownSum, (id) => ({
       topTokens: model.unknown[id].topTokens.slice(0, 5),

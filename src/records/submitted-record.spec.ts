@@ -345,6 +345,33 @@ describe('validateSubmittedRecord', () => {
     );
   });
 
+  it('states every named concept detection in concept method version 3, and only there', () => {
+    const detected = () => {
+      const payload = valid();
+      for (const c of payload.chunks) {
+        c.concepts.methodVersion = 3;
+        c.concepts.known.forEach((k, i) => (k.detection = i === 0 ? 0.91 : 0.12));
+      }
+      return payload;
+    };
+    const accepted = validateSubmittedRecord(detected()).chunks[0].concepts.known;
+    expect(accepted.map((k) => k.detection)).toEqual([0.91, 0.12]);
+
+    const unstated = detected();
+    delete unstated.chunks[1].concepts.known[1].detection;
+    expectProblem(unstated, 'chunks.1.concepts.known.1.detection', /is required/);
+
+    const beyond = detected();
+    beyond.chunks[0].concepts.known[0].detection = 1.2;
+    expectProblem(beyond, 'chunks.0.concepts.known.0.detection', /1/);
+
+    const inVersion2 = detected();
+    inVersion2.chunks[0].concepts.methodVersion = 2;
+    expect(problems(inVersion2).map((p) => p.field)).toContain(
+      'chunks.0.concepts.known.0.detection',
+    );
+  });
+
   it('accepts the no-content mark only on a chunk without a letter or digit', () => {
     const wrong = valid();
     wrong.chunks[1].noContent = true;
@@ -409,11 +436,11 @@ describe('validateSubmittedRecord', () => {
   it('names a wrong attribution method or method version', () => {
     const payload = valid();
     set(payload, 'chunks.0.context.method', 'leave-one-out');
-    set(payload, 'chunks.0.concepts.methodVersion', 3);
+    set(payload, 'chunks.0.concepts.methodVersion', 4);
     set(payload, 'chunks.1.trainingData.methodVersion', 1);
     set(payload, 'chunks.1.trainingData.method', 'influence-functions');
     expectProblem(payload, 'chunks.0.context.method', /must be "leave-one-out-mask"/);
-    expectProblem(payload, 'chunks.0.concepts.methodVersion', /must be one of 1, 2/);
+    expectProblem(payload, 'chunks.0.concepts.methodVersion', /must be one of 1, 2, 3/);
     expectProblem(payload, 'chunks.1.trainingData.methodVersion', /must be one of 2, 3/);
     expectProblem(
       payload,

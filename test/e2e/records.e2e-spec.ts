@@ -204,7 +204,7 @@ describe('records: generation through the service, signed, logged and verifiable
     // Forced at weight 1 at every position, the concept is among each chunk's named concepts,
     // marked as forced: never a reason drawn from the input. No other concept carries the mark.
     for (const chunk of body.chunks) {
-      expect(chunk.concepts.methodVersion).toBe(2);
+      expect(chunk.concepts.methodVersion).toBe(3);
       const listed = chunk.concepts.known.filter((k) => k.key === concept);
       expect(listed).toEqual([expect.objectContaining({ key: concept, steered: 'amplify' })]);
       const marked = chunk.concepts.known.filter((k) => k.steered !== undefined);

@@ -249,7 +249,7 @@ describe('steering', () => {
     expect(listed.length).toBeGreaterThan(0);
     for (const entry of listed) expect(entry.steered).toBe('amplify');
     for (const chunk of result.chunks) {
-      expect(chunk.concepts.methodVersion).toBe(2);
+      expect(chunk.concepts.methodVersion).toBe(3);
       for (const k of chunk.concepts.known) if (k.id !== c) expect(k.steered).toBeUndefined();
     }
     // The steering term at each token is −3 × the shared part of the row at that token.
@@ -261,6 +261,59 @@ describe('steering', () => {
     for (const chunk of plain.chunks) {
       for (const k of chunk.concepts.known) expect(k.steered).toBeUndefined();
     }
+  });
+});
+
+describe('detection of named concepts', () => {
+  it("states each named concept's detector probability at the chunk's own positions, read before steering", async () => {
+    const prompt = 'The patient was given';
+    const output = ' a dose of the drug for the infection. The bank raised its interest rate.';
+    const plain = await runtime.explain(prompt, output, { chunkTokens: 8 });
+    const promptIds = runtime.model.tokenizer.encode(prompt);
+    const generated = runtime.model.tokenizer.encode(output);
+    const sequence = sequenceOf(promptIds, generated);
+    const n = runtime.model.shapes.knownConcepts;
+    const out = await runForward(
+      runtime.model,
+      [sequence.slice(0, -1)],
+      [sequence.slice(1)],
+      noSteering(runtime.model),
+    );
+    // Position t has generated token t − promptIds.length as its target. A concept's weight there
+    // is its detector's probability when it is in the top k, else 0; so where it is in the top k
+    // at every one of the chunk's positions, the highest weight is the chunk's detection.
+    let compared = 0;
+    for (const chunk of plain.chunks) {
+      expect(chunk.concepts.methodVersion).toBe(3);
+      const positions = Array.from(
+        { length: chunk.end - chunk.start },
+        (_, i) => promptIds.length + chunk.start + i,
+      );
+      for (const k of chunk.concepts.known) {
+        expect(k.detection).toBeGreaterThanOrEqual(0);
+        expect(k.detection).toBeLessThanOrEqual(1);
+        const weights = positions.map((t) => out.knownW[t * n + k.id]);
+        const highest = Math.max(...weights);
+        // A weight is the probability or 0 (outside the top k): never above the detection.
+        expect(highest).toBeLessThanOrEqual((k.detection as number) + 1e-6);
+        if (highest > 0 && weights.filter((w) => w > 0).length === positions.length) {
+          expect(Math.abs(highest - (k.detection as number))).toBeLessThan(1e-6);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(0);
+
+    // Amplifying a concept forces its weight, not what its detector read: detection is unchanged.
+    const top = plain.chunks[0].concepts.known[0];
+    const amplified = await runtime.explain(prompt, output, {
+      chunkTokens: 8,
+      steering: [{ concept: top.key as string, mode: 'amplify', weight: 3 }],
+    });
+    const forced = amplified.chunks[0].concepts.known.find((k) => k.id === top.id);
+    expect(forced?.steered).toBe('amplify');
+    expect(forced?.share).not.toBeCloseTo(top.share, 4);
+    expect(forced?.detection).toBeCloseTo(top.detection as number, 6);
   });
 });
 
