@@ -16,7 +16,7 @@ import type {
 } from 'src/model-runtime/generation.types';
 import type { AuditorGrantView, UserView } from 'src/users/users.service';
 import type { PublicSigningKey } from 'src/signing/signing-key-provider';
-import { citableMatches } from 'src/evidence-format/attribution';
+import { citableMatches, undetected } from 'src/evidence-format/attribution';
 import { UUID } from 'src/evidence-format/ids';
 
 /** What the commands need from the application: the three services, by structure. */
@@ -761,6 +761,12 @@ function matchStrength(m: GenerationResult['chunks'][number]['trainingData']['ch
     : `${m.score.toFixed(2)}, ${m.calibrated.toFixed(1)}× the best chance match above the median`;
 }
 
+/** ", detected 0.93" or ", not detected 0.12": did the concept's detector find it in the text. */
+function detectionNote(concept: { detection?: number }): string {
+  if (concept.detection === undefined) return '';
+  return `, ${undetected(concept) ? 'not detected' : 'detected'} ${concept.detection.toFixed(2)}`;
+}
+
 /** The text with each chunk's attributions, compact enough to read in a terminal. */
 function generated(result: GenerationResult): CommandOutput {
   const { model, decoding } = result;
@@ -770,9 +776,9 @@ function generated(result: GenerationResult): CommandOutput {
       .slice(0, 3)
       .map(
         (k) =>
-          `${k.key} ${percent(k.share)}${k.steered ? ` [${k.steered === 'amplify' ? 'amplified' : 'suppressed'} by steering: forced, not a reason]` : ''}`,
+          `${k.key} ${percent(k.share)}${detectionNote(k)}${k.steered ? ` [${k.steered === 'amplify' ? 'amplified' : 'suppressed'} by steering: forced, not a reason]` : ''}`,
       )
-      .join(', ');
+      .join('; ');
     // Whole words, each with its pieces when it has several (the per-piece detail).
     const context = [...chunk.context.words]
       .sort((a, b) => Math.abs(b.logProb) - Math.abs(a.logProb))

@@ -10,6 +10,8 @@ describe('openApiComponents', () => {
       version: { const: 1 },
       note: { type: ['string', 'null'], maxLength: 10 },
       share: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+      // A member that says something stays; one left empty goes.
+      count: { allOf: [{ minimum: 0 }, { if: { minimum: 5 }, then: { maximum: 9 } }] },
       part: { $ref: '#/$defs/part', description: 'The part.' },
       parts: { type: 'array', items: { $ref: '#/$defs/part' } },
     },
@@ -19,6 +21,8 @@ describe('openApiComponents', () => {
         propertyNames: { maxLength: 3 },
         if: { properties: { a: { const: 1 } } },
         then: { required: ['b'] },
+        // Only narrowing members: nothing of the allOf is left.
+        allOf: [{ if: { properties: { a: { const: 2 } } }, then: { required: ['c'] } }],
         properties: { a: { type: 'integer' } },
       },
     },
@@ -34,6 +38,7 @@ describe('openApiComponents', () => {
         version: { enum: [1], type: 'integer' },
         note: { type: 'string', nullable: true, maxLength: 10 },
         share: { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 1 },
+        count: { allOf: [{ minimum: 0 }] },
         part: { description: 'The part.', allOf: [{ $ref: '#/components/schemas/ThingPart' }] },
         parts: { type: 'array', items: { $ref: '#/components/schemas/ThingPart' } },
       },

@@ -73,6 +73,11 @@ function convertObject(
     } else if (key === 'const') {
       out.enum = [value];
       out.type ??= constType(value);
+    } else if (key === 'allOf') {
+      // Members left empty (they held only narrowing keywords) say nothing: dropped, with the
+      // allOf itself when none is left.
+      const members = (convert(value) as Json[]).filter((m) => Object.keys(m).length > 0);
+      if (members.length > 0) out.allOf = members;
     } else if (key === 'exclusiveMinimum' || key === 'exclusiveMaximum') {
       out[key === 'exclusiveMinimum' ? 'minimum' : 'maximum'] = value;
       out[key] = true;

@@ -48,11 +48,17 @@ describe('cli generate', () => {
       const [concepts, context, training] = lines.slice(at + 1, at + 4);
       const named = (100 * chunk.concepts.knownShare).toFixed(1);
       expect(concepts).toMatch(new RegExp(`^  concepts: +named ${named}%`));
+      // Each of the top three named concepts with its share and whether it was detected.
+      for (const k of chunk.concepts.known.slice(0, 3)) {
+        const found = (k.detection as number) >= 0.5 ? 'detected' : 'not detected';
+        expect(concepts).toContain(
+          `${k.key} ${(100 * k.share).toFixed(1)}%, ${found} ${(k.detection as number).toFixed(2)}`,
+        );
+      }
       const banking = chunk.concepts.known.slice(0, 3).find((k) => k.key === 'finance.banking');
       if (banking) {
-        expect(concepts).toContain('finance.banking');
         expect(concepts).toMatch(
-          /finance\.banking [\d.]+% \[amplified by steering: forced, not a reason\]/,
+          /finance\.banking [\d.]+%, (not )?detected [\d.]+ \[amplified by steering: forced, not a reason\]/,
         );
       }
       // Three prompt words, so every one is shown: whole, and with its pieces when it has several

@@ -49,6 +49,13 @@ export interface ConceptAggregate {
   share: number;
   /** `chunks[c].concepts.known[j].share` of every chunk that lists it. */
   cites: string[];
+  /**
+   * The highest detection of the chunks that list it and state one (concept method version 3);
+   * undefined when none does (records made before).
+   */
+  detection: number | undefined;
+  /** `chunks[c].concepts.known[j].detection` of every chunk that states it. */
+  detectionCites: string[];
 }
 
 /** Named concepts over the record, largest share first (ties by key, for determinism). */
@@ -58,9 +65,21 @@ export function aggregateNamedConcepts(body: RecordBody): ConceptAggregate[] {
   body.chunks.forEach((chunk, c) => {
     chunk.concepts.known.forEach((k, j) => {
       const key = k.key ?? `#${k.id}`;
-      const entry = byKey.get(key) ?? { key, id: k.id, recordName: k.name, share: 0, cites: [] };
+      const entry = byKey.get(key) ?? {
+        key,
+        id: k.id,
+        recordName: k.name,
+        share: 0,
+        cites: [],
+        detection: undefined,
+        detectionCites: [],
+      };
       entry.share += weights[c] * k.share;
       entry.cites.push(`chunks[${c}].concepts.known[${j}].share`);
+      if (k.detection !== undefined) {
+        entry.detection = Math.max(entry.detection ?? 0, k.detection);
+        entry.detectionCites.push(`chunks[${c}].concepts.known[${j}].detection`);
+      }
       byKey.set(key, entry);
     });
   });

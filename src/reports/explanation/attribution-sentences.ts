@@ -5,7 +5,9 @@
 import {
   AppliedSteering,
   citableMatches,
+  DETECTED_AT,
   TrainingChunkMatch,
+  undetected,
 } from 'src/evidence-format/attribution';
 import { RecordBody } from 'src/evidence-format/record-body';
 import {
@@ -112,7 +114,12 @@ function nameOf(agg: ConceptAggregate, concepts: Record<string, ConceptEntry>): 
   return concepts[agg.key]?.name ?? agg.recordName ?? agg.key;
 }
 
-/** The principal named concepts (or why there are none) and the concepts forced by steering. */
+/**
+ * The principal named concepts (or why there are none), the concepts that contributed without
+ * being detected in the text, and the concepts forced by steering. A principal reason is a
+ * concept the model was left to choose, that carries enough of the output, and that its detector
+ * found in the text (records before concept method version 3 do not say, and are read as before).
+ */
 export function conceptSentences(
   body: RecordBody,
   concepts: Record<string, ConceptEntry>,
@@ -120,26 +127,49 @@ export function conceptSentences(
 ): { sentences: ExplanationSentence[]; principalReasons: PrincipalReason[] } {
   const all = aggregateNamedConcepts(body).filter((a) => a.share > 0);
   const free = all.filter((a) => steeringOf(a, body.steering) < 0);
+  // The concepts large enough to be reasons, largest first.
+  const candidates = free.filter((a) => a.share >= MIN_REASON_SHARE);
   const principalReasons: PrincipalReason[] =
     sufficiency === 'insufficient'
       ? []
-      : free
-          .filter((a) => a.share >= MIN_REASON_SHARE)
+      : candidates
+          .filter((a) => !undetected(a))
           .slice(0, MAX_PRINCIPAL_REASONS)
           .map((a) => ({
             concept: a.key,
             name: nameOf(a, concepts),
             share: a.share,
-            cites: a.cites,
+            ...(a.detection !== undefined ? { detection: a.detection } : {}),
+            cites: [...a.cites, ...a.detectionCites],
           }));
+  // Undetected concepts as large as a reason given: said, so none is silently passed over.
+  const smallest =
+    principalReasons.length === MAX_PRINCIPAL_REASONS
+      ? principalReasons[principalReasons.length - 1].share
+      : 0;
+  const unseen =
+    sufficiency === 'insufficient'
+      ? []
+      : candidates
+          .filter((a) => undetected(a) && a.share >= smallest)
+          .slice(0, MAX_PRINCIPAL_REASONS);
   const forced = all.filter((a) => steeringOf(a, body.steering) >= 0);
   return {
     sentences: [
-      reasonsSentence(body, concepts, sufficiency, principalReasons, free),
+      reasonsSentence(body, concepts, sufficiency, principalReasons, free, unseen),
+      ...undetectedSentences(concepts, unseen),
       ...forcedSentences(body, concepts, forced),
     ],
     principalReasons,
   };
+}
+
+/** How far the concept was detected in the text, for a concept whose record says. */
+function detectionPhrase(a: { detection?: number }): string | undefined {
+  if (a.detection === undefined) return undefined;
+  return undetected(a)
+    ? `not detected in the text: its detector reached ${score(a.detection)}`
+    : `detected in the text at ${score(a.detection)}`;
 }
 
 function reasonsSentence(
@@ -148,14 +178,16 @@ function reasonsSentence(
   sufficiency: Sufficiency,
   reasons: PrincipalReason[],
   free: ConceptAggregate[],
+  unseen: ConceptAggregate[],
 ): ExplanationSentence {
   const topic = 'concepts';
   if (reasons.length > 0) {
     const items = reasons.map((r) => {
       const description = concepts[r.concept]?.description.trim();
+      const figures = [percent(r.share), detectionPhrase(r)].filter(Boolean).join(', ');
       return description
-        ? `${quoted(r.name)} (${percent(r.share)}: ${sentenceCase(description.replace(/\.$/, ''))})`
-        : `${quoted(r.name)} (${percent(r.share)})`;
+        ? `${quoted(r.name)} (${figures}: ${sentenceCase(description.replace(/\.$/, ''))})`
+        : `${quoted(r.name)} (${figures})`;
     });
     const scope = sufficiency === 'limited' ? ', within the part named concepts explain,' : '';
     return {
@@ -166,11 +198,21 @@ function reasonsSentence(
   }
   if (sufficiency === 'insufficient' && free.length > 0) {
     const largest = free.slice(0, 2);
-    const items = largest.map((a) => `${quoted(nameOf(a, concepts))} (${percent(a.share)})`);
+    const items = largest.map((a) => {
+      const figures = [percent(a.share), detectionPhrase(a)].filter(Boolean).join(', ');
+      return `${quoted(nameOf(a, concepts))} (${figures})`;
+    });
     return {
       topic,
-      cites: largest.flatMap((a) => a.cites),
+      cites: largest.flatMap((a) => [...a.cites, ...a.detectionCites]),
       text: `The largest named concepts were ${listing(items)}; they are too small a part of what produced the text to be given as reasons.`,
+    };
+  }
+  if (unseen.length > 0) {
+    return {
+      topic,
+      cites: unseen.flatMap((a) => a.detectionCites),
+      text: `No named concept that accounts for ${percent(MIN_REASON_SHARE)} or more of what produced this text was detected in it, so no principal reasons are given.`,
     };
   }
   if (free.length > 0) {
@@ -185,6 +227,29 @@ function reasonsSentence(
     cites: body.chunks.map((_, c) => `chunks[${c}].concepts.known`),
     text: 'No named concept that was left to the model contributed to this text.',
   };
+}
+
+/**
+ * Concepts whose share would make them reasons but whose detectors did not find them in the
+ * text: they moved the output through their rows while the model was unsure they were there.
+ */
+function undetectedSentences(
+  concepts: Record<string, ConceptEntry>,
+  unseen: ConceptAggregate[],
+): ExplanationSentence[] {
+  if (unseen.length === 0) return [];
+  const items = unseen.map(
+    (a) =>
+      `${quoted(nameOf(a, concepts))} (${percent(a.share)}; its detector reached ${score(a.detection ?? 0)})`,
+  );
+  const they = unseen.length === 1 ? 'it is' : 'they are';
+  return [
+    {
+      topic: 'concepts',
+      cites: unseen.flatMap((a) => [...a.cites, ...a.detectionCites]),
+      text: `${listing(items)} also contributed, but the model did not detect ${unseen.length === 1 ? 'it' : 'them'} in the text (detected means a detector probability of ${score(DETECTED_AT)} or more), so ${they} not given as ${unseen.length === 1 ? 'a reason' : 'reasons'}.`,
+    },
+  ];
 }
 
 /** A steered concept is named only with who forced it: it is not a reason drawn from the input. */

@@ -6,6 +6,7 @@ import {
   creditInput,
   erasedTriageInput,
   match,
+  withDetections,
   withNamedShare,
   word,
 } from './explanation.fixtures';
@@ -19,6 +20,16 @@ const textOf = (s: ExplanationStatement, topic: string) =>
     .map((x) => x.text)
     .join(' ');
 
+/** Every named concept of the credit record, undetected in all three chunks. */
+const ALL_LOW = [
+  'finance.credit_lending',
+  'finance.employment',
+  'finance.banking',
+  'finance.poverty',
+  'finance.insurance',
+  'tone.uncertainty',
+].map((key) => [key, [0.1, 0.2, 0.3]] as const);
+
 /** Variants that reach every branch that cites something. */
 function variants(): [string, ExplanationInput][] {
   const strong = creditInput();
@@ -31,6 +42,9 @@ function variants(): [string, ExplanationInput][] {
     ['limited', withNamedShare(creditInput(), 0.2)],
     ['strong training match', strong],
     ['steering the request asked for', requested],
+    // Employment is not detected, and with it every concept in the triage note.
+    ['detections stated', withDetections(creditInput(), { 'finance.employment': [0.2, 0.3, 0.1] })],
+    ['all undetected', withDetections(creditInput(), Object.fromEntries(ALL_LOW))],
   ];
 }
 
@@ -93,6 +107,71 @@ describe('explainRecord: principal reasons', () => {
     expect(textOf(s, 'concepts')).toContain("forced by the application's request");
     expect(textOf(s, 'concepts')).not.toContain("forced by the application's policy");
     expect(textOf(s, 'steering')).toMatch(/^The application's request steered the model/);
+  });
+});
+
+describe('explainRecord: detection (concept method version 3)', () => {
+  it('gives no concept its detector did not find as a reason, and says so with its number', () => {
+    const input = withDetections(creditInput(), { 'finance.employment': [0.2, 0.3, 0.1] });
+    const s = explainRecord(input);
+    // Employment (6.8%) would be the second reason; the next concepts by share take its place.
+    expect(s.principalReasons.map((r) => r.concept)).toEqual([
+      'finance.credit_lending',
+      'finance.banking',
+      'finance.poverty',
+    ]);
+    const concepts = textOf(s, 'concepts');
+    expect(concepts).toContain(
+      '“Credit and lending” (22%, detected in the text at 0.90: loans, mortgages',
+    );
+    expect(concepts).toContain(
+      '“Employment and wages” (6.8%; its detector reached 0.30) also contributed, but the model did not detect it in the text (detected means a detector probability of 0.50 or more), so it is not given as a reason.',
+    );
+    const unseen = s.sentences.find((x) => x.text.includes('did not detect'))!;
+    expect(unseen.cites).toEqual(
+      expect.arrayContaining([
+        'chunks[0].concepts.known[1].detection',
+        'chunks[1].concepts.known[3].detection',
+      ]),
+    );
+    expect(s.principalReasons[0].detection).toBe(0.9);
+    expect(s.principalReasons[0].cites).toContain('chunks[0].concepts.known[0].detection');
+  });
+
+  it('reads a concept as detected when any chunk that lists it detected it', () => {
+    const s = explainRecord(
+      withDetections(creditInput(), { 'finance.employment': [0.2, 0.6, 0.1] }),
+    );
+    const employment = s.principalReasons.find((r) => r.concept === 'finance.employment');
+    expect(employment?.detection).toBe(0.6);
+    expect(textOf(s, 'concepts')).not.toContain('did not detect');
+  });
+
+  it('gives no reasons when no concept large enough was detected, and claims no Reg B support', () => {
+    const s = explainRecord(withDetections(creditInput(), Object.fromEntries(ALL_LOW)));
+    expect(s.principalReasons).toEqual([]);
+    expect(textOf(s, 'concepts')).toContain(
+      'No named concept that accounts for 1.0% or more of what produced this text was detected in it, so no principal reasons are given.',
+    );
+    expect(textOf(s, 'concepts')).not.toContain('No single named concept');
+    const regB = s.obligations.find((o) => o.id === 'reg-b-1002-9')!;
+    expect(regB.supportedBy).toEqual([]);
+  });
+
+  it('states the detection of the largest concepts when too little is named for reasons', () => {
+    const input = withDetections(withNamedShare(creditInput(), 0.1), {
+      'finance.credit_lending': [0.95, 0.4, 0.3],
+      'finance.employment': [0.2, 0.3, 0.1],
+    });
+    expect(textOf(explainRecord(input), 'concepts')).toContain(
+      'The largest named concepts were “Credit and lending” (22%, detected in the text at 0.95) and “Employment and wages” (6.8%, not detected in the text: its detector reached 0.30)',
+    );
+  });
+
+  it('reads records before version 3 as before: no detection is said or required', () => {
+    const s = explainRecord(creditInput());
+    expect(s.principalReasons).toHaveLength(4);
+    expect(textOf(s, 'concepts')).not.toMatch(/detect/);
   });
 });
 

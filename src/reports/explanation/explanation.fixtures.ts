@@ -339,3 +339,25 @@ export function withNamedShare(input: ExplanationInput, share: number): Explanat
   }));
   return { ...input, body: { ...input.body, chunks } };
 }
+
+/**
+ * The input in concept method version 3: every named concept of every chunk states a detection,
+ * `detections[key][c]` for chunk c where given, else 0.9 (detected).
+ */
+export function withDetections(
+  input: ExplanationInput,
+  detections: Record<string, readonly number[]> = {},
+): ExplanationInput {
+  const chunks = input.body.chunks.map((c, i) => ({
+    ...c,
+    concepts: {
+      ...c.concepts,
+      methodVersion: 3 as const,
+      known: c.concepts.known.map((k) => ({
+        ...k,
+        detection: detections[k.key ?? '']?.[i] ?? 0.9,
+      })),
+    },
+  }));
+  return { ...input, body: { ...input.body, chunks } };
+}

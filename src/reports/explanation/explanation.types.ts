@@ -83,6 +83,8 @@ export interface PrincipalReason {
   name: string;
   /** Length-weighted share over the record's chunks, 0..1. */
   share: number;
+  /** The highest detection the record states for it (concept method version 3), 0..1. */
+  detection?: number;
   cites: string[];
 }
 

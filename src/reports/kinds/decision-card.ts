@@ -1,5 +1,10 @@
 import { ConceptShareBar, sourceMix } from 'src/charts/record-charts';
-import { citableMatches, WEAK_MATCH_BELOW } from 'src/evidence-format/attribution';
+import {
+  citableMatches,
+  DETECTED_AT,
+  undetected,
+  WEAK_MATCH_BELOW,
+} from 'src/evidence-format/attribution';
 import { SignedEntry } from 'src/evidence-format/entry';
 import { RecordBody, RecordChunk } from 'src/evidence-format/record-body';
 import { RecordText } from 'src/records/record-draft';
@@ -240,6 +245,12 @@ function chunkBlocks(body: RecordBody, text: RecordText | null): ReportBlock[] {
       text: `Over the whole output, named concepts carry ${percent(summary.named)} of the logit, unnamed concepts ${percent(summary.unnamed)}, the residual ε ${percent(summary.residual)}${summary.steering > 0 ? ` and steering ${percent(summary.steering)}` : ''} (length-weighted over ${body.chunks.length} chunk${body.chunks.length === 1 ? '' : 's'}).`,
     },
   ];
+  if (body.chunks.some((c) => c.concepts.known.some((k) => k.detection !== undefined))) {
+    blocks.push({
+      type: 'paragraph',
+      text: `Beside each named concept, its detection: the highest probability its detector gave while the chunk's tokens were chosen. At ${score(DETECTED_AT)} or more the model found the concept in the text; a concept “not detected” moved the output through its effect row while the model was unsure the concept was there, so it is not a reason drawn from the text.`,
+    });
+  }
   for (const [i, chunk] of body.chunks.entries()) {
     const bars = chunkBars(chunk, forced);
     const label = chunkLabel(i, chunk, text);
@@ -267,7 +278,7 @@ function chunkBars(chunk: RecordChunk, forced: ReadonlySet<string>): ConceptShar
     .sort((a, b) => b.share - a.share || a.id - b.id)
     .slice(0, NAMED_BARS)
     .map((k) => ({
-      label: k.name ?? k.key ?? `named #${k.id}`,
+      label: withDetection(k.name ?? k.key ?? `named #${k.id}`, k),
       share: clampShare(k.share),
       kind: 'named' as const,
       forced: k.key !== undefined && forced.has(k.key),
@@ -293,6 +304,13 @@ function chunkBars(chunk: RecordChunk, forced: ReadonlySet<string>): ConceptShar
     });
   }
   return bars;
+}
+
+/** A named concept's label with its detection, when the record states one. */
+function withDetection(label: string, concept: { detection?: number }): string {
+  if (concept.detection === undefined) return label;
+  const found = undetected(concept) ? 'not detected' : 'detected';
+  return `${label} · ${found} ${score(concept.detection)}`;
 }
 
 function chunkLabel(i: number, chunk: RecordChunk, text: RecordText | null): string {

@@ -10,6 +10,7 @@ import {
   CONCEPTS,
   creditInput,
   erasedTriageInput,
+  withDetections,
 } from 'src/reports/explanation/explanation.fixtures';
 import { loadRegulatoryMapping } from 'src/reports/explanation/regulatory-mapping';
 import { CardInput, decisionCard, DecisionCard } from 'src/reports/kinds/decision-card';
@@ -296,6 +297,28 @@ describe('the decision card by chunk', () => {
       /: no content \(punctuation or an end token only\), nothing to explain; named \d/,
     );
     expect(after.type === 'conceptBars' && after.warning).toBeUndefined();
+  });
+});
+
+describe('the decision card on detection', () => {
+  it('labels each named bar detected or not with its number, and says what that means', async () => {
+    const fixture = withDetections(creditInput(), { 'finance.employment': [0.2, 0.3, 0.1] });
+    const card = await decisionCard(cardInput(fixture, fixture.body), CHART_WIDTH);
+    const section = card.section.children?.find((s) => s.title === 'Concepts by chunk');
+    const labels = (section?.blocks ?? []).flatMap((b) =>
+      b.type === 'conceptBars' ? b.bars.filter((x) => x.kind === 'named').map((x) => x.label) : [],
+    );
+    expect(labels).toContain('Credit and lending · detected 0.90');
+    expect(labels).toContain('Employment and wages · not detected 0.20');
+    const intro = (section?.blocks ?? []).filter((b) => b.type === 'paragraph');
+    expect(intro.map((b) => (b.type === 'paragraph' ? b.text : '')).join(' ')).toContain(
+      'At 0.50 or more the model found the concept in the text',
+    );
+    // Records before version 3 state no detection: the labels and paragraphs are as they were.
+    const older = await decisionCard(cardInput(creditInput(), creditInput().body), CHART_WIDTH);
+    const olderSection = older.section.children?.find((s) => s.title === 'Concepts by chunk');
+    const olderText = JSON.stringify(olderSection?.blocks);
+    expect(olderText).not.toMatch(/detect/);
   });
 });
 
