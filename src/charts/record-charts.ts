@@ -32,6 +32,8 @@ export interface ConceptShareBar {
   kind: ConceptKind;
   /** A steered concept: the bar is outlined, lighter, and its label ends in " (forced)". */
   forced?: boolean;
+  /** A second line under the label in report bars (a named concept's detection). */
+  detail?: string;
 }
 
 const KIND_LABELS: Record<ConceptKind, string> = {

@@ -96,7 +96,7 @@ function conceptBarsHtml(block: Extract<ReportBlock, { type: 'conceptBars' }>): 
       const forced = bar.forced
         ? ' <span class="forced" title="This concept was steered by the request: its share was pushed, not found">forced</span>'
         : '';
-      return `<li class="bar ${bar.kind}${bar.forced ? ' is-forced' : ''}"><span class="bar-label">${escapeHtml(bar.label)}${forced}</span><span class="bar-track" aria-hidden="true"><span class="bar-fill" style="width:${width.toFixed(1)}%"></span></span><span class="bar-value">${(bar.share * 100).toFixed(1)}%<span class="visually-hidden"> (${KIND_LABELS[bar.kind]})</span></span></li>`;
+      return `<li class="bar ${bar.kind}${bar.forced ? ' is-forced' : ''}"><span class="bar-label">${escapeHtml(bar.label)}${forced}${bar.detail === undefined ? '' : `<span class="bar-detail">${escapeHtml(bar.detail)}</span>`}</span><span class="bar-track" aria-hidden="true"><span class="bar-fill" style="width:${width.toFixed(1)}%"></span></span><span class="bar-value">${(bar.share * 100).toFixed(1)}%<span class="visually-hidden"> (${KIND_LABELS[bar.kind]})</span></span></li>`;
     })
     .join('');
   const warning = block.warning

@@ -223,6 +223,13 @@ describe('portal in a browser', () => {
     expect(await page.locator('[data-heat-caption]').textContent()).toMatch(/^Shaded by chunk 1/);
     expect(await page.locator('.concept-bars').count()).toBeGreaterThan(0);
     expect(await page.locator('.bars-summary').first().textContent()).toMatch(/named \d+(\.\d)?%/);
+    // Every named bar says under its name whether the concept was detected in the text.
+    const named = page.locator('.bar.named');
+    expect(await named.count()).toBeGreaterThan(0);
+    expect(await page.locator('.bar.named .bar-detail').count()).toBe(await named.count());
+    expect(await page.locator('.bar.named .bar-detail').first().textContent()).toMatch(
+      /^(not )?detected in the text, [01]\.\d\d$/,
+    );
     await accessible(page, 'generation');
     await shot(page, '04-generation');
 

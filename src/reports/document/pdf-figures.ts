@@ -85,11 +85,21 @@ export function renderConceptBars(l: PdfLayout, parent: Struct, block: ConceptBa
   const tagX = l.left + labelWidth + BAR.gap;
   const barX = tagX + BAR.tag + BAR.gap;
   const barWidth = l.left + l.width - BAR.pct - BAR.gap - barX;
-  const rows = block.bars.map((bar) => ({ ...bar, label: l.clean(bar.label, 'sans') }));
-  l.font('sans', SIZE.table);
-  const heights = rows.map((row) =>
-    Math.max(BAR.row, l.doc.heightOfString(row.label, { width: labelWidth }) + 6),
-  );
+  const rows = block.bars.map((bar) => ({
+    ...bar,
+    label: l.clean(bar.label, 'sans'),
+    detail: bar.detail === undefined ? undefined : l.clean(bar.detail, 'sans'),
+  }));
+  const detailHeight = (row: (typeof rows)[number]) => {
+    if (row.detail === undefined) return 0;
+    l.font('sans', SIZE.note);
+    return l.doc.heightOfString(row.detail, { width: labelWidth });
+  };
+  const heights = rows.map((row) => {
+    l.font('sans', SIZE.table);
+    const label = l.doc.heightOfString(row.label, { width: labelWidth });
+    return Math.max(BAR.row, label + detailHeight(row) + 6);
+  });
 
   const summary = l.clean(block.summary, 'bold');
   l.font('bold', SIZE.body);
@@ -127,6 +137,11 @@ export function renderConceptBars(l: PdfLayout, parent: Struct, block: ConceptBa
       l.font('sans', SIZE.table, COLOR.text).text(row.label, l.left, top + 3, {
         width: labelWidth,
       });
+      if (row.detail !== undefined) {
+        l.font('sans', SIZE.note, COLOR.muted).text(row.detail, l.left, l.doc.y, {
+          width: labelWidth,
+        });
+      }
       if (row.forced) {
         l.font('bold', 6.5, '#ffffff').text('forced', tagX, barY + 1.5, {
           width: BAR.tag,

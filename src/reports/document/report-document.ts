@@ -108,6 +108,8 @@ export interface ConceptBarsBlock {
     kind: 'named' | 'unnamed' | 'residual' | 'steering';
     /** A steered concept: the bar is marked "forced". */
     forced?: boolean;
+    /** A second, smaller line under the label (a named concept's detection). */
+    detail?: string;
   }[];
   /** Stated above the bars, e.g. "Named concepts: 23% of the logit". */
   summary: string;

@@ -278,7 +278,8 @@ function chunkBars(chunk: RecordChunk, forced: ReadonlySet<string>): ConceptShar
     .sort((a, b) => b.share - a.share || a.id - b.id)
     .slice(0, NAMED_BARS)
     .map((k) => ({
-      label: withDetection(k.name ?? k.key ?? `named #${k.id}`, k),
+      label: k.name ?? k.key ?? `named #${k.id}`,
+      ...detectionDetail(k),
       share: clampShare(k.share),
       kind: 'named' as const,
       forced: k.key !== undefined && forced.has(k.key),
@@ -306,11 +307,11 @@ function chunkBars(chunk: RecordChunk, forced: ReadonlySet<string>): ConceptShar
   return bars;
 }
 
-/** A named concept's label with its detection, when the record states one. */
-function withDetection(label: string, concept: { detection?: number }): string {
-  if (concept.detection === undefined) return label;
+/** A named concept's detection as its bar's second line, when the record states one. */
+function detectionDetail(concept: { detection?: number }): { detail?: string } {
+  if (concept.detection === undefined) return {};
   const found = undetected(concept) ? 'not detected' : 'detected';
-  return `${label} · ${found} ${score(concept.detection)}`;
+  return { detail: `${found} in the text, ${score(concept.detection)}` };
 }
 
 function chunkLabel(i: number, chunk: RecordChunk, text: RecordText | null): string {

@@ -306,10 +306,12 @@ describe('the decision card on detection', () => {
     const card = await decisionCard(cardInput(fixture, fixture.body), CHART_WIDTH);
     const section = card.section.children?.find((s) => s.title === 'Concepts by chunk');
     const labels = (section?.blocks ?? []).flatMap((b) =>
-      b.type === 'conceptBars' ? b.bars.filter((x) => x.kind === 'named').map((x) => x.label) : [],
+      b.type === 'conceptBars'
+        ? b.bars.filter((x) => x.kind === 'named').map((x) => `${x.label}: ${x.detail}`)
+        : [],
     );
-    expect(labels).toContain('Credit and lending · detected 0.90');
-    expect(labels).toContain('Employment and wages · not detected 0.20');
+    expect(labels).toContain('Credit and lending: detected in the text, 0.90');
+    expect(labels).toContain('Employment and wages: not detected in the text, 0.20');
     const intro = (section?.blocks ?? []).filter((b) => b.type === 'paragraph');
     expect(intro.map((b) => (b.type === 'paragraph' ? b.text : '')).join(' ')).toContain(
       'At 0.50 or more the model found the concept in the text',
