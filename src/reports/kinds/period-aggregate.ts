@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BucketUnit, nextBucket } from 'src/charts/time-buckets';
 import { RecordBody } from 'src/evidence-format/record-body';
+import { undetected } from 'src/evidence-format/attribution';
 import {
   aggregateNamedConcepts,
   aggregateSources,
@@ -46,6 +47,12 @@ export interface ConceptUsage {
   meanShare: number;
   /** Records where the concept was steered (their shares are left out of the mean). */
   forcedIn: number;
+  /**
+   * Records that list it unsteered and state its detection (concept method version 3), and of
+   * those, the records where it was detected in the text.
+   */
+  statedIn: number;
+  detectedIn: number;
 }
 
 export interface PeriodFigures {
@@ -79,7 +86,10 @@ export class PeriodAggregate {
   private readonly outcomes = { pass: 0, flag: 0, block: 0 };
   private readonly volume = new Map<number, Record<'pass' | 'flag' | 'block', number>>();
   private readonly byApplication = new Map<string, Record<'pass' | 'flag' | 'block', number>>();
-  private readonly conceptSums = new Map<string, { sum: number; forcedIn: number }>();
+  private readonly conceptSums = new Map<
+    string,
+    { sum: number; forcedIn: number; statedIn: number; detectedIn: number }
+  >();
   private readonly sourceSums = new Map<string, number>();
   private readonly namedShares: number[] = [];
   private readonly residualShares: number[] = [];
@@ -113,9 +123,21 @@ export class PeriodAggregate {
     const forced = new Set(body.steering.map((s) => s.concept));
     if (forced.size > 0) this.steered += 1;
     for (const concept of aggregateNamedConcepts(body)) {
-      const entry = this.conceptSums.get(concept.key) ?? { sum: 0, forcedIn: 0 };
-      if (forced.has(concept.key)) entry.forcedIn += 1;
-      else entry.sum += concept.share;
+      const entry = this.conceptSums.get(concept.key) ?? {
+        sum: 0,
+        forcedIn: 0,
+        statedIn: 0,
+        detectedIn: 0,
+      };
+      if (forced.has(concept.key)) {
+        entry.forcedIn += 1;
+      } else {
+        entry.sum += concept.share;
+        if (concept.detection !== undefined) {
+          entry.statedIn += 1;
+          if (!undetected(concept)) entry.detectedIn += 1;
+        }
+      }
       this.conceptSums.set(concept.key, entry);
     }
     for (const source of aggregateSources(body)) {
@@ -141,11 +163,11 @@ export class PeriodAggregate {
   figures(): PeriodFigures {
     const n = Math.max(1, this.records);
     const concepts = [...this.conceptSums]
-      .map(([key, { sum, forcedIn }]) => ({
+      .map(([key, { sum, ...counts }]) => ({
         key,
         group: this.options.groupOf(key),
         meanShare: sum / n,
-        forcedIn,
+        ...counts,
       }))
       .sort((a, b) => b.meanShare - a.meanShare || compare(a.key, b.key));
     const groups = new Map<string, number>();

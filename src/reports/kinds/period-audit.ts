@@ -2,9 +2,10 @@ import { Chart } from 'src/charts/chart';
 import { conceptDrift, policyOutcomes, volumeOverTime } from 'src/charts/period-charts';
 import { distribution, sourceMix } from 'src/charts/record-charts';
 import { BucketUnit } from 'src/charts/time-buckets';
+import { DETECTED_AT } from 'src/evidence-format/attribution';
 import { ChartBlock, ReportBlock, ReportSection } from 'src/reports/document/report-document';
 import { ConceptEntry } from 'src/reports/explanation/explanation.types';
-import { percent } from 'src/reports/explanation/format';
+import { percent, score } from 'src/reports/explanation/format';
 import { RegulatoryMapping } from 'src/reports/explanation/regulatory-mapping';
 import { DecisionCard } from 'src/reports/kinds/decision-card';
 import { PeriodFigures, periodBuckets } from 'src/reports/kinds/period-aggregate';
@@ -187,11 +188,12 @@ async function conceptsSection(section: Titled, input: PeriodAuditInput): Promis
     {
       type: 'table',
       columns: [
-        { header: 'Named concept', width: 4 },
-        { header: 'Group', width: 2 },
+        { header: 'Named concept', width: 3 },
+        { header: 'Group', width: 1.5 },
         { header: 'This period', align: 'right' },
-        { header: 'Previous', align: 'right' },
+        { header: 'Previous', width: 1.2, align: 'right' },
         { header: 'Forced in', align: 'right' },
+        { header: 'Detected in', width: 1.3, align: 'right' },
       ],
       rows: current.map((c) => [
         name(c.key),
@@ -199,8 +201,9 @@ async function conceptsSection(section: Titled, input: PeriodAuditInput): Promis
         percent(c.meanShare),
         before.has(c.key) ? percent(before.get(c.key)?.meanShare ?? 0) : '—',
         String(c.forcedIn),
+        c.statedIn > 0 ? `${c.detectedIn} of ${c.statedIn}` : '—',
       ]),
-      caption: `The ${current.length} named concepts with the largest mean share this period. "Forced in": outputs where the concept was steered. The previous period's figures come from the same log, but its records are not in this package.`,
+      caption: `The ${current.length} named concepts with the largest mean share this period. "Forced in": outputs where the concept was steered. "Detected in": of the outputs that list it unsteered and state its detection, those where its detector found it in the text (probability ${score(DETECTED_AT)} or more); a concept with a share but rarely detected moved outputs through its effect row, not as a reason read from them. The previous period's figures come from the same log, but its records are not in this package.`,
     },
     { type: 'paragraph', style: 'heading', text: 'By concept group' },
     {
