@@ -16,7 +16,7 @@ import type {
 } from 'src/model-runtime/generation.types';
 import type { AuditorGrantView, UserView } from 'src/users/users.service';
 import type { PublicSigningKey } from 'src/signing/signing-key-provider';
-import { citableMatches, undetected } from 'src/evidence-format/attribution';
+import { citableMatches, detectionFigure, undetected } from 'src/evidence-format/attribution';
 import { UUID } from 'src/evidence-format/ids';
 
 /** What the commands need from the application: the three services, by structure. */
@@ -764,7 +764,7 @@ function matchStrength(m: GenerationResult['chunks'][number]['trainingData']['ch
 /** ", detected 0.93" or ", not detected 0.12": did the concept's detector find it in the text. */
 function detectionNote(concept: { detection?: number }): string {
   if (concept.detection === undefined) return '';
-  return `, ${undetected(concept) ? 'not detected' : 'detected'} ${concept.detection.toFixed(2)}`;
+  return `, ${undetected(concept) ? 'not detected' : 'detected'} ${detectionFigure(concept.detection)}`;
 }
 
 /** The text with each chunk's attributions, compact enough to read in a terminal. */

@@ -89,6 +89,16 @@ export function undetected(concept: { detection?: number }): boolean {
   return concept.detection !== undefined && concept.detection < DETECTED_AT;
 }
 
+/**
+ * A detection as readers are shown it: two decimals, never rounded across DETECTED_AT (0.496 is
+ * "0.49", not the "0.50" that would read as detected).
+ */
+export function detectionFigure(detection: number): string {
+  const hundredths =
+    detection < DETECTED_AT ? Math.floor(detection * 100 + 1e-9) : Math.round(detection * 100);
+  return (hundredths / 100).toFixed(2);
+}
+
 export interface ConceptAttribution {
   method: 'concept-decomposition';
   /**

@@ -363,12 +363,14 @@ describe('validateSubmittedRecord', () => {
 
     const beyond = detected();
     beyond.chunks[0].concepts.known[0].detection = 1.2;
-    expectProblem(beyond, 'chunks.0.concepts.known.0.detection', /1/);
+    expectProblem(beyond, 'chunks.0.concepts.known.0.detection', /must be at most 1/);
 
     const inVersion2 = detected();
     inVersion2.chunks[0].concepts.methodVersion = 2;
-    expect(problems(inVersion2).map((p) => p.field)).toContain(
+    expectProblem(
+      inVersion2,
       'chunks.0.concepts.known.0.detection',
+      /^is not part of this method version$/,
     );
   });
 

@@ -216,6 +216,9 @@ function describe(error: ErrorObject): string | null {
         .join(' or ')}`;
     case 'required':
       return 'is required';
+    case 'false schema':
+      // The members a method version does not have (a detection before concept version 3).
+      return 'is not part of this method version';
     case 'additionalProperties':
       return 'is not a member of this object';
     case 'const':

@@ -2,6 +2,7 @@
  * @jest-environment ./test/support/native-arrays-environment.ts
  */
 import { parseArgs } from 'src/cli/commands';
+import { detectionFigure } from 'src/evidence-format/attribution';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { testModel } from 'test/support/test-model';
 
@@ -52,7 +53,7 @@ describe('cli generate', () => {
       for (const k of chunk.concepts.known.slice(0, 3)) {
         const found = (k.detection as number) >= 0.5 ? 'detected' : 'not detected';
         expect(concepts).toContain(
-          `${k.key} ${(100 * k.share).toFixed(1)}%, ${found} ${(k.detection as number).toFixed(2)}`,
+          `${k.key} ${(100 * k.share).toFixed(1)}%, ${found} ${detectionFigure(k.detection as number)}`,
         );
       }
       const banking = chunk.concepts.known.slice(0, 3).find((k) => k.key === 'finance.banking');

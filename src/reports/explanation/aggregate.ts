@@ -50,8 +50,9 @@ export interface ConceptAggregate {
   /** `chunks[c].concepts.known[j].share` of every chunk that lists it. */
   cites: string[];
   /**
-   * The highest detection of the chunks that list it and state one (concept method version 3);
-   * undefined when none does (records made before).
+   * The highest detection of the chunks that list it (concept method version 3); undefined when
+   * any of them states none (records made before, or a record that mixes versions), since the
+   * highest is then not known.
    */
   detection: number | undefined;
   /** `chunks[c].concepts.known[j].detection` of every chunk that states it. */
@@ -83,7 +84,12 @@ export function aggregateNamedConcepts(body: RecordBody): ConceptAggregate[] {
       byKey.set(key, entry);
     });
   });
-  return [...byKey.values()].sort((a, b) => b.share - a.share || compare(a.key, b.key));
+  const aggregates = [...byKey.values()].map((entry) =>
+    entry.detectionCites.length === entry.cites.length
+      ? entry
+      : { ...entry, detection: undefined, detectionCites: [] },
+  );
+  return aggregates.sort((a, b) => b.share - a.share || compare(a.key, b.key));
 }
 
 export interface SourceAggregate {

@@ -6,6 +6,7 @@ import {
   AppliedSteering,
   citableMatches,
   DETECTED_AT,
+  detectionFigure,
   TrainingChunkMatch,
   undetected,
 } from 'src/evidence-format/attribution';
@@ -116,9 +117,10 @@ function nameOf(agg: ConceptAggregate, concepts: Record<string, ConceptEntry>): 
 
 /**
  * The principal named concepts (or why there are none), the concepts that contributed without
- * being detected in the text, and the concepts forced by steering. A principal reason is a
- * concept the model was left to choose, that carries enough of the output, and that its detector
- * found in the text (records before concept method version 3 do not say, and are read as before).
+ * being detected, and the concepts forced by steering. A principal reason is a concept the model
+ * was left to choose, that carries enough of the output, and that its detector found in what the
+ * model read (records before concept method version 3 do not say: they are read as before, and
+ * the statement says that detection is not stated).
  */
 export function conceptSentences(
   body: RecordBody,
@@ -127,49 +129,54 @@ export function conceptSentences(
 ): { sentences: ExplanationSentence[]; principalReasons: PrincipalReason[] } {
   const all = aggregateNamedConcepts(body).filter((a) => a.share > 0);
   const free = all.filter((a) => steeringOf(a, body.steering) < 0);
-  // The concepts large enough to be reasons, largest first.
-  const candidates = free.filter((a) => a.share >= MIN_REASON_SHARE);
-  const principalReasons: PrincipalReason[] =
-    sufficiency === 'insufficient'
-      ? []
-      : candidates
-          .filter((a) => !undetected(a))
-          .slice(0, MAX_PRINCIPAL_REASONS)
-          .map((a) => ({
-            concept: a.key,
-            name: nameOf(a, concepts),
-            share: a.share,
-            ...(a.detection !== undefined ? { detection: a.detection } : {}),
-            cites: [...a.cites, ...a.detectionCites],
-          }));
-  // Undetected concepts as large as a reason given: said, so none is silently passed over.
-  const smallest =
-    principalReasons.length === MAX_PRINCIPAL_REASONS
-      ? principalReasons[principalReasons.length - 1].share
-      : 0;
-  const unseen =
-    sufficiency === 'insufficient'
-      ? []
-      : candidates
-          .filter((a) => undetected(a) && a.share >= smallest)
-          .slice(0, MAX_PRINCIPAL_REASONS);
+  const { reasons, unseen } = chooseReasons(free, sufficiency);
+  const principalReasons = reasons.map((a): PrincipalReason => ({
+    concept: a.key,
+    name: nameOf(a, concepts),
+    share: a.share,
+    ...(a.detection !== undefined ? { detection: a.detection } : {}),
+    cites: [...a.cites, ...a.detectionCites],
+  }));
+  const named =
+    reasons.length > 0 ? reasons : sufficiency === 'insufficient' ? free.slice(0, 2) : [];
   const forced = all.filter((a) => steeringOf(a, body.steering) >= 0);
   return {
     sentences: [
       reasonsSentence(body, concepts, sufficiency, principalReasons, free, unseen),
       ...undetectedSentences(concepts, unseen),
+      ...unstatedSentences(body, named),
       ...forcedSentences(body, concepts, forced),
     ],
     principalReasons,
   };
 }
 
-/** How far the concept was detected in the text, for a concept whose record says. */
-function detectionPhrase(a: { detection?: number }): string | undefined {
-  if (a.detection === undefined) return undefined;
+/**
+ * The reasons: the largest detected concepts of at least MIN_REASON_SHARE (none when the named
+ * share is insufficient); and the undetected concepts as large as a reason given, so that none
+ * is passed over in silence.
+ */
+function chooseReasons(
+  free: ConceptAggregate[],
+  sufficiency: Sufficiency,
+): { reasons: ConceptAggregate[]; unseen: ConceptAggregate[] } {
+  if (sufficiency === 'insufficient') return { reasons: [], unseen: [] };
+  const candidates = free.filter((a) => a.share >= MIN_REASON_SHARE);
+  const reasons = candidates.filter((a) => !undetected(a)).slice(0, MAX_PRINCIPAL_REASONS);
+  const full = reasons.length === MAX_PRINCIPAL_REASONS;
+  const smallest = full ? reasons[reasons.length - 1].share : 0;
+  const unseen = candidates
+    .filter((a) => undetected(a) && a.share >= smallest)
+    .slice(0, MAX_PRINCIPAL_REASONS);
+  return { reasons, unseen };
+}
+
+/** "22%, detected at 0.90" or "6.8%, not detected: its detector reached at most 0.30". */
+function figuresOf(a: { share: number; detection?: number }): string {
+  if (a.detection === undefined) return percent(a.share);
   return undetected(a)
-    ? `not detected in the text: its detector reached ${score(a.detection)}`
-    : `detected in the text at ${score(a.detection)}`;
+    ? `${percent(a.share)}, not detected: its detector reached at most ${detectionFigure(a.detection)}`
+    : `${percent(a.share)}, detected at ${detectionFigure(a.detection)}`;
 }
 
 function reasonsSentence(
@@ -184,24 +191,25 @@ function reasonsSentence(
   if (reasons.length > 0) {
     const items = reasons.map((r) => {
       const description = concepts[r.concept]?.description.trim();
-      const figures = [percent(r.share), detectionPhrase(r)].filter(Boolean).join(', ');
-      return description
-        ? `${quoted(r.name)} (${figures}: ${sentenceCase(description.replace(/\.$/, ''))})`
-        : `${quoted(r.name)} (${figures})`;
+      if (!description) return `${quoted(r.name)} (${figuresOf(r)})`;
+      const described = sentenceCase(description.replace(/\.$/, ''));
+      // With a detection the figures end in a number: a semicolon keeps the description apart.
+      const joint = r.detection === undefined ? ':' : ';';
+      return `${quoted(r.name)} (${figuresOf(r)}${joint} ${described})`;
     });
     const scope = sufficiency === 'limited' ? ', within the part named concepts explain,' : '';
+    const which = reasons.some((r) => r.detection !== undefined)
+      ? 'named concepts detected in what the model read'
+      : 'named concepts';
     return {
       topic,
       cites: reasons.flatMap((r) => r.cites),
-      text: `The named concepts that contributed most${scope} and are given as the principal reasons for this text are ${listing(items)}.`,
+      text: `The ${which} that contributed most${scope} and are given as the principal reasons for this text are ${listing(items)}.`,
     };
   }
   if (sufficiency === 'insufficient' && free.length > 0) {
     const largest = free.slice(0, 2);
-    const items = largest.map((a) => {
-      const figures = [percent(a.share), detectionPhrase(a)].filter(Boolean).join(', ');
-      return `${quoted(nameOf(a, concepts))} (${figures})`;
-    });
+    const items = largest.map((a) => `${quoted(nameOf(a, concepts))} (${figuresOf(a)})`);
     return {
       topic,
       cites: largest.flatMap((a) => [...a.cites, ...a.detectionCites]),
@@ -211,8 +219,8 @@ function reasonsSentence(
   if (unseen.length > 0) {
     return {
       topic,
-      cites: unseen.flatMap((a) => a.detectionCites),
-      text: `No named concept that accounts for ${percent(MIN_REASON_SHARE)} or more of what produced this text was detected in it, so no principal reasons are given.`,
+      cites: unseen.flatMap((a) => [...a.cites, ...a.detectionCites]),
+      text: `No named concept that accounts for ${percent(MIN_REASON_SHARE)} or more of what produced this text was detected in what the model read, so no principal reasons are given.`,
     };
   }
   if (free.length > 0) {
@@ -230,24 +238,45 @@ function reasonsSentence(
 }
 
 /**
- * Concepts whose share would make them reasons but whose detectors did not find them in the
- * text: they moved the output through their rows while the model was unsure they were there.
+ * Concepts as large as a reason whose detectors did not find them in what the model read (the
+ * prompt and the output before each token): they moved the output, but the model was unsure
+ * they were there.
  */
 function undetectedSentences(
   concepts: Record<string, ConceptEntry>,
   unseen: ConceptAggregate[],
 ): ExplanationSentence[] {
   if (unseen.length === 0) return [];
+  const one = unseen.length === 1;
   const items = unseen.map(
     (a) =>
-      `${quoted(nameOf(a, concepts))} (${percent(a.share)}; its detector reached ${score(a.detection ?? 0)})`,
+      `${quoted(nameOf(a, concepts))} (${percent(a.share)}; its detector reached at most ${detectionFigure(a.detection ?? 0)})`,
   );
-  const they = unseen.length === 1 ? 'it is' : 'they are';
   return [
     {
       topic: 'concepts',
       cites: unseen.flatMap((a) => [...a.cites, ...a.detectionCites]),
-      text: `${listing(items)} also contributed, but the model did not detect ${unseen.length === 1 ? 'it' : 'them'} in the text (detected means a detector probability of ${score(DETECTED_AT)} or more), so ${they} not given as ${unseen.length === 1 ? 'a reason' : 'reasons'}.`,
+      text:
+        `${listing(items)} also contributed, but the model did not detect ${one ? 'it' : 'them'} in what it read ` +
+        `(the prompt and the output before each token; detected means a probability of ${detectionFigure(DETECTED_AT)} or more), ` +
+        `so ${one ? 'it is not given as a reason' : 'they are not given as reasons'}.`,
+    },
+  ];
+}
+
+/** Concepts named from a record that does not state their detection: said, not left implied. */
+function unstatedSentences(body: RecordBody, named: ConceptAggregate[]): ExplanationSentence[] {
+  if (!named.some((a) => a.detection === undefined)) return [];
+  const versions = body.chunks.flatMap((c, i) =>
+    c.concepts.methodVersion < 3 ? [`chunks[${i}].concepts.methodVersion`] : [],
+  );
+  return [
+    {
+      topic: 'concepts',
+      cites: versions.length > 0 ? versions : body.chunks.map((_, c) => `chunks[${c}].concepts`),
+      text:
+        'This record does not state whether these concepts were detected in what the model read ' +
+        '(it was made before concept method version 3), so they are given by their share alone.',
     },
   ];
 }

@@ -5,6 +5,7 @@ import {
   CREDIT_PROMPT,
   creditInput,
   erasedTriageInput,
+  known,
   match,
   withDetections,
   withNamedShare,
@@ -42,7 +43,7 @@ function variants(): [string, ExplanationInput][] {
     ['limited', withNamedShare(creditInput(), 0.2)],
     ['strong training match', strong],
     ['steering the request asked for', requested],
-    // Employment is not detected, and with it every concept in the triage note.
+    // Employment is not detected; then no concept at all is.
     ['detections stated', withDetections(creditInput(), { 'finance.employment': [0.2, 0.3, 0.1] })],
     ['all undetected', withDetections(creditInput(), Object.fromEntries(ALL_LOW))],
   ];
@@ -121,11 +122,9 @@ describe('explainRecord: detection (concept method version 3)', () => {
       'finance.poverty',
     ]);
     const concepts = textOf(s, 'concepts');
+    expect(concepts).toContain('“Credit and lending” (22%, detected at 0.90; loans, mortgages');
     expect(concepts).toContain(
-      '“Credit and lending” (22%, detected in the text at 0.90: loans, mortgages',
-    );
-    expect(concepts).toContain(
-      '“Employment and wages” (6.8%; its detector reached 0.30) also contributed, but the model did not detect it in the text (detected means a detector probability of 0.50 or more), so it is not given as a reason.',
+      '“Employment and wages” (6.8%; its detector reached at most 0.30) also contributed, but the model did not detect it in what it read (the prompt and the output before each token; detected means a probability of 0.50 or more), so it is not given as a reason.',
     );
     const unseen = s.sentences.find((x) => x.text.includes('did not detect'))!;
     expect(unseen.cites).toEqual(
@@ -151,7 +150,7 @@ describe('explainRecord: detection (concept method version 3)', () => {
     const s = explainRecord(withDetections(creditInput(), Object.fromEntries(ALL_LOW)));
     expect(s.principalReasons).toEqual([]);
     expect(textOf(s, 'concepts')).toContain(
-      'No named concept that accounts for 1.0% or more of what produced this text was detected in it, so no principal reasons are given.',
+      'No named concept that accounts for 1.0% or more of what produced this text was detected in what the model read, so no principal reasons are given.',
     );
     expect(textOf(s, 'concepts')).not.toContain('No single named concept');
     const regB = s.obligations.find((o) => o.id === 'reg-b-1002-9')!;
@@ -164,14 +163,65 @@ describe('explainRecord: detection (concept method version 3)', () => {
       'finance.employment': [0.2, 0.3, 0.1],
     });
     expect(textOf(explainRecord(input), 'concepts')).toContain(
-      'The largest named concepts were “Credit and lending” (22%, detected in the text at 0.95) and “Employment and wages” (6.8%, not detected in the text: its detector reached 0.30)',
+      'The largest named concepts were “Credit and lending” (22%, detected at 0.95) and “Employment and wages” (6.8%, not detected: its detector reached at most 0.30)',
     );
   });
 
-  it('reads records before version 3 as before: no detection is said or required', () => {
+  it('names an undetected concept larger than the fourth reason, and not a smaller one', () => {
+    const input = creditInput();
+    // Symptoms: 0.4 × 0.2 = 8% of the output; anatomy 0.4 × 0.05 = 2%, below the fourth reason
+    // (poverty, 3.6%) once four detected concepts fill the reasons.
+    input.body.chunks[0].concepts.known.push(
+      known('health.symptom', 0.2),
+      known('health.anatomy', 0.05),
+    );
+    const s = explainRecord(
+      withDetections(input, { 'health.symptom': [0.2], 'health.anatomy': [0.1] }),
+    );
+    expect(s.principalReasons.map((r) => r.concept)).toEqual([
+      'finance.credit_lending',
+      'finance.employment',
+      'finance.banking',
+      'finance.poverty',
+    ]);
+    const unseen = s.sentences.find((x) => x.text.includes('did not detect'))!;
+    expect(unseen.text).toMatch(/^“Symptoms” \(8\.0%; its detector reached at most 0\.20\)/);
+    expect(unseen.text).not.toContain('Anatomy');
+  });
+
+  it('does not call a concept undetected when a chunk that lists it states no detection', () => {
+    const input = withDetections(creditInput(), { 'finance.employment': [0.2, 0.3, 0.1] });
+    // A record whose second chunk is of an earlier method version: employment's highest
+    // detection over the chunks is not known.
+    const second = input.body.chunks[1].concepts;
+    second.methodVersion = 2;
+    second.known = second.known.map(({ detection: _, ...k }) => k);
+    const s = explainRecord(input);
+    expect(s.principalReasons.map((r) => r.concept)).toContain('finance.employment');
+    expect(textOf(s, 'concepts')).not.toContain('did not detect');
+    expect(textOf(s, 'concepts')).toContain('does not state whether these concepts were detected');
+  });
+
+  it('never rounds a detection below 0.5 up to the 0.50 that reads as detected', () => {
+    const s = explainRecord(
+      withDetections(creditInput(), { 'finance.employment': [0.4999, 0.496, 0.1] }),
+    );
+    expect(textOf(s, 'concepts')).toContain('(6.8%; its detector reached at most 0.49)');
+  });
+
+  it('says a record before version 3 does not state detection, and reads it as before', () => {
     const s = explainRecord(creditInput());
     expect(s.principalReasons).toHaveLength(4);
-    expect(textOf(s, 'concepts')).not.toMatch(/detect/);
+    const unstated = s.sentences.find((x) => x.text.includes('does not state whether'))!;
+    expect(unstated.text).toBe(
+      'This record does not state whether these concepts were detected in what the model read (it was made before concept method version 3), so they are given by their share alone.',
+    );
+    expect(unstated.cites).toEqual([
+      'chunks[0].concepts.methodVersion',
+      'chunks[1].concepts.methodVersion',
+      'chunks[2].concepts.methodVersion',
+    ]);
+    expect(textOf(s, 'concepts')).not.toMatch(/not detected|did not detect/);
   });
 });
 

@@ -2,6 +2,7 @@ import { ConceptShareBar, sourceMix } from 'src/charts/record-charts';
 import {
   citableMatches,
   DETECTED_AT,
+  detectionFigure,
   undetected,
   WEAK_MATCH_BELOW,
 } from 'src/evidence-format/attribution';
@@ -63,7 +64,8 @@ export interface CardSummary {
   related: number;
   sufficiency: Sufficiency;
   namedShare: number;
-  principalReasons: { concept: string; name: string; share: number }[];
+  /** Each with its detection when the record states one (concept method version 3). */
+  principalReasons: { concept: string; name: string; share: number; detection?: number }[];
   signatureVerified: boolean;
   inclusionVerified: boolean;
   erased: boolean;
@@ -136,10 +138,11 @@ export async function decisionCard(input: CardInput, width: number): Promise<Dec
       related: input.related.length,
       sufficiency: statement.sufficiency,
       namedShare: statement.namedShare,
-      principalReasons: statement.principalReasons.map(({ concept, name, share }) => ({
+      principalReasons: statement.principalReasons.map(({ concept, name, share, detection }) => ({
         concept,
         name,
         share,
+        ...(detection !== undefined ? { detection } : {}),
       })),
       signatureVerified: input.verification.signature.ok,
       inclusionVerified: input.verification.inclusion.ok,
@@ -248,7 +251,7 @@ function chunkBlocks(body: RecordBody, text: RecordText | null): ReportBlock[] {
   if (body.chunks.some((c) => c.concepts.known.some((k) => k.detection !== undefined))) {
     blocks.push({
       type: 'paragraph',
-      text: `Beside each named concept, its detection: the highest probability its detector gave while the chunk's tokens were chosen. At ${score(DETECTED_AT)} or more the model found the concept in the text; a concept “not detected” moved the output through its effect row while the model was unsure the concept was there, so it is not a reason drawn from the text.`,
+      text: `Under each named concept, its detection: the highest probability its detector gave while this chunk's tokens were chosen, reading the prompt and the output before them. At ${detectionFigure(DETECTED_AT)} or more the model detected the concept; a concept not detected still moved the chunk's tokens through its learned effect on them, while the model was unsure the concept was there. The explanation statement gives a concept as a principal reason only if some chunk detected it.`,
     });
   }
   for (const [i, chunk] of body.chunks.entries()) {
@@ -311,7 +314,7 @@ function chunkBars(chunk: RecordChunk, forced: ReadonlySet<string>): ConceptShar
 function detectionDetail(concept: { detection?: number }): { detail?: string } {
   if (concept.detection === undefined) return {};
   const found = undetected(concept) ? 'not detected' : 'detected';
-  return { detail: `${found} in the text, ${score(concept.detection)}` };
+  return { detail: `${found}, ${detectionFigure(concept.detection)}` };
 }
 
 function chunkLabel(i: number, chunk: RecordChunk, text: RecordText | null): string {

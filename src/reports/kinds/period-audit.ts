@@ -2,10 +2,10 @@ import { Chart } from 'src/charts/chart';
 import { conceptDrift, policyOutcomes, volumeOverTime } from 'src/charts/period-charts';
 import { distribution, sourceMix } from 'src/charts/record-charts';
 import { BucketUnit } from 'src/charts/time-buckets';
-import { DETECTED_AT } from 'src/evidence-format/attribution';
+import { DETECTED_AT, detectionFigure } from 'src/evidence-format/attribution';
 import { ChartBlock, ReportBlock, ReportSection } from 'src/reports/document/report-document';
 import { ConceptEntry } from 'src/reports/explanation/explanation.types';
-import { percent, score } from 'src/reports/explanation/format';
+import { percent } from 'src/reports/explanation/format';
 import { RegulatoryMapping } from 'src/reports/explanation/regulatory-mapping';
 import { DecisionCard } from 'src/reports/kinds/decision-card';
 import { PeriodFigures, periodBuckets } from 'src/reports/kinds/period-aggregate';
@@ -203,7 +203,7 @@ async function conceptsSection(section: Titled, input: PeriodAuditInput): Promis
         String(c.forcedIn),
         c.statedIn > 0 ? `${c.detectedIn} of ${c.statedIn}` : '—',
       ]),
-      caption: `The ${current.length} named concepts with the largest mean share this period. "Forced in": outputs where the concept was steered. "Detected in": of the outputs that list it unsteered and state its detection, those where its detector found it in the text (probability ${score(DETECTED_AT)} or more); a concept with a share but rarely detected moved outputs through its effect row, not as a reason read from them. The previous period's figures come from the same log, but its records are not in this package.`,
+      caption: `The ${current.length} named concepts with the largest mean share this period. "Forced in": outputs where the concept was steered. "Detected in": of the outputs that list it unsteered and state its detection, those where the model detected it in what it read (a probability of ${detectionFigure(DETECTED_AT)} or more); a concept with a share but rarely detected moved outputs through its learned effect on tokens, not as something the model found in them. The previous period's figures come from the same log, but its records are not in this package.`,
     },
     { type: 'paragraph', style: 'heading', text: 'By concept group' },
     {

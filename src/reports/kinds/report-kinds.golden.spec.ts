@@ -133,8 +133,11 @@ function cardInput(fixture: ReturnType<typeof creditInput>, body: RecordBody): C
   };
 }
 
+/** The credit record as the runtime writes it today: employment not detected in any chunk. */
+const UNDETECTED_EMPLOYMENT = { 'finance.employment': [0.2, 0.3, 0.1] };
+
 async function credit(): Promise<DecisionCard> {
-  const fixture = creditInput();
+  const fixture = withDetections(creditInput(), UNDETECTED_EMPLOYMENT);
   return decisionCard(cardInput(fixture, fixture.body), CHART_WIDTH);
 }
 
@@ -186,9 +189,11 @@ async function build(kind: ReportKind): Promise<ReportDocument> {
     reportId: ctx.id,
     groupOf,
   });
-  const base = creditInput().body;
   const outcomes = ['pass', 'flag', 'block', 'pass', 'pass'] as const;
   outcomes.forEach((outcome, i) => {
+    // Two outputs state detection (employment detected in one of them), three predate it.
+    const detections = i === 0 ? UNDETECTED_EMPLOYMENT : { 'finance.employment': [0.2, 0.8, 0.1] };
+    const base = (i < 2 ? withDetections(creditInput(), detections) : creditInput()).body;
     current.add({
       ...base,
       id: `0190f3a2-7c41-7d2e-9b10-3e5c8a1f2d4${i}`,
@@ -302,7 +307,7 @@ describe('the decision card by chunk', () => {
 
 describe('the decision card on detection', () => {
   it('labels each named bar detected or not with its number, and says what that means', async () => {
-    const fixture = withDetections(creditInput(), { 'finance.employment': [0.2, 0.3, 0.1] });
+    const fixture = withDetections(creditInput(), UNDETECTED_EMPLOYMENT);
     const card = await decisionCard(cardInput(fixture, fixture.body), CHART_WIDTH);
     const section = card.section.children?.find((s) => s.title === 'Concepts by chunk');
     const labels = (section?.blocks ?? []).flatMap((b) =>
@@ -310,11 +315,11 @@ describe('the decision card on detection', () => {
         ? b.bars.filter((x) => x.kind === 'named').map((x) => `${x.label}: ${x.detail}`)
         : [],
     );
-    expect(labels).toContain('Credit and lending: detected in the text, 0.90');
-    expect(labels).toContain('Employment and wages: not detected in the text, 0.20');
+    expect(labels).toContain('Credit and lending: detected, 0.90');
+    expect(labels).toContain('Employment and wages: not detected, 0.20');
     const intro = (section?.blocks ?? []).filter((b) => b.type === 'paragraph');
     expect(intro.map((b) => (b.type === 'paragraph' ? b.text : '')).join(' ')).toContain(
-      'At 0.50 or more the model found the concept in the text',
+      'At 0.50 or more the model detected the concept',
     );
     // Records before version 3 state no detection: the labels and paragraphs are as they were.
     const older = await decisionCard(cardInput(creditInput(), creditInput().body), CHART_WIDTH);
