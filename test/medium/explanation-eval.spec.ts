@@ -12,6 +12,7 @@ import {
 } from 'training/eval/explanation-eval';
 import { EVAL_PROMPTS } from 'training/eval/prompts';
 import { testModel } from 'test/support/test-model';
+import { DETECTED_AT } from 'src/evidence-format/attribution';
 
 // model:eval's generation figures on the shipped package, recomputed here from the runtime's own
 // generations and the labeller, so a wrong count, divisor or steering strength shows.
@@ -36,17 +37,26 @@ describe('attribution precision@3', () => {
     const figures = await attributionPrecision(runtime, labeller, prompts, [1]);
     const precisions: number[] = [];
     const ceilings: number[] = [];
+    // Among the concepts the runtime says it detected: precision on the chunks that cite one.
+    const detected: number[] = [];
+    const cited: number[] = [];
+    let differ = 0;
     for (const prompt of prompts) {
       const result = await runtime.generate(prompt.text, { ...DECODING, seed: 1 });
       for (const chunk of result.chunks) {
         const labels = keysOf(chunk.text);
         if (labels.size === 0) continue;
-        const top = chunk.concepts.known
+        const ranked = chunk.concepts.known
           .filter((c) => c.contribution > 0 && c.key)
-          .sort((a, b) => b.contribution - a.contribution)
-          .slice(0, 3);
-        precisions.push(top.filter((c) => labels.has(c.key as string)).length / top.length);
+          .sort((a, b) => b.contribution - a.contribution);
+        const top = ranked.slice(0, 3);
+        const mine = ranked.filter((c) => (c.detection as number) >= DETECTED_AT).slice(0, 3);
+        const hits = (list: typeof top) => list.filter((c) => labels.has(c.key as string)).length;
+        precisions.push(hits(top) / top.length);
         ceilings.push(Math.min(3, labels.size) / 3);
+        cited.push(mine.length);
+        if (mine.length > 0) detected.push(hits(mine) / mine.length);
+        if (mine.map((c) => c.key).join() !== top.map((c) => c.key).join()) differ++;
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -54,6 +64,11 @@ describe('attribution precision@3', () => {
     expect(figures.labelledChunks).toBe(precisions.length);
     expect(figures.precisionAt3).toBeCloseTo(mean(precisions), 12);
     expect(figures.precisionAt3Ceiling).toBeCloseTo(mean(ceilings), 12);
+    expect(figures.detected.precisionAt3).toBeCloseTo(mean(detected), 12);
+    expect(figures.detected.cited).toBeCloseTo(mean(cited), 12);
+    expect(figures.detected.coverage).toBeCloseTo(detected.length / precisions.length, 12);
+    // The case discriminates: some chunk cites other concepts than the goal's top three.
+    expect(differ).toBeGreaterThan(0);
   });
 });
 

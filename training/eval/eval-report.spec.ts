@@ -28,4 +28,19 @@ describe('the model:eval report', () => {
       'backbonePerplexity      —     —',
     ]);
   });
+
+  it("notes under the table that the detected figures are not the goal's precision@3", () => {
+    const detected = {
+      attributionPrecisionAt3: 0.316,
+      attributionDetectedPrecisionAt3: 0.5,
+      attributionDetectedCited: 2,
+      attributionDetectedCoverage: 0.86,
+      attributionDetectedTop1Accuracy: 0.6,
+    };
+    expect(figuresTable(detected).split('\n').slice(-2)).toEqual([
+      '',
+      "attributionDetected*: among detected concepts (p ≥ 0.5), not the goal's figure: precision 0.500 on the 86% of labelled chunks that cite one, 2.00 cited per labelled chunk, top-1 accuracy 0.600",
+    ]);
+    expect(figuresTable({ attributionPrecisionAt3: 0.316 })).not.toContain('attributionDetected');
+  });
 });

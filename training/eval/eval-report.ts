@@ -1,3 +1,5 @@
+import { DETECTED_AT } from 'src/evidence-format/attribution';
+
 /** A figure as a person reads it: integers whole, tiny errors in exponent form, the rest to 6 digits. */
 export function formatFigure(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -47,5 +49,24 @@ export function figuresTable(
       .join('  ')
       .trimEnd();
   const table = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-  return [...about, ...(about.length > 0 ? [''] : []), ...table].join('\n');
+  const detected = detectedPrecision(figures);
+  const notes = detected ? ['', `attributionDetected*: ${detected}`] : [];
+  return [...about, ...(about.length > 0 ? [''] : []), ...table, ...notes].join('\n');
+}
+
+/**
+ * The attribution figures among detected concepts (model:eval's `attributionDetected*`), in words
+ * that say they are not the goal's precision@3; undefined for figures made before them.
+ */
+export function detectedPrecision(figures: Record<string, unknown>): string | undefined {
+  const { attributionDetectedCoverage: coverage, attributionDetectedCited: cited } = figures;
+  if (typeof coverage !== 'number' || typeof cited !== 'number') return undefined;
+  const about = `among detected concepts (p ≥ ${DETECTED_AT}), not the goal's figure`;
+  if (!(coverage > 0)) return `${about}: no labelled chunk cites one`;
+  const figure = (x: unknown) => (typeof x === 'number' ? x.toFixed(3) : '—');
+  return (
+    `${about}: precision ${figure(figures.attributionDetectedPrecisionAt3)} on the ` +
+    `${(100 * coverage).toFixed(0)}% of labelled chunks that cite one, ${cited.toFixed(2)} cited ` +
+    `per labelled chunk, top-1 accuracy ${figure(figures.attributionDetectedTop1Accuracy)}`
+  );
 }

@@ -38,8 +38,9 @@ import { labelChunk, prepare, readCorpus, sliceChunks } from 'training/train/pre
  *
  * The shipped package's figures include the named rows' shape (rank correlation with token
  * frequency, the share that is not the mean row), attribution precision@3 on the fixed prompts of
- * `prompts.ts` (two seeds each) and steering efficacy (24 concepts: amplified on 50 of those
- * prompts and suppressed on 50 cuts of held-out text that carries the concept, each against plain
+ * `prompts.ts` (two seeds each; beside it, not the goal's figure, the same among the concepts the
+ * model detected) and steering efficacy (24 concepts: amplified on 50 of those prompts and
+ * suppressed on 50 cuts of held-out text that carries the concept, each against plain
  * generation of the same prompts, with the backbone twin's perplexity of the text when the store
  * holds the twin's checkpoint). `--no-generation` leaves the generation figures out;
  * `--amplify-weight W` and `--suppress-penalty P` measure steering at another strength.
@@ -275,6 +276,11 @@ async function evaluateShippedPackage(
         attributionRecallAt3: precision?.recallAt3 ?? null,
         attributionTop1Accuracy: precision?.top1Accuracy ?? null,
         attributionLabelledChunks: precision?.labelledChunks ?? null,
+        // Beside the goal's figure, not in it: the explanation cut to the concepts it detected.
+        attributionDetectedPrecisionAt3: precision?.detected.precisionAt3 ?? null,
+        attributionDetectedCited: precision?.detected.cited ?? null,
+        attributionDetectedCoverage: precision?.detected.coverage ?? null,
+        attributionDetectedTop1Accuracy: precision?.detected.top1Accuracy ?? null,
         steeringAmplifyAtLeast2x: steering?.amplifyAtLeast2x ?? null,
         steeringSuppressRatioMedian: steering?.suppressRatioMedian ?? null,
         steeringConcepts: steering?.concepts ?? null,

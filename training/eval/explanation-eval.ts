@@ -3,6 +3,7 @@ import { EvalPrompt } from 'training/eval/prompts';
 import { median } from 'training/eval/auroc';
 import type { ModelRuntime } from 'src/model-runtime/model-runtime';
 import type { GenerationOptions } from 'src/model-runtime/generation.types';
+import { ConceptShare, undetected } from 'src/evidence-format/attribution';
 
 /**
  * Does an explanation name what a reader sees, and does steering do what it says? Both are
@@ -41,7 +42,91 @@ export interface PrecisionFigures {
   recallAt3: number;
   /** Labelled chunks whose top named concept is one of their labels. */
   top1Accuracy: number;
+  /**
+   * The explanation cut to the named concepts the model detected (`detection` ≥ DETECTED_AT):
+   * a chunk cites the (at most) three of those with the largest positive contribution. Beside
+   * the goal, not in it: a chunk that cites none is left out of precision, not counted as 0.
+   */
+  detected: {
+    /** Mean over labelled chunks that cite at least one of |cited ∩ labels| / |cited|. */
+    precisionAt3: number;
+    /** Mean number cited per labelled chunk, the chunks that cite none included. */
+    cited: number;
+    /** Share of labelled chunks that cite at least one. */
+    coverage: number;
+    /** Labelled chunks that cite at least one whose first cited concept is one of their labels. */
+    top1Accuracy: number;
+  };
   byGroup: Record<string, { chunks: number; precisionAt3: number }>;
+}
+
+/** A named concept as precision reads it. */
+type NamedConcept = Pick<ConceptShare, 'key' | 'contribution' | 'detection'>;
+
+/** A generated chunk as precision reads it: its prompt's group, its labels, its named concepts. */
+export interface ExplainedChunk {
+  group: string;
+  /** The concept keys the labeller finds in the chunk's text. */
+  labels: ReadonlySet<string>;
+  known: readonly NamedConcept[];
+}
+
+/** The keys of the (at most) three named concepts with the largest positive contribution. */
+export function topThree(known: readonly NamedConcept[]): string[] {
+  return known
+    .filter((c) => c.contribution > 0 && c.key)
+    .sort((a, b) => b.contribution - a.contribution)
+    .slice(0, 3)
+    .map((c) => c.key as string);
+}
+
+/** One labelled chunk's scores: the goal's top three, and the detected concepts it cites. */
+function chunkScores({ group, labels, known }: ExplainedChunk) {
+  const hits = (keys: string[]) => keys.filter((k) => labels.has(k)).length;
+  const top = topThree(known);
+  // A concept whose detector stayed below DETECTED_AT is not cited; one without a detection is.
+  const cited = topThree(known.filter((c) => !undetected(c)));
+  return {
+    group,
+    p: top.length > 0 ? hits(top) / top.length : 0,
+    // The best any three concepts could do on this chunk: a chunk with one label allows 1/3.
+    ceiling: Math.min(3, labels.size) / 3,
+    recall: hits(top) / Math.min(3, labels.size),
+    top1: top.length > 0 && labels.has(top[0]) ? 1 : 0,
+    cited: cited.length,
+    citedP: cited.length > 0 ? hits(cited) / cited.length : 0,
+    citedTop1: cited.length > 0 && labels.has(cited[0]) ? 1 : 0,
+  };
+}
+
+/** The precision figures of explained chunks; those without labels count in `chunks` only. */
+export function precisionFigures(
+  chunks: readonly ExplainedChunk[],
+  groups: readonly string[],
+): Omit<PrecisionFigures, 'prompts' | 'generations'> {
+  const scores = chunks.filter((c) => c.labels.size > 0).map(chunkScores);
+  const citing = scores.filter((s) => s.cited > 0);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const byGroup: PrecisionFigures['byGroup'] = {};
+  for (const group of groups) {
+    const mine = scores.filter((s) => s.group === group);
+    byGroup[group] = { chunks: mine.length, precisionAt3: mean(mine.map((s) => s.p)) };
+  }
+  return {
+    chunks: chunks.length,
+    labelledChunks: scores.length,
+    precisionAt3: mean(scores.map((s) => s.p)),
+    precisionAt3Ceiling: mean(scores.map((s) => s.ceiling)),
+    recallAt3: mean(scores.map((s) => s.recall)),
+    top1Accuracy: mean(scores.map((s) => s.top1)),
+    detected: {
+      precisionAt3: mean(citing.map((s) => s.citedP)),
+      cited: mean(scores.map((s) => s.cited)),
+      coverage: mean(scores.map((s) => (s.cited > 0 ? 1 : 0))),
+      top1Accuracy: mean(citing.map((s) => s.citedTop1)),
+    },
+    byGroup,
+  };
 }
 
 /** Attribution precision@3 on the fixed prompts, `seeds` generations each. */
@@ -52,51 +137,26 @@ export async function attributionPrecision(
   seeds: readonly number[],
   progress?: Progress,
 ): Promise<PrecisionFigures> {
-  let chunks = 0;
-  const scores: { group: string; p: number; ceiling: number; recall: number; top1: number }[] = [];
+  const chunks: ExplainedChunk[] = [];
   const total = prompts.length * seeds.length;
   let done = 0;
   for (const prompt of prompts) {
     for (const seed of seeds) {
       const result = await runtime.generate(prompt.text, { ...DECODING, seed });
       for (const chunk of result.chunks) {
-        chunks++;
-        const labels = keysOf(labeller, chunk.text);
-        if (labels.size === 0) continue;
-        const top = chunk.concepts.known
-          .filter((c) => c.contribution > 0 && c.key)
-          .sort((a, b) => b.contribution - a.contribution)
-          .slice(0, 3)
-          .map((c) => c.key as string);
-        const hits = top.filter((k) => labels.has(k)).length;
-        scores.push({
+        chunks.push({
           group: prompt.group,
-          p: top.length > 0 ? hits / top.length : 0,
-          // The best any three concepts could do on this chunk: a chunk with one label allows 1/3.
-          ceiling: Math.min(3, labels.size) / 3,
-          recall: hits / Math.min(3, labels.size),
-          top1: top.length > 0 && labels.has(top[0]) ? 1 : 0,
+          labels: keysOf(labeller, chunk.text),
+          known: chunk.concepts.known,
         });
       }
       progress?.(++done, total);
     }
   }
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-  const byGroup: PrecisionFigures['byGroup'] = {};
-  for (const group of [...new Set(prompts.map((p) => p.group))]) {
-    const mine = scores.filter((s) => s.group === group);
-    byGroup[group] = { chunks: mine.length, precisionAt3: mean(mine.map((s) => s.p)) };
-  }
   return {
     prompts: prompts.length,
     generations: total,
-    chunks,
-    labelledChunks: scores.length,
-    precisionAt3: mean(scores.map((s) => s.p)),
-    precisionAt3Ceiling: mean(scores.map((s) => s.ceiling)),
-    recallAt3: mean(scores.map((s) => s.recall)),
-    top1Accuracy: mean(scores.map((s) => s.top1)),
-    byGroup,
+    ...precisionFigures(chunks, [...new Set(prompts.map((p) => p.group))]),
   };
 }
 

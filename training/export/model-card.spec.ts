@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { modelCard } from 'training/export/model-card';
 
 const manifest = (evaluation: Record<string, unknown>) => ({
@@ -114,6 +116,48 @@ describe('model card', () => {
     expect(card).toContain(
       '- attribution precision@3: 0.2900 (goal ≥ 0.7) — **not met** (a perfect ranking would reach 0.420',
     );
+  });
+
+  it("states precision among detected concepts under the goal's line, as not the goal's figure", () => {
+    const card = modelCard(
+      manifest({
+        attributionPrecisionAt3: 0.316,
+        attributionPrecisionAt3Ceiling: 0.383,
+        attributionDetectedPrecisionAt3: 0.75,
+        attributionDetectedCited: 1.4,
+        attributionDetectedCoverage: 0.862,
+        attributionDetectedTop1Accuracy: 0.8,
+      }),
+    );
+    expect(card).toContain(
+      '- attribution precision@3: 0.3160 (goal ≥ 0.7) — **not met** (a perfect ranking would reach 0.383 with these labels)\n' +
+        "  - among detected concepts (p ≥ 0.5), not the goal's figure: precision 0.750 on the 86% of labelled chunks that cite one, 1.40 cited per labelled chunk, top-1 accuracy 0.800\n",
+    );
+    const none = modelCard(
+      manifest({
+        attributionPrecisionAt3: 0.316,
+        attributionDetectedPrecisionAt3: null,
+        attributionDetectedCited: 0,
+        attributionDetectedCoverage: 0,
+        attributionDetectedTop1Accuracy: null,
+      }),
+    );
+    expect(none).toContain(
+      "— **not met**\n  - among detected concepts (p ≥ 0.5), not the goal's figure: no labelled chunk cites one\n",
+    );
+  });
+
+  it('renders from an evaluation saved before the detected figures, without them', () => {
+    const saved = JSON.parse(
+      readFileSync(
+        join(__dirname, '../../model-store/.checkpoints/v2-rows-evidence/eval-step8000-2.3.0.json'),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+    expect(saved).not.toHaveProperty('attributionDetectedCoverage');
+    const card = modelCard(manifest(saved));
+    expect(card).toMatch(/- attribution precision@3: 0\.3159 \(goal ≥ 0\.7\) — \*\*not met\*\*/);
+    expect(card).not.toContain('among detected concepts');
   });
 
   it('says the suppression goal is not shown when no concept was common enough to measure', () => {

@@ -1,4 +1,5 @@
 import { PackageManifest } from 'src/model-package/model-package';
+import { detectedPrecision } from 'training/eval/eval-report';
 
 function precisionTable(value: unknown): string[] {
   const review = value as
@@ -75,6 +76,9 @@ function goals(evaluation: Record<string, unknown>): string[] {
   if (ceiling !== undefined && at >= 0) {
     lines[at] += ` (a perfect ranking would reach ${ceiling.toPrecision(3)} with these labels)`;
   }
+  // Beside the goal, under its line: precision when the explanation cites only what it detected.
+  const detected = detectedPrecision(evaluation);
+  if (detected !== undefined && at >= 0) lines.splice(at + 1, 0, `  - ${detected}`);
   // How many concepts the steering figures stand on, and how thin the amplify counts are.
   const steering = evaluation.steering as
     | { suppressMeasuredOn?: number; perConcept?: { plain: number; amplified: number }[] }
