@@ -83,6 +83,10 @@ function batchRows(
           ...slot(id, i),
           application_id: target.applicationId,
           concept_shares: JSON.stringify(template.record.concept_shares),
+          concept_detections:
+            template.record.concept_detections == null
+              ? null
+              : JSON.stringify(template.record.concept_detections),
           idempotency_key: `${target.keyPrefix}-${from + i}`,
         }),
       ),

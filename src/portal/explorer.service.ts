@@ -20,6 +20,8 @@ export interface ExplorerFilters {
   applicationId: string;
   concept: string;
   minPercent: string;
+  /** 'true', 'false' or '': the named concept detected, stated not detected, or either. */
+  detected: string;
   policyOutcome: string;
   caseId: string;
   reviewState: string;
@@ -32,6 +34,7 @@ const FILTER_NAMES: (keyof ExplorerFilters)[] = [
   'applicationId',
   'concept',
   'minPercent',
+  'detected',
   'policyOutcome',
   'caseId',
   'reviewState',
@@ -104,12 +107,19 @@ export class ExplorerService {
         });
       }
     }
+    if (filters.detected !== '' && filters.concept === '') {
+      problems.push({
+        field: 'detected',
+        problems: ['needs a concept: the detection of which concept'],
+      });
+    }
     const { value, problems: more } = readForm(SearchRecordsDto, {
       from: day('from'),
       to: day('to'),
       applicationId: filters.applicationId,
       concept: filters.concept,
       minShare,
+      detected: filters.detected,
       policyOutcome: filters.policyOutcome,
       caseId: filters.caseId,
       reviewState: filters.reviewState,

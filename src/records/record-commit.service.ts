@@ -8,7 +8,7 @@ import { LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
 import { CommittedEntry } from 'src/log/log.types';
 import { PolicyBlockedError } from 'src/policies/policies.errors';
-import { conceptShares, RecordDraft } from 'src/records/record-draft';
+import { conceptDetections, conceptShares, RecordDraft } from 'src/records/record-draft';
 import { RecordAttachment } from 'src/records/record-entries';
 import { sealText } from 'src/records/record-text-cipher';
 import { IdempotencyKeyReusedError, RecordNotCommittedError } from 'src/records/records.errors';
@@ -105,6 +105,7 @@ export class RecordCommitService {
           caseId: content.request.caseId,
           policyOutcome: content.policy.outcome,
           conceptShares: conceptShares(content.chunks),
+          conceptDetections: conceptDetections(content.chunks),
           idempotencyKey: request.key,
           requestSha256: request.requestSha256,
           sealed: sealText(id, text),

@@ -145,3 +145,21 @@ export function conceptShares(chunks: readonly RecordChunk[]): Record<string, nu
   }
   return shares;
 }
+
+/**
+ * Highest detection of each named concept over the record's chunks: what search reads to find
+ * the records where a concept was detected, or stated and not detected. Null when the record
+ * states no detection (concept-decomposition method versions 1 and 2).
+ */
+export function conceptDetections(chunks: readonly RecordChunk[]): Record<string, number> | null {
+  const detections: Record<string, number> = {};
+  let stated = false;
+  for (const chunk of chunks) {
+    for (const c of chunk.concepts.known) {
+      if (!c.key || c.detection === undefined) continue;
+      stated = true;
+      detections[c.key] = Math.max(detections[c.key] ?? 0, c.detection);
+    }
+  }
+  return stated ? detections : null;
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { commitment, RecordBody } from 'src/evidence-format/record-body';
 import { LogService, microseconds } from 'src/log/log.service';
 import { CommittedEntry, LogAuditor } from 'src/log/log.types';
-import { conceptShares } from 'src/records/record-draft';
+import { conceptDetections, conceptShares } from 'src/records/record-draft';
 import { openText } from 'src/records/record-text-cipher';
 import { RecordTextKeys } from 'src/records/record-text-keys';
 import { RecordsRepository, StoredRecord } from 'src/records/records.repository';
@@ -78,6 +78,11 @@ export class RecordsAuditor implements LogAuditor {
         canonical(stored.conceptShares),
         canonical(conceptShares(body.chunks ?? [])),
       ],
+      [
+        'concept_detections',
+        canonical(stored.conceptDetections),
+        canonical(conceptDetections(body.chunks ?? [])),
+      ],
     ];
     for (const [column, value, signed] of columns) {
       if (value !== signed) return `${name}: its ${column} column differs from its signed body`;
@@ -110,7 +115,8 @@ export class RecordsAuditor implements LogAuditor {
 }
 
 /** Key order does not matter for a JSON object's value; jsonb reorders keys. */
-function canonical(value: Record<string, number>): string {
+function canonical(value: Record<string, number> | null): string {
+  if (value === null) return 'null';
   return JSON.stringify(
     Object.keys(value)
       .sort()

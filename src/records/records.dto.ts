@@ -144,6 +144,17 @@ export class SearchRecordsDto {
   @Max(1)
   minShare?: number;
 
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description:
+      'With concept: true for the records that state it detected in what the model read ' +
+      '(its detector reached 0.5 in some chunk), false for those that state it and say it was ' +
+      'not. Records before concept-decomposition method version 3 state no detection and match neither.',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  detected?: 'true' | 'false';
+
   @ApiPropertyOptional({ enum: ['pass', 'flag', 'block'] })
   @IsOptional()
   @IsIn(['pass', 'flag', 'block'])

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { insertRows } from 'src/database/insert-rows';
+import { DETECTED_AT } from 'src/evidence-format/attribution';
 import { TenantDatabase } from 'src/database/tenant-database';
 import { SealedText } from 'src/records/record-text-cipher';
 import type { WrappedTextKey } from 'src/records/record-text-keys';
@@ -22,6 +23,7 @@ export interface StoredRecord extends RecordRow {
   /** created_at to the microsecond, as stored. */
   storedTime: string;
   conceptShares: Record<string, number>;
+  conceptDetections: Record<string, number> | null;
   text: StoredSealedText | null;
 }
 
@@ -42,6 +44,8 @@ export interface NewRecordRows {
   caseId: string | null;
   policyOutcome: 'pass' | 'flag' | 'block';
   conceptShares: Record<string, number>;
+  /** Each named concept's highest detection; null for records that state none. */
+  conceptDetections: Record<string, number> | null;
   idempotencyKey: string | null;
   requestSha256: Buffer | null;
   sealed: Omit<SealedText, 'dataKey'>;
@@ -55,6 +59,12 @@ export interface RecordSearch {
   applicationId?: string;
   concept?: string;
   minShare?: number;
+  /**
+   * With concept: only records that state it detected (its detection reached DETECTED_AT in
+   * some chunk), or only those that state it and say it was not. Records before method version
+   * 3 state no detection and match neither.
+   */
+  detected?: boolean;
   policyOutcome?: 'pass' | 'flag' | 'block';
   caseId?: string;
   /** Whether a person has reviewed the record (a review entry names it). */
@@ -194,6 +204,7 @@ export const RECORD_INSERT_COLUMNS = [
   'case_id',
   'policy_outcome',
   'concept_shares',
+  'concept_detections',
   'idempotency_key',
   'request_sha256',
 ];
@@ -228,6 +239,7 @@ export class RecordsRepository {
           r.caseId,
           r.policyOutcome,
           JSON.stringify(r.conceptShares),
+          r.conceptDetections && JSON.stringify(r.conceptDetections),
           r.idempotencyKey,
           r.requestSha256,
         ]),
@@ -293,6 +305,7 @@ export class RecordsRepository {
         (RawRecordRow & {
           storedTime: string;
           conceptShares: Record<string, number>;
+          conceptDetections: Record<string, number> | null;
           iv: Buffer | null;
           ciphertext: Buffer | null;
           tag: Buffer | null;
@@ -300,7 +313,8 @@ export class RecordsRepository {
       >(
         `SELECT ${JOINED_RECORD_COLUMNS},
                 to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "storedTime",
-                r.concept_shares AS "conceptShares", t.iv, t.ciphertext, t.tag,
+                r.concept_shares AS "conceptShares",
+                r.concept_detections AS "conceptDetections", t.iv, t.ciphertext, t.tag,
                 ${textKeyColumns('k')}
            FROM records r
            LEFT JOIN record_texts t ON t.record_id = r.id
@@ -310,10 +324,22 @@ export class RecordsRepository {
       ),
     );
     return rows.map(
-      ({ iv, ciphertext, tag, dataKey, kekId, wrapped, conceptShares, storedTime, ...row }) => ({
+      ({
+        iv,
+        ciphertext,
+        tag,
+        dataKey,
+        kekId,
+        wrapped,
+        conceptShares,
+        conceptDetections,
+        storedTime,
+        ...row
+      }) => ({
         ...toRecord(row),
         storedTime,
         conceptShares,
+        conceptDetections,
         text:
           iv && ciphertext && tag
             ? { iv, ciphertext, tag, key: storedTextKey({ dataKey, kekId, wrapped }) }
@@ -400,6 +426,12 @@ export class RecordsRepository {
       const concept = `$${params.length}`;
       if (s.minShare !== undefined) {
         add((n) => `(concept_shares ->> ${concept})::float8 >= ${n}`, s.minShare);
+      }
+      if (s.detected !== undefined) {
+        add(
+          (n) => `(concept_detections ->> ${concept})::float8 ${s.detected ? '>=' : '<'} ${n}`,
+          DETECTED_AT,
+        );
       }
     }
     if (s.reviewState) {

@@ -186,10 +186,17 @@ export class RecordsService {
    * logged (the filters and the ids of the records listed) before the page is returned.
    */
   async search(principal: Principal, query: SearchRecordsDto) {
-    if (query.minShare !== undefined && query.concept === undefined) {
-      throw new ValidationFailedError([
-        { field: 'minShare', problems: ['needs concept: the share of which concept'] },
-      ]);
+    const needsConcept = [
+      ...(query.minShare !== undefined ? [{ field: 'minShare', of: 'the share' }] : []),
+      ...(query.detected !== undefined ? [{ field: 'detected', of: 'the detection' }] : []),
+    ];
+    if (query.concept === undefined && needsConcept.length > 0) {
+      throw new ValidationFailedError(
+        needsConcept.map(({ field, of }) => ({
+          field,
+          problems: [`needs concept: ${of} of which concept`],
+        })),
+      );
     }
     const limit = query.limit ?? 50;
     const rows = await this.searchRows(principal, query, limit);
@@ -259,6 +266,7 @@ export class RecordsService {
       applicationId: query.applicationId,
       concept: query.concept,
       minShare: query.minShare,
+      detected: query.detected === undefined ? undefined : query.detected === 'true',
       policyOutcome: query.policyOutcome,
       caseId: query.caseId,
       reviewState: query.reviewState,

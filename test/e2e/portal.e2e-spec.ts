@@ -32,6 +32,8 @@ describe('portal in a browser', () => {
   let browser: Browser;
   const records: string[] = [];
   let concept = '';
+  const detectedIn: string[] = [];
+  const undetectedIn: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -76,6 +78,19 @@ describe('portal in a browser', () => {
       .filter((k) => k.key)
       .sort((a, b) => b.share - a.share);
     concept = known[0].key!;
+    // Which of the three records state that concept detected (0.5 or more in some chunk).
+    for (const id of records) {
+      const body = (await call(t, 'get', `/v1/records/${id}`, w.people.admin)).body as {
+        entry: {
+          body: { chunks: { concepts: { known: { key?: string; detection?: number }[] } }[] };
+        };
+      };
+      const found = body.entry.body.chunks
+        .flatMap((c) => c.concepts.known)
+        .filter((k) => k.key === concept)
+        .map((k) => k.detection as number);
+      if (found.length > 0) (Math.max(...found) >= 0.5 ? detectedIn : undetectedIn).push(id);
+    }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -170,23 +185,48 @@ describe('portal in a browser', () => {
     const rows = page.locator('table.records tbody tr');
     expect(await rows.count()).toBeGreaterThanOrEqual(1);
     // The search is a read in the signed log: who searched, for what, and which records it listed.
-    const owner = new Client({ connectionString: t.database.url });
-    await owner.connect();
-    const searches = await owner.query<{ body: string }>(
-      `SELECT body FROM log_entries WHERE tenant_id = $1 AND kind = 'access' AND body LIKE '%"action":"search"%' ORDER BY log_index DESC LIMIT 1`,
-      [w.tenantId],
-    );
-    await owner.end();
-    const logged = JSON.parse(searches.rows[0].body) as {
-      by: { userId: string };
-      filters: { concept: string };
-      listed: string[];
+    const lastSearch = async () => {
+      const owner = new Client({ connectionString: t.database.url });
+      await owner.connect();
+      const searches = await owner.query<{ body: string }>(
+        `SELECT body FROM log_entries WHERE tenant_id = $1 AND kind = 'access' AND body LIKE '%"action":"search"%' ORDER BY log_index DESC LIMIT 1`,
+        [w.tenantId],
+      );
+      await owner.end();
+      return JSON.parse(searches.rows[0].body) as {
+        by: { userId: string };
+        filters: { concept: string; detected?: string };
+        listed: string[];
+      };
     };
+    const logged = await lastSearch();
     expect(logged.by.userId).toBe(w.people.compliance_officer.userId);
     expect(logged.filters.concept).toBe(concept);
     expect(logged.listed).toContain(records[0]);
     await accessible(page, 'generations');
     await shot(page, '03-generations-filtered');
+
+    // Narrowed to the records that state the concept detected, then to those that say it was not.
+    for (const [option, value, expected] of [
+      ['Detected', 'true', detectedIn],
+      ['Not detected', 'false', undetectedIn],
+    ] as const) {
+      await page.getByLabel('Concept detected').selectOption({ label: option });
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.waitForLoadState('load');
+      expect(new URL(page.url()).searchParams.get('detected')).toBe(value);
+      expect(await page.locator('table.records tbody tr:not(:has(td.empty))').count()).toBe(
+        expected.length,
+      );
+      const narrowed = await lastSearch();
+      expect(narrowed.filters.detected).toBe(value);
+      expect([...narrowed.listed].sort()).toEqual([...expected].sort());
+    }
+    // The concept is the first record's, so that record is in one of the two.
+    expect([...detectedIn, ...undetectedIn]).toContain(records[0]);
+    await page.getByLabel('Concept detected').selectOption({ label: 'Either' });
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForLoadState('load');
 
     // Saved filters stay in this browser, and lead back to the same search.
     await page.getByLabel('Name', { exact: true }).fill('Top concept');

@@ -122,6 +122,14 @@ describe('tamper evidence: every stored field of records and log rows', () => {
       (c: string) => `jsonb_set("${c}", ARRAY[(SELECT min(k) FROM jsonb_object_keys("${c}") k)],
         to_jsonb(("${c}" ->> (SELECT min(k) FROM jsonb_object_keys("${c}") k))::numeric + 0.0001))`,
     ],
+    [
+      'records',
+      'concept_detections',
+      (c: string) => `jsonb_set("${c}", ARRAY[(SELECT min(k) FROM jsonb_object_keys("${c}") k)],
+        to_jsonb(("${c}" ->> (SELECT min(k) FROM jsonb_object_keys("${c}") k))::numeric + 0.0001))`,
+    ],
+    // Dropped, as if the record stated no detection.
+    ['records', 'concept_detections', () => `NULL`],
     ['record_texts', 'iv', flipByte],
     ['record_texts', 'ciphertext', flipByte],
     ['record_texts', 'tag', flipByte],

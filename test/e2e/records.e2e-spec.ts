@@ -536,6 +536,62 @@ describe('records: generation through the service, signed, logged and verifiable
     );
     expect(above.records.map((r) => r.id)).not.toContain(made[0].recordId);
 
+    // Detection: the records whose body states the concept detected (0.5 or more in some chunk),
+    // or stated and not detected, exactly; computed here from each signed body.
+    const bodies = await Promise.all(
+      made.map(
+        async (g) =>
+          (await call(t, 'get', `/v1/records/${g.recordId}`, w.people.admin)).body as {
+            id: string;
+            entry: {
+              body: { chunks: { concepts: { known: { key?: string; detection?: number }[] } }[] };
+            };
+          },
+      ),
+    );
+    const highest = (body: (typeof bodies)[number], key: string) =>
+      Math.max(
+        -1,
+        ...body.entry.body.chunks
+          .flatMap((c) => c.concepts.known)
+          .filter((c) => c.key === key)
+          .map((c) => c.detection as number),
+      );
+    const keys = [
+      ...new Set(
+        bodies.flatMap((b) =>
+          b.entry.body.chunks.flatMap((c) => c.concepts.known.map((k) => k.key)),
+        ),
+      ),
+    ].filter((k): k is string => k !== undefined);
+    // A concept detected in some of the five records and not in others, when there is one.
+    const mixed =
+      keys.find((k) => {
+        const found = bodies.map((b) => highest(b, k)).filter((d) => d >= 0);
+        return found.some((d) => d >= 0.5) && found.some((d) => d < 0.5);
+      }) ?? concept.key;
+    const ids = (found: { records: { id: string }[] }) => found.records.map((r) => r.id).sort();
+    const expected = (test: (d: number) => boolean) =>
+      bodies
+        .filter((b) => highest(b, mixed) >= 0 && test(highest(b, mixed)))
+        .map((b) => b.id)
+        .sort();
+    const detected = await search(`caseId=SEARCH-1&concept=${mixed}&detected=true`);
+    const notDetected = await search(`caseId=SEARCH-1&concept=${mixed}&detected=false`);
+    expect(ids(detected)).toEqual(expected((d) => d >= 0.5));
+    expect(ids(notDetected)).toEqual(expected((d) => d < 0.5));
+    expect(ids(detected).length + ids(notDetected).length).toBeGreaterThan(0);
+    const lonely = await call(t, 'get', '/v1/records?detected=true', w.people.auditor);
+    expect([lonely.status, code(lonely)]).toEqual([422, 'validation_failed']);
+    expect(JSON.stringify(lonely.body)).toContain('needs concept: the detection of which concept');
+    const unknown = await call(
+      t,
+      'get',
+      `/v1/records?concept=${mixed}&detected=yes`,
+      w.people.auditor,
+    );
+    expect([unknown.status, code(unknown)]).toEqual([422, 'validation_failed']);
+
     const byApp = await search(`applicationId=${record.applicationId}&caseId=SEARCH-1`);
     expect(byApp.records).toHaveLength(5);
     const otherApp = await search(`applicationId=${w.applicationId}&caseId=SEARCH-1`);
