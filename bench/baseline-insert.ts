@@ -92,7 +92,21 @@ function batchRows(
       ),
     ],
     ['record_texts', TEXT, ids.map((id) => pick(template.text, TEXT, { ...t, record_id: id }))],
-    ['record_text_keys', KEY, ids.map((id) => pick(template.key, KEY, { ...t, record_id: id }))],
+    [
+      'record_text_keys',
+      KEY,
+      ids.map((id) =>
+        pick(template.key, KEY, {
+          ...t,
+          record_id: id,
+          // A wrapped key names its tenant's key-encryption key (`<tenant>/<version>`).
+          kek_id:
+            typeof template.key.kek_id === 'string'
+              ? template.key.kek_id.replace(/^[^/]+/, target.tenantId)
+              : template.key.kek_id,
+        }),
+      ),
+    ],
   ];
 }
 
