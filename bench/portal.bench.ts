@@ -54,7 +54,8 @@ async function main() {
       const to = Math.min(RECORDS, from + INSERT_BATCH);
       await owner.query(
         `INSERT INTO records (id, tenant_id, log_index, application_id, created_at, provenance,
-                              purpose, case_id, policy_outcome, concept_shares)
+                              purpose, case_id, policy_outcome, concept_shares,
+                              concept_detections)
          SELECT e.id, e.tenant_id, e.log_index, ($4::uuid[])[1 + e.log_index % 3],
                 now() - make_interval(secs => (($3::bigint - e.log_index) * 7776000.0 / $3::bigint)),
                 'generated', 'bench', 'CASE-' || (e.log_index % 5000),
@@ -63,7 +64,12 @@ async function main() {
                   ($5::text[])[1 + (e.log_index * 31) % 40], 0.05 + ((e.log_index * 13) % 90) / 100.0,
                   ($5::text[])[1 + (e.log_index * 17 + 5) % 40], ((e.log_index * 7) % 50) / 100.0,
                   ($5::text[])[1 + (e.log_index * 11 + 9) % 40], ((e.log_index * 3) % 30) / 100.0)
-                || CASE WHEN e.log_index % 1000 = 0 THEN jsonb_build_object($6::text, 0.4) ELSE '{}'::jsonb END
+                || CASE WHEN e.log_index % 1000 = 0 THEN jsonb_build_object($6::text, 0.4) ELSE '{}'::jsonb END,
+                jsonb_build_object(
+                  ($5::text[])[1 + (e.log_index * 31) % 40], ((e.log_index * 29) % 100) / 100.0,
+                  ($5::text[])[1 + (e.log_index * 17 + 5) % 40], ((e.log_index * 23) % 100) / 100.0,
+                  ($5::text[])[1 + (e.log_index * 11 + 9) % 40], ((e.log_index * 19) % 100) / 100.0)
+                || CASE WHEN e.log_index % 1000 = 0 THEN jsonb_build_object($6::text, 0.9) ELSE '{}'::jsonb END
            FROM log_entries e
           WHERE e.tenant_id = $7 AND e.log_index >= $1 AND e.log_index < $2`,
         [from, to, RECORDS, apps, CONCEPTS, RARE, tenant.id],
@@ -88,6 +94,12 @@ async function main() {
         name: `concept ${CONCEPTS[3]} ≥ 50%`,
         query: `concept=${CONCEPTS[3]}&minPercent=50`,
         sql: `AND concept_shares ? $2 AND (concept_shares ->> $2)::float8 >= 0.5`,
+        params: [CONCEPTS[3]],
+      },
+      {
+        name: `concept ${CONCEPTS[3]} detected`,
+        query: `concept=${CONCEPTS[3]}&detected=true`,
+        sql: `AND concept_shares ? $2 AND (concept_detections ->> $2)::float8 >= 0.5`,
         params: [CONCEPTS[3]],
       },
       {
