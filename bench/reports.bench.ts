@@ -260,6 +260,8 @@ function runWorker(
         SIGNING_KEY_FILE: bench.config.SIGNING_KEY_FILE,
         SIGNING_KEY_PASSPHRASE: bench.config.SIGNING_KEY_PASSPHRASE,
         ARTIFACTS_DIR: bench.config.ARTIFACTS_DIR,
+        // The records' text keys are wrapped by the tenant's key in this store: the same one.
+        TEXT_KEY_DIR: bench.config.TEXT_KEY_DIR ?? join(bench.config.DATA_DIR, 'text-keys'),
         TENANT_ID: tenantId,
         REPORT_ID: reportId,
       },
