@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Chart } from 'src/charts/chart';
 import { conceptDrift, volumeOverTime, VolumePoint } from 'src/charts/period-charts';
 import { distribution, sourceMix } from 'src/charts/record-charts';
+import { DETECTED_AT } from 'src/evidence-format/attribution';
 import { RecordBody } from 'src/evidence-format/record-body';
 import { aggregateSources, shareSummary } from 'src/reports/explanation/aggregate';
 import { TenantDatabase } from 'src/database/tenant-database';
@@ -66,6 +67,8 @@ export class DashboardService {
         key,
         current: share,
         previous: previous.means.get(key) ?? 0,
+        // Of this window's records that list the concept and state its detection, the detected.
+        detection: current.detection.get(key) ?? { stated: 0, detected: 0 },
       }));
     const points: VolumePoint[] = volume.length
       ? volume
@@ -176,23 +179,32 @@ export class DashboardService {
     };
   }
 
-  /** Mean over the window's latest records of each named concept's share (0 where absent). */
+  /**
+   * Mean over the window's latest records of each named concept's share (0 where absent), and
+   * of the records that list it, how many state its detection and how many detected it.
+   */
   private async conceptMeans(tenantId: string, from: Date, to: Date) {
     const rows = await this.db.run(tenantId, (m) =>
-      m.query<{ key: string; total: number; n: string }[]>(
+      m.query<{ key: string; total: number; n: string; stated: string; detected: string }[]>(
         `WITH latest AS (
-           SELECT concept_shares FROM records
+           SELECT concept_shares, concept_detections FROM records
             WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
             ORDER BY created_at DESC LIMIT $4)
-         SELECT s.key, sum(s.value::float8) AS total, (SELECT count(*) FROM latest) AS n
+         SELECT s.key, sum(s.value::float8) AS total, (SELECT count(*) FROM latest) AS n,
+                count(*) FILTER (WHERE latest.concept_detections ? s.key) AS stated,
+                count(*) FILTER (WHERE (latest.concept_detections ->> s.key)::float8 >= $5)
+                  AS detected
            FROM latest, jsonb_each_text(latest.concept_shares) AS s
           GROUP BY s.key`,
-        [tenantId, from, to, DRIFT_SAMPLE],
+        [tenantId, from, to, DRIFT_SAMPLE, DETECTED_AT],
       ),
     );
     const n = Number(rows[0]?.n ?? 0);
     return {
       means: new Map(rows.map((r) => [r.key, n > 0 ? Number(r.total) / n : 0])),
+      detection: new Map(
+        rows.map((r) => [r.key, { stated: Number(r.stated), detected: Number(r.detected) }]),
+      ),
       sampled: n >= DRIFT_SAMPLE,
     };
   }

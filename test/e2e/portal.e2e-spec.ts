@@ -174,6 +174,14 @@ describe('portal in a browser', () => {
     const verdict = page.locator('[data-last-verification]');
     expect(await verdict.getAttribute('data-last-verification')).toBe('passed');
     expect(await verdict.textContent()).toMatch(/no problem found/);
+    // The top concepts say in how many of the records that list them the model detected them.
+    const topConcept = page.locator('table.top-concepts tbody tr', {
+      has: page.locator(`a[href="/generations?concept=${encodeURIComponent(concept)}"]`),
+    });
+    expect(await topConcept.count()).toBe(1);
+    expect(await topConcept.locator('td').last().textContent()).toBe(
+      `${detectedIn.length} of ${detectedIn.length + undetectedIn.length}`,
+    );
     await accessible(page, 'dashboard');
     await shot(page, '02-dashboard');
 
