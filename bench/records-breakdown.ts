@@ -4,7 +4,12 @@ import { leafHash } from 'src/evidence-format/merkle';
 import { PoliciesRepository } from 'src/policies/policies.repository';
 import { evaluatePolicy } from 'src/policies/policy-rules';
 import { canonicalJson } from 'src/evidence-format/canonical-json';
-import { conceptShares, recordChunk, recordDraft } from 'src/records/record-draft';
+import {
+  conceptDetections,
+  conceptShares,
+  recordChunk,
+  recordDraft,
+} from 'src/records/record-draft';
 import { sealText } from 'src/records/record-text-cipher';
 import { RecordsRepository } from 'src/records/records.repository';
 import { submittedRecordInput, validateSubmittedRecord } from 'src/records/submitted-record';
@@ -79,12 +84,13 @@ async function cpuStages(bench: BenchApp, body: string): Promise<Stage[]> {
       ),
     },
     {
-      name: 'record body, commitments, policy, concept shares',
+      name: 'record body, commitments, policy, concept shares and detections',
       micros: microsPerCall(n, () => {
         const recordChunks = submitted.chunks.map(recordChunk);
         evaluatePolicy(null, recordChunks, submitted.steering);
         const made = recordDraft(submittedRecordInput(submitted, application, recordChunks, none));
         conceptShares(made.content.chunks);
+        conceptDetections(made.content.chunks);
         return made;
       }),
     },

@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { QueryRunner } from 'typeorm';
+import { AddRecordConceptDetections1795600900000 } from '../../migrations/1795600900000-AddRecordConceptDetections';
 import { LogService } from 'src/log/log.service';
 import { call, newWorld, World } from 'test/support/auth-fixtures';
 import { postAsApplication } from 'test/support/records-fixtures';
@@ -223,5 +225,22 @@ describe('tamper evidence: every stored field of records and log rows', () => {
     // The erased record is still fine: its key is gone with an erasure entry that says so.
     expect(await verify()).toMatchObject({ problems: [] });
     expect(erasedId).not.toBe(id);
+  });
+  it('fills concept_detections of records written before its migration, from their signed bodies', async () => {
+    const columns = () =>
+      owner
+        .query<{ id: string; d: string | null }>(
+          `SELECT id, concept_detections::text AS d FROM records WHERE tenant_id = $1 ORDER BY id`,
+          [w.tenantId],
+        )
+        .then((r) => r.rows);
+    const written = await columns();
+    expect(written.filter((r) => r.d !== null)).toHaveLength(3);
+    const migration = new AddRecordConceptDetections1795600900000();
+    const runner = { query: (sql: string) => owner.query(sql) } as unknown as QueryRunner;
+    await migration.down(runner);
+    await migration.up(runner);
+    expect(await columns()).toEqual(written);
+    expect(await verify()).toMatchObject({ problems: [], records: 3 });
   });
 });

@@ -591,6 +591,26 @@ describe('records: generation through the service, signed, logged and verifiable
       w.people.auditor,
     );
     expect([unknown.status, code(unknown)]).toEqual([422, 'validation_failed']);
+    // A record of concept method version 2 states no detection: it has the concept, and matches
+    // neither detected=true nor detected=false.
+    const result = await t.app
+      .get(ModelRuntime)
+      .generate('The bank approved the loan', { maxTokens: 6, seed: 3 });
+    const older = submittedPayload(result, { purpose: 'older runtime', caseId: 'SEARCH-2' });
+    for (const chunk of older.chunks) {
+      chunk.concepts.methodVersion = 2;
+      for (const c of chunk.concepts.known) delete c.detection;
+    }
+    const submitted = await request(t.app.getHttpServer())
+      .post('/v1/records')
+      .set('Authorization', `Bearer ${w.keys['records:submit'].key}`)
+      .send(older);
+    expect(submitted.status).toBe(201);
+    const olderId = (submitted.body as { recordId: string }).recordId;
+    const olderKey = older.chunks.flatMap((c) => c.concepts.known).find((c) => c.key)?.key;
+    expect(ids(await search(`caseId=SEARCH-2&concept=${olderKey}`))).toEqual([olderId]);
+    expect(ids(await search(`caseId=SEARCH-2&concept=${olderKey}&detected=true`))).toEqual([]);
+    expect(ids(await search(`caseId=SEARCH-2&concept=${olderKey}&detected=false`))).toEqual([]);
 
     const byApp = await search(`applicationId=${record.applicationId}&caseId=SEARCH-1`);
     expect(byApp.records).toHaveLength(5);

@@ -43,8 +43,9 @@ export interface PrecisionFigures {
   /** Labelled chunks whose top named concept is one of their labels. */
   top1Accuracy: number;
   /**
-   * The explanation cut to the named concepts the model detected (`detection` ≥ DETECTED_AT):
-   * a chunk cites the (at most) three of those with the largest positive contribution. Beside
+   * The explanation cut to the named concepts not stated undetected (`detection` ≥ DETECTED_AT,
+   * or absent as before method version 3, where every concept counts): a chunk cites the (at
+   * most) three of those with the largest positive contribution. Beside
    * the goal, not in it: a chunk that cites none is left out of precision, not counted as 0.
    */
   detected: {
