@@ -104,7 +104,10 @@ export class ReportsService implements OnModuleInit, OnApplicationBootstrap {
     // The request itself is in the log (who asked for what), and inside the checkpoint it pins.
     await this.appendAccess(principal, id, 'report-request', { reportKind: dto.kind, scope });
     const checkpoint = await this.log.issueCheckpoint(tenantId);
-    const requestedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    // Whole seconds (a rebuilt PDF and package carry the same time), rounded up: the package's
+    // generatedAt must not precede the signing key's validFrom, and a key that came into
+    // service earlier in this second would otherwise fail its own package's key window.
+    const requestedAt = new Date(Math.ceil(Date.now() / 1000) * 1000);
     const job = await this.db.run(tenantId, async () => {
       const queued = await this.jobs.insert(REPORT_BUILD_JOB, { reportId: id }, tenantId);
       await this.reports.insert(tenantId, {

@@ -3,11 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { ArtifactStore } from 'src/artifacts/artifact-store';
 import { LogService } from 'src/log/log.service';
 import { ReportBuilder } from 'src/reports/build/report-builder';
 import { ReportsRepository } from 'src/reports/reports.repository';
+import { KeyRing } from 'src/signing/key-ring.service';
 import { allPassed } from 'src/verifier/checks';
 import { verifyPackageZip } from 'src/verifier/package';
 import { readZip } from 'src/verifier/zip';
@@ -18,6 +20,7 @@ import { waitFor } from 'test/support/wait';
 interface ReportView {
   id: string;
   status: string;
+  requestedAt: string;
   progress: number;
   recordCount: number | null;
   checkpointSize: number;
@@ -352,5 +355,21 @@ describe('reports: request, build, download, verify', () => {
     const rebuilt = await download(`/v1/reports/${again.id}/pdf`, officer);
     expect(rebuilt.status).toBe(200);
     expect(pdfText(rebuilt.body as Buffer, dir, 'after-erasure')).not.toContain('bed four');
+  });
+  it('builds a package that verifies when the signing key came into service in the second of the request', async () => {
+    // A key that starts a little after a second begins, and a report requested in that second
+    // (as on a first start: the key ring is created, then a report is asked for at once).
+    while (Date.now() % 1000 < 20 || Date.now() % 1000 > 300) await sleep(5);
+    const added = await t.app.get(KeyRing).rotate(new Date());
+    const officer = w.people.compliance_officer;
+    const queued = await requestReport(officer, {
+      kind: 'decision-evidence',
+      recordId: records[2].recordId,
+    });
+    expect(Date.parse(queued.requestedAt)).toBeGreaterThanOrEqual(added.validFrom.getTime());
+    const done = await finished(queued.id, officer);
+    const zip = await download(`/v1/reports/${done.id}/evidence`, w.people.auditor);
+    const rotated = (await call(t, 'get', '/.well-known/jwks.json')).body;
+    expect(verifyPackageZip(zip.body as Buffer, rotated).filter((c) => !c.ok)).toEqual([]);
   });
 });
