@@ -161,7 +161,11 @@ export interface PackageManifest {
     /** How many lines entries.jsonl holds. */
     entryCount: number;
   };
-  /** RFC 3339 UTC: when the report was requested; also the PDF's and the ZIP's time. */
+  /**
+   * RFC 3339 UTC: when the report was requested or, if the key that signed the package came into
+   * service after the request, the instant it did (so the signer's window holds it); the package
+   * was made then or later. Also the ZIP's time.
+   */
   generatedAt: string;
   generator: { name: string; version: string };
   /** The checkpoint every proof is against (checkpoint.txt). */

@@ -122,6 +122,12 @@ describe('KeyRing', () => {
     expect(ring.signSync(message).keyId).toBe(current);
     expect(ring.jwks().keys[1]).toMatchObject({ kid: added.kid, validFrom: at.toISOString() });
     await expect(provider.sign(added.kid, message)).rejects.toThrow(/not yet valid/);
+    // The key that signs now is the current one, not the newest (which has no validUntil).
+    expect(ring.keyAt().kid).toBe(current);
+    expect(ring.keyAt(new Date(at.getTime() - 1)).kid).toBe(current);
+    expect(ring.keyAt(at).kid).toBe(added.kid);
+    const first = ring.keys()[0].validFrom;
+    expect(() => ring.keyAt(new Date(first.getTime() - 1))).toThrow(/no signing key/i);
   });
 
   it('rejects wrong signatures, unknown kids and mangled input without throwing', () => {

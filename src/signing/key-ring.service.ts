@@ -131,6 +131,18 @@ export class KeyRing implements OnModuleInit, OnModuleDestroy {
     }));
   }
 
+  /** The key that signs at `at` (default now): the one whose window holds it. */
+  keyAt(at: Date = new Date()): PublicSigningKey {
+    const key = keyValidAt(this.ring, at);
+    if (!key) throw new NoCurrentSigningKeyError(at);
+    return {
+      kid: key.kid,
+      publicKey: Buffer.from(key.publicKey),
+      validFrom: key.validFrom,
+      validUntil: key.validUntil,
+    };
+  }
+
   /** The public keys as a JWK Set (RFC 7517, OKP keys per RFC 8037), oldest first. */
   jwks(): SigningJwkSet {
     return {

@@ -51,6 +51,13 @@ function pdfText(pdf: Buffer, dir: string, name: string): string {
   return execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
 }
 
+/** The manifest.json of an evidence package. */
+function manifestOf(zip: Buffer): { generatedAt: string; signingKeyId: string } {
+  const entry = readZip(zip, 1e9).find((e) => e.name === 'manifest.json');
+  if (!entry) throw new Error('the package has no manifest.json');
+  return JSON.parse(entry.data.toString('utf8')) as { generatedAt: string; signingKeyId: string };
+}
+
 // Reports through the API as their users get them: requested, built by the worker from the
 // signed log, downloaded (each download logged) and verified offline by the verifier's code.
 describe('reports: request, build, download, verify', () => {
@@ -371,5 +378,59 @@ describe('reports: request, build, download, verify', () => {
     const zip = await download(`/v1/reports/${done.id}/evidence`, w.people.auditor);
     const rotated = (await call(t, 'get', '/.well-known/jwks.json')).body;
     expect(verifyPackageZip(zip.body as Buffer, rotated).filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('signs a report built after a key rotation with the new key, dated within its window', async () => {
+    // Requested, then the key rotated before the build (here: a rebuild of a finished report):
+    // the package's time is the new key's first instant, never the request time it preceded.
+    const officer = w.people.compliance_officer;
+    const done = await finished(
+      (await requestReport(officer, { kind: 'decision-evidence', recordId: records[0].recordId }))
+        .id,
+      officer,
+    );
+    const row = await t.app.get(ReportsRepository).findById(w.tenantId, done.id);
+    if (!row) throw new Error('no report row');
+    await sleep(5);
+    const added = await t.app.get(KeyRing).rotate(new Date());
+    expect(added.validFrom.getTime()).toBeGreaterThan(row.requestedAt.getTime());
+    const work = mkdtempSync(join(dir, 'rotated-'));
+    const again = await t.app
+      .get(ReportBuilder)
+      .buildFiles(w.tenantId, { ...row, completedAt: null }, work, () => Promise.resolve());
+    const zip = readFileSync(again.zipPath);
+    const manifest = manifestOf(zip);
+    expect(manifest.signingKeyId).toBe(added.kid);
+    expect(manifest.generatedAt).toBe(added.validFrom.toISOString());
+    const rotated = (await call(t, 'get', '/.well-known/jwks.json')).body;
+    expect(verifyPackageZip(zip, rotated).filter((c) => !c.ok)).toEqual([]);
+    // Built again by the same key: the same bytes.
+    const twice = await t.app
+      .get(ReportBuilder)
+      .buildFiles(
+        w.tenantId,
+        { ...row, completedAt: null },
+        mkdtempSync(join(dir, 'rotated-')),
+        () => Promise.resolve(),
+      );
+    expect(readFileSync(twice.zipPath).equals(zip)).toBe(true);
+  });
+  it('signs with the key in service while a rotation is scheduled ahead', async () => {
+    const ring = t.app.get(KeyRing);
+    const signing = ring.keyAt();
+    const scheduled = await ring.rotate(new Date(Date.now() + 10 * 60_000));
+    const officer = w.people.compliance_officer;
+    const done = await finished(
+      (await requestReport(officer, { kind: 'decision-evidence', recordId: records[2].recordId }))
+        .id,
+      officer,
+    );
+    const zip = (await download(`/v1/reports/${done.id}/evidence`, w.people.auditor))
+      .body as Buffer;
+    const manifest = manifestOf(zip);
+    expect(manifest.signingKeyId).toBe(signing.kid);
+    expect(manifest.signingKeyId).not.toBe(scheduled.kid);
+    const jwks = (await call(t, 'get', '/.well-known/jwks.json')).body;
+    expect(verifyPackageZip(zip, jwks).filter((c) => !c.ok)).toEqual([]);
   });
 });

@@ -398,6 +398,8 @@ export class ReportBuilder {
         ),
       });
     }
+    // The key signing now; a key scheduled to take over later is not it.
+    const signer = this.keys.keyAt();
     await writeEvidencePackage(
       {
         manifest: {
@@ -412,12 +414,12 @@ export class ReportBuilder {
             recordCount: prover.records.length,
             entryCount: prover.entryCount,
           },
-          generatedAt: report.requestedAt.toISOString(),
+          generatedAt: packageTime(report.requestedAt, signer.validFrom).toISOString(),
           generator: GENERATOR,
           checkpoint: { size: context.checkpoint.size, rootHash: context.checkpoint.root },
           ...(previousCheckpoint ? { previousCheckpoint } : {}),
         },
-        signer: { keyId: this.currentKeyId(), sign: (bytes) => this.keys.sign(bytes) },
+        signer: { keyId: signer.kid, sign: (bytes) => this.keys.sign(bytes) },
         files,
       },
       zipPath,
@@ -459,12 +461,6 @@ export class ReportBuilder {
         by: { userId: report.requestedBy },
       },
     });
-  }
-
-  private currentKeyId(): string {
-    const current = this.keys.keys().find((k) => k.validUntil === null);
-    if (!current) throw new Error('no current signing key');
-    return current.kid;
   }
 
   private async roleOf(report: ReportRow): Promise<string> {
@@ -649,4 +645,14 @@ function pick(a: StoredArtifact): { key: string; sha256: string; bytes: number }
 
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The package's time (manifest `generatedAt`, the ZIP's time): the request time, or, when the key
+ * that signs it came into service after the request (rotated before the build), the instant it
+ * did, so that the signer was in service at the time the package states. A function of the
+ * request and the signer only, so a rebuild signed by the same key has the same bytes.
+ */
+export function packageTime(requestedAt: Date, signerValidFrom: Date): Date {
+  return signerValidFrom > requestedAt ? signerValidFrom : requestedAt;
 }
