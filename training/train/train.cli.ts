@@ -12,7 +12,7 @@ import { train } from 'training/train/trainer';
 
 /**
  * `npm run model:train -- [--config smoke|full|...] [--backbone-only] [--minutes N]
- * [--stop-at-step S] [--run DIR] [--objective JSON] [--steps S]`
+ * [--stop-at-step S] [--run DIR] [--objective JSON] [--model JSON] [--steps S]`
  * Trains (or resumes) a run in build/runs/<config>[-backbone]/, checkpointing as it goes, then
  * reports held-out perplexity.
  */
@@ -23,11 +23,14 @@ async function main(): Promise<void> {
   // A trial's changes to the objective (same seed, same schedule), e.g.
   // --objective '{"frequencyPrior":"known"}'; recorded in the run's summary.
   const overrides = JSON.parse(cliArg('objective') ?? '{}') as Partial<TrainingConfig['objective']>;
+  // A trial's changes to the shape, e.g. --model '{"unknownTopK":4}'; recorded in the summary.
+  const shape = JSON.parse(cliArg('model') ?? '{}') as Partial<TrainingConfig['model']>;
   // --steps S: a shorter schedule of the same shape, for trials that finish their schedule.
   const steps = cliArg('steps');
   const config: TrainingConfig = {
     ...named,
     ...(steps ? { steps: Number(steps) } : {}),
+    model: { ...named.model, ...shape },
     objective: { ...named.objective, ...overrides },
   };
   const conceptLayer = !process.argv.includes('--backbone-only');
