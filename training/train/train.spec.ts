@@ -122,6 +122,20 @@ describe('schedules', () => {
     expect(teacherForcingAt(c.steps * 0.3, c)).toBeLessThan(1);
     expect(teacherForcingAt(c.steps * 0.9, c)).toBe(0.5);
   });
+
+  it("resumes v2 as v2-long: v2's teacher forcing at every step of v2, its floor after", () => {
+    const [v2, long] = [CONFIGS.v2, CONFIGS['v2-long']];
+    expect(long.steps).toBeGreaterThan(v2.steps);
+    for (let step = 0; step <= v2.steps; step += 50) {
+      expect(teacherForcingAt(step, long)).toBeCloseTo(teacherForcingAt(step, v2), 12);
+    }
+    for (let step = v2.steps; step <= long.steps; step += 500) {
+      expect(teacherForcingAt(step, long)).toBe(v2.teacherForcing.floor);
+    }
+    // Everything but the schedule is v2's, so v2's checkpoint is a v2-long run at step 8,000.
+    const schedule = { name: 'v2', steps: 0, teacherForcing: v2.teacherForcing };
+    expect({ ...long, ...schedule }).toEqual({ ...v2, ...schedule });
+  });
 });
 
 describe('resumable training', () => {
