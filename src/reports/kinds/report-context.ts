@@ -87,12 +87,15 @@ export function verificationSection(
     { type: 'mono', text: context.checkpoint.note.trimEnd() },
     {
       type: 'table',
+      // Two columns, so that neither a thumbprint nor a time is broken across lines.
       columns: [
-        { header: 'Signing key (RFC 7638 thumbprint)', width: 4 },
-        { header: 'Valid from', width: 2 },
-        { header: 'Valid until', width: 2 },
+        { header: 'Signing key (RFC 7638 thumbprint)', width: 5 },
+        { header: 'In service', width: 3 },
       ],
-      rows: context.keys.map((k) => [k.kid, k.validFrom, k.validUntil ?? '(current)']),
+      rows: context.keys.map((k) => [
+        k.kid,
+        `from ${k.validFrom}\nuntil ${k.validUntil ?? 'no end set'}`,
+      ]),
       caption:
         'Compare these thumbprints with the key set the service publishes at /.well-known/jwks.json before trusting the package.',
     },
