@@ -458,11 +458,11 @@ function reviewBlocks(
     {
       type: 'table',
       columns: [
-        { header: 'Time', width: 2.2 },
-        { header: 'Entry', width: 1.2 },
-        { header: 'By', width: 2 },
-        { header: 'Verdict', width: 1.6 },
-        { header: 'Note or reason', width: 3.5 },
+        { header: 'Time', width: 1.8 },
+        { header: 'Entry', width: 1.3 },
+        { header: 'By', width: 2.6 },
+        { header: 'Verdict', width: 1.5 },
+        { header: 'Note or reason', width: 3.3 },
       ],
       rows: related.map((e) => {
         const b = e.body as {
@@ -476,8 +476,9 @@ function reviewBlocks(
           by?: { role?: string; userId?: string };
         };
         const kind = b.kind === 'review' ? (b.type ?? 'review') : b.kind;
+        // Date and time on lines of their own, so that neither is broken mid-number.
         return [
-          String(b.time),
+          String(b.time).replace('T', '\n'),
           `${kind} #${String(b.logIndex)}`,
           `${(b.by?.userId && people.get(b.by.userId)) ?? b.by?.userId ?? '?'} (${b.by?.role ?? '?'})`,
           typeof b.verdict === 'string' ? b.verdict.replace(/_/g, ' ') : '—',
