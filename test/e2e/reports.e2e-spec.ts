@@ -391,7 +391,8 @@ describe('reports: request, build, download, verify', () => {
     );
     const row = await t.app.get(ReportsRepository).findById(w.tenantId, done.id);
     if (!row) throw new Error('no report row');
-    await sleep(5);
+    // The request time is rounded up to the second: rotate after it.
+    while (Date.now() <= row.requestedAt.getTime()) await sleep(5);
     const added = await t.app.get(KeyRing).rotate(new Date());
     expect(added.validFrom.getTime()).toBeGreaterThan(row.requestedAt.getTime());
     const work = mkdtempSync(join(dir, 'rotated-'));

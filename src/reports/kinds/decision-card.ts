@@ -362,11 +362,11 @@ async function trainingBlocks(input: CardInput, width: number): Promise<ReportBl
   blocks.push({
     type: 'table',
     columns: [
-      { header: 'Training chunk', width: 3 },
+      { header: 'Training chunk', width: 4.2 },
       { header: 'Score', align: 'right' },
-      { header: 'Concepts', align: 'right' },
+      { header: 'Concepts', width: 1.3, align: 'right' },
       { header: 'Order', align: 'right' },
-      { header: 'Licence', width: 3 },
+      { header: 'Licence', width: 2 },
     ],
     rows: top.map((m) => [
       m.weak === undefined ? m.chunk : `${m.chunk}${m.weak ? ' (weak)' : ''}`,
