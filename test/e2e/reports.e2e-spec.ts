@@ -96,6 +96,17 @@ describe('reports: request, build, download, verify', () => {
     return req;
   };
 
+  /** A finished report built again into a fresh folder, as a retried build would. */
+  const rebuild = async (reportId: string) => {
+    const row = await t.app.get(ReportsRepository).findById(w.tenantId, reportId);
+    if (!row) throw new Error('no report row');
+    const work = mkdtempSync(join(dir, 'rebuild-'));
+    const built = await t.app
+      .get(ReportBuilder)
+      .buildFiles(w.tenantId, { ...row, completedAt: null }, work, () => Promise.resolve());
+    return { row, built };
+  };
+
   beforeAll(async () => {
     t = await createTestApp({ runWorkers: true });
     w = await newWorld(t);
@@ -216,12 +227,7 @@ describe('reports: request, build, download, verify', () => {
         .id,
       officer,
     );
-    const row = await t.app.get(ReportsRepository).findById(w.tenantId, done.id);
-    if (!row) throw new Error('no report row');
-    const work = mkdtempSync(join(dir, 'rebuild-'));
-    const again = await t.app
-      .get(ReportBuilder)
-      .buildFiles(w.tenantId, { ...row, completedAt: null }, work, () => Promise.resolve());
+    const { row, built: again } = await rebuild(done.id);
     const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
     expect(sha(again.pdfPath)).toBe(row.pdf?.sha256);
     expect(sha(again.zipPath)).toBe(row.evidence?.sha256);
@@ -395,26 +401,14 @@ describe('reports: request, build, download, verify', () => {
     while (Date.now() <= row.requestedAt.getTime()) await sleep(5);
     const added = await t.app.get(KeyRing).rotate(new Date());
     expect(added.validFrom.getTime()).toBeGreaterThan(row.requestedAt.getTime());
-    const work = mkdtempSync(join(dir, 'rotated-'));
-    const again = await t.app
-      .get(ReportBuilder)
-      .buildFiles(w.tenantId, { ...row, completedAt: null }, work, () => Promise.resolve());
-    const zip = readFileSync(again.zipPath);
+    const zip = readFileSync((await rebuild(done.id)).built.zipPath);
     const manifest = manifestOf(zip);
     expect(manifest.signingKeyId).toBe(added.kid);
     expect(manifest.generatedAt).toBe(added.validFrom.toISOString());
     const rotated = (await call(t, 'get', '/.well-known/jwks.json')).body;
     expect(verifyPackageZip(zip, rotated).filter((c) => !c.ok)).toEqual([]);
     // Built again by the same key: the same bytes.
-    const twice = await t.app
-      .get(ReportBuilder)
-      .buildFiles(
-        w.tenantId,
-        { ...row, completedAt: null },
-        mkdtempSync(join(dir, 'rotated-')),
-        () => Promise.resolve(),
-      );
-    expect(readFileSync(twice.zipPath).equals(zip)).toBe(true);
+    expect(readFileSync((await rebuild(done.id)).built.zipPath).equals(zip)).toBe(true);
   });
   it('signs with the key in service while a rotation is scheduled ahead', async () => {
     const ring = t.app.get(KeyRing);
