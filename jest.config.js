@@ -49,6 +49,8 @@ module.exports = {
     },
     {
       ...base,
+      // test/medium/standalone/: medium tests that use no database or queue (CI's production
+      // path skips them, see .ci/run).
       displayName: 'medium',
       testMatch: ['<rootDir>/test/medium/**/*.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-timeout.ts'],

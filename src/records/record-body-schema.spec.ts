@@ -11,7 +11,7 @@ import {
 import { validateRecordBody } from 'src/records/submitted-record';
 
 // The published record schema against record bodies built by recordDraft (stamped as the log stamps them), as the service builds
-// them; real generations of the shipped model are checked in test/medium/record-schema.spec.ts.
+// them; real generations of the shipped model are checked in test/medium/standalone/record-schema.spec.ts.
 
 const STAMP = {
   id: '0b6f3a52-8d1e-4f7a-9c2b-3e4d5f6a7b8c',

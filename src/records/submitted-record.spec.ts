@@ -12,7 +12,7 @@ import {
   validateSubmittedRecord,
 } from 'src/records/submitted-record';
 
-// Pure tests on a hand-made submission; test/medium/record-schema.spec.ts checks real
+// Pure tests on a hand-made submission; test/medium/standalone/record-schema.spec.ts checks real
 // generations of the shipped model against the same validators.
 
 /** Sets (or with undefined, deletes) the member at a dotted path: for values the types forbid. */
