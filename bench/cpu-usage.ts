@@ -38,15 +38,24 @@ export interface CpuSpent {
   eventLoop: number;
   /** CPU of the server processes serving connections to the bench database; null if remote. */
   postgresMs: number | null;
+  /** CPU of the other local processes named at the start (the HTTP clients' process). */
+  othersMs: number;
+  /**
+   * Transactions the bench database committed or rolled back (pg_stat_database; backends report
+   * within a second, so a round of many seconds is counted to within a few per cent).
+   */
+  transactions: number;
 }
 
 /**
  * Starts measuring; the returned function ends it. PostgreSQL backends are found through
  * pg_stat_activity and read in /proc, so they count only when the server runs on this machine.
+ * `others`: pids of further local processes whose CPU the stretch also costs.
  */
 export async function measureCpu(
   owner: Client,
   database: string,
+  others: readonly number[] = [],
 ): Promise<() => Promise<CpuSpent>> {
   const backends = async () =>
     (
@@ -54,9 +63,20 @@ export async function measureCpu(
         database,
       ])
     ).rows.map((r) => r.pid);
+  const transactions = async () =>
+    Number(
+      (
+        await owner.query<{ n: string }>(
+          `SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`,
+          [database],
+        )
+      ).rows[0]?.n ?? 0,
+    );
+  const transactionsStart = await transactions();
   const before = await backends();
   const local = before.length > 0 && before.every(isPostgresHere);
   const pgStart = procCpuMs(before);
+  const othersStart = procCpuMs(others);
   const cpuStart = process.cpuUsage();
   const elu: EventLoopUtilization = performance.eventLoopUtilization();
   const started = performance.now();
@@ -73,6 +93,8 @@ export async function measureCpu(
       nodeMs: (cpu.user + cpu.system) / 1000,
       eventLoop: loop.utilization,
       postgresMs,
+      othersMs: procCpuMs(others) - othersStart,
+      transactions: (await transactions()) - transactionsStart,
     };
   };
 }

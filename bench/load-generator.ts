@@ -37,6 +37,11 @@ export class LoadGenerator {
     });
   }
 
+  /** The clients' process, to count its CPU. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   stop(): void {
     if (this.child.connected) this.child.disconnect();
     if (this.child.exitCode === null) this.child.kill();

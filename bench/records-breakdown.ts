@@ -40,6 +40,12 @@ export interface Breakdown {
   measuredNodeMicros: number;
   /** PostgreSQL backends' CPU per record over the timed rounds (null for a remote server). */
   measuredPostgresMicros: number | null;
+  /** The HTTP clients' process CPU per record over the timed rounds. */
+  measuredClientMicros: number;
+  /** The raw-INSERT baseline's CPU per record: its client (this process) and PostgreSQL. */
+  baselineMicros: { client: number; postgres: number | null };
+  /** PostgreSQL transactions per record, on the service's path and on the baseline's. */
+  transactionsPerRecord: { service: number; baseline: number };
   eventLoop: number;
   meanBatch: number;
   transactionMs: number;
@@ -200,16 +206,29 @@ export async function profileRecords(
     ...(await queryStages(args.bench, args.submitter)),
   ];
   const records = Math.max(1, run.latenciesMs.length);
-  const sum = (f: (c: CpuSpent) => number) => run.cpu.reduce((total, c) => total + f(c), 0);
-  const postgres = run.cpu.every((c) => c.postgresMs !== null)
-    ? sum((c) => c.postgresMs ?? 0)
-    : null;
+  const sum = (spent: CpuSpent[], f: (c: CpuSpent) => number) =>
+    spent.reduce((total, c) => total + f(c), 0);
+  const postgresOf = (spent: CpuSpent[]) =>
+    spent.every((c) => c.postgresMs !== null) ? sum(spent, (c) => c.postgresMs ?? 0) : null;
+  const postgres = postgresOf(run.cpu);
+  // The baseline writes as many records per round as the service is sent.
+  const baselineRecords = Math.max(1, (records / run.cpu.length) * run.baselineCpu.length);
+  const baselinePostgres = postgresOf(run.baselineCpu);
   const sizes = run.commits.sizes;
   return {
     profiled,
     stages,
-    measuredNodeMicros: (sum((c) => c.nodeMs) * 1000) / records,
+    measuredNodeMicros: (sum(run.cpu, (c) => c.nodeMs) * 1000) / records,
     measuredPostgresMicros: postgres === null ? null : (postgres * 1000) / records,
+    measuredClientMicros: (sum(run.cpu, (c) => c.othersMs) * 1000) / records,
+    baselineMicros: {
+      client: (sum(run.baselineCpu, (c) => c.nodeMs) * 1000) / baselineRecords,
+      postgres: baselinePostgres === null ? null : (baselinePostgres * 1000) / baselineRecords,
+    },
+    transactionsPerRecord: {
+      service: sum(run.cpu, (c) => c.transactions) / records,
+      baseline: sum(run.baselineCpu, (c) => c.transactions) / baselineRecords,
+    },
     eventLoop: median(run.cpu.map((c) => c.eventLoop)),
     meanBatch: sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length),
     transactionMs: median(run.commits.transactionMs),

@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { OverheadTimes, overheadRatio } from './generation-overhead';
 import { ProofTimes, RebuildTimes } from './large-log';
 import { Breakdown } from './records-breakdown';
@@ -115,6 +116,36 @@ export function overheadRows(times: OverheadTimes, warmup: number): Row[] {
   ];
 }
 
+/**
+ * What the machine's cores allow: the CPU every record costs on the service's path and on the
+ * raw-INSERT baseline's, against the CPU a record may cost at the target rate. Clients, service
+ * and PostgreSQL share the cores, so the sum bounds the rate whatever the concurrency.
+ */
+function cpuBudgetRows(b: Breakdown): Row[] {
+  const cores = cpus().length;
+  const budget = (cores * 1_000_000) / TARGETS.recordsPerSecond;
+  const rows: Row[] = [
+    [
+      `CPU budget at ${count(TARGETS.recordsPerSecond)} records/s`,
+      `${count(budget)} µs per record on ${cores} cores, for clients, service and PostgreSQL together`,
+    ],
+  ];
+  if (b.measuredPostgresMicros === null) return rows;
+  const service = b.measuredNodeMicros + b.measuredPostgresMicros + b.measuredClientMicros;
+  rows.push([
+    'service path, all CPU per record',
+    `${count(service)} µs (${(service / budget).toFixed(1)}× the budget)  → at most ~${count((cores * 1_000_000) / service)} records/s with every core busy`,
+  ]);
+  if (b.baselineMicros.postgres !== null) {
+    const raw = b.baselineMicros.client + b.baselineMicros.postgres;
+    rows.push([
+      'raw-INSERT baseline, all CPU per record',
+      `${count(raw)} µs: client ${count(b.baselineMicros.client)} + PostgreSQL ${count(b.baselineMicros.postgres)} (${(raw / budget).toFixed(2)}× the budget)`,
+    ]);
+  }
+  return rows;
+}
+
 export function breakdownRows(b: Breakdown): Row[] {
   const stageSum = b.stages.reduce((total, s) => total + s.micros, 0);
   const perCore = (micros: number) => count(1_000_000 / micros);
@@ -130,7 +161,20 @@ export function breakdownRows(b: Breakdown): Row[] {
         ? 'not measurable (server not on this machine)'
         : `${count(b.measuredPostgresMicros)} µs  (backends serving the bench database)`,
     ],
+    [
+      'HTTP clients CPU per record',
+      `${count(b.measuredClientMicros)} µs  (the load generator's process, on the same cores)`,
+    ],
+    ...cpuBudgetRows(b),
+    [
+      'PostgreSQL transactions per record',
+      `${b.transactionsPerRecord.service.toFixed(2)} on the service's path, ${b.transactionsPerRecord.baseline.toFixed(3)} on the baseline's`,
+    ],
     ['event loop busy (median of rounds)', `${(b.eventLoop * 100).toFixed(0)}%`],
+    [
+      'node peak RSS',
+      `${count(process.resourceUsage().maxRSS / 1024)} MiB  (this process: the app, the model, the baseline's client)`,
+    ],
     [
       'group commit',
       `mean batch ${b.meanBatch.toFixed(1)} records; transaction p50 ${ms(b.transactionMs)}, of which canonicalise + hash + sign ${ms(b.prepareMs)} (under the log head's lock)`,

@@ -39,6 +39,8 @@ export interface ThroughputResult {
   baselineRates: number[];
   latenciesMs: number[];
   cpu: CpuSpent[];
+  /** The baseline's rounds: this process is then its only client, and the app sits idle. */
+  baselineCpu: CpuSpent[];
   commits: CommitStats;
 }
 
@@ -107,7 +109,8 @@ async function httpRound(
   label: string,
   result: ThroughputResult,
 ): Promise<void> {
-  const stop = await measureCpu(setup.owner, setup.database);
+  const clients = setup.load.pid === undefined ? [] : [setup.load.pid];
+  const stop = await measureCpu(setup.owner, setup.database, clients);
   const done = await setup.load.run(
     job(setup, setup.perRound, label.replace(/\W+/g, '-')),
     `${label} HTTP    `,
@@ -130,6 +133,7 @@ async function baselineRound(
   label: string,
   result: ThroughputResult,
 ): Promise<void> {
+  const stop = await measureCpu(setup.owner, setup.database);
   const elapsed = await baselineInsert(
     setup.owner,
     template,
@@ -137,6 +141,7 @@ async function baselineRound(
     setup.perRound,
     BASELINE_BATCH,
   );
+  result.baselineCpu.push(await stop());
   result.baselineRates.push((setup.perRound * 1000) / elapsed);
   step(`${label} baseline: ${setup.perRound} records' rows in ${elapsed.toFixed(0)} ms`);
 }
@@ -163,6 +168,7 @@ export async function measureThroughput(setup: ThroughputSetup): Promise<Through
     baselineRates: [],
     latenciesMs: [],
     cpu: [],
+    baselineCpu: [],
     commits: { sizes: [], transactionMs: [], prepareMs: [] },
   };
   for (let round = 0; round < setup.rounds; round++) {

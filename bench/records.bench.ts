@@ -65,6 +65,14 @@ async function submittedBody(bench: BenchApp): Promise<{ body: string; model: st
   };
 }
 
+/** The V8 heap flags the bench runs with, which npm start gives the service too. */
+function nodeFlags(): string {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].filter(
+    (arg) => arg.startsWith('--max-'),
+  );
+  return flags.length > 0 ? ` (${flags.join(' ')})` : ' (default heap flags)';
+}
+
 async function setupRows(run: Run): Promise<Row[]> {
   const { rows } = await run.owner.query<{ server_version: string }>('SHOW server_version');
   const [one, five] = loadavg();
@@ -72,7 +80,7 @@ async function setupRows(run: Run): Promise<Row[]> {
     'Setup',
     [
       'machine',
-      `${cpus().length} cores, Node.js ${process.version}; load average ${one.toFixed(1)} (1 min), ${five.toFixed(1)} (5 min) at start: a shared machine`,
+      `${cpus().length} cores, Node.js ${process.version}${nodeFlags()}; load average ${one.toFixed(1)} (1 min), ${five.toFixed(1)} (5 min) at start: a shared machine`,
     ],
     [
       'PostgreSQL',
