@@ -65,4 +65,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # node directly rather than npm start: npm would rebuild (prestart) and does not forward signals.
-CMD ["node", "--enable-source-maps", "dist/src/main.js"]
+# The flags are npm start's (see package.json).
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=64", "dist/src/main.js"]
