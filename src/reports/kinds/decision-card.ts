@@ -325,6 +325,19 @@ function chunkLabel(i: number, chunk: RecordChunk, text: RecordText | null): str
   return `Chunk ${i + 1} ${quoted(shown)}`;
 }
 
+/**
+ * The licence of each source the listed chunks come from, once per source: a licence can run to a
+ * sentence, too long for a table column beside the scores.
+ */
+function licenceNote(matches: readonly { source: string; licence: string }[]): string {
+  const bySource = new Map<string, string>();
+  for (const m of matches) if (!bySource.has(m.source)) bySource.set(m.source, m.licence);
+  const parts = [...bySource].map(
+    ([source, licence]) => `${source}: ${licence.replace(/\.$/, '')}`,
+  );
+  return `${parts.length === 1 ? 'Licence of the source' : 'Licences of the sources'} these chunks come from. ${parts.join('. ')}.`;
+}
+
 async function trainingBlocks(input: CardInput, width: number): Promise<ReportBlock[]> {
   const { body, model } = input;
   const sources = aggregateSources(body);
@@ -362,11 +375,10 @@ async function trainingBlocks(input: CardInput, width: number): Promise<ReportBl
   blocks.push({
     type: 'table',
     columns: [
-      { header: 'Training chunk', width: 4.2 },
-      { header: 'Score', align: 'right' },
+      { header: 'Training chunk', width: 5.5 },
+      { header: 'Score', width: 1.3, align: 'right' },
       { header: 'Concepts', width: 1.3, align: 'right' },
       { header: 'Order', align: 'right' },
-      { header: 'Licence', width: 2 },
     ],
     rows: top.map((m) => [
       m.weak === undefined ? m.chunk : `${m.chunk}${m.weak ? ' (weak)' : ''}`,
@@ -375,12 +387,12 @@ async function trainingBlocks(input: CardInput, width: number): Promise<ReportBl
         : `${score(m.score)} (${m.calibrated.toFixed(1)}×)`,
       score(m.conceptSimilarity),
       score(m.sequenceMatch),
-      m.licence,
     ]),
     caption: top.some((m) => m.calibrated !== undefined)
       ? `The strongest training chunks: score is the mean of concept similarity and concept order match (0–1); in brackets, how far it stands above this text's median score, against the best of the chunks sampled evenly across the training data (1× is what chance reaches). Below ${WEAK_MATCH_BELOW}× the match is weak: listed, not evidence.`
       : 'The strongest training chunks: score is the mean of concept similarity and concept order match (0–1); below 0.5 the match is weak.',
   });
+  blocks.push({ type: 'paragraph', style: 'note', text: licenceNote(top) });
   for (const m of top) {
     const text = model.chunkText(m.chunk);
     if (text === null) {
