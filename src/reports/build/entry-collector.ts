@@ -37,6 +37,10 @@ export class EntryCollector {
     const entries = await this.log.entriesAboutMany(this.tenantId, recordIds, this.size);
     return entries
       .filter((e) => SHOWN.has(e.kind) && e.subjectId !== null)
-      .map((e) => ({ subjectId: e.subjectId as string, packed: packed(e), signed: signedEntry(e) }));
+      .map((e) => ({
+        subjectId: e.subjectId as string,
+        packed: packed(e),
+        signed: signedEntry(e),
+      }));
   }
 }

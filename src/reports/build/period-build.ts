@@ -95,7 +95,10 @@ export class PeriodBuild {
       read += page.length;
       await progress(Math.min(60, 2 + read / 2_000), `${read} records of the period read`);
     }
-    for await (const page of this.scan({ applicationIds: apps, from: previousFrom, to: from }, false)) {
+    for await (const page of this.scan(
+      { applicationIds: apps, from: previousFrom, to: from },
+      false,
+    )) {
       for (const record of page) previous.add(record.entry.body as unknown as RecordBody);
     }
     await progress(65, 'reading reviews, erasures and reads');
@@ -164,7 +167,7 @@ export class PeriodBuild {
     };
     const access = new Map<string, { row: AccessRow; objects: Set<string> }>();
     const reviewed = new Set<string>();
-    for (let after = -1; ; ) {
+    for (let after = -1; ;) {
       const page = await this.log.entriesOfKindsBetween(this.tenantId, {
         kinds: PEOPLE_KINDS,
         from,
@@ -205,7 +208,9 @@ export class PeriodBuild {
     }
     tally.access.rows = [...access.values()]
       .map(({ row, objects }) => ({ ...row, objects: objects.size }))
-      .sort((a, b) => b.reads - a.reads || compare(a.reader, b.reader) || compare(a.action, b.action));
+      .sort(
+        (a, b) => b.reads - a.reads || compare(a.reader, b.reader) || compare(a.action, b.action),
+      );
     for (const id of reviewed) {
       if (flagged.has(id)) tally.flagged.reviewed += 1;
       if (blocked.has(id)) tally.blocked.reviewed += 1;

@@ -27,7 +27,12 @@ import { ReportDocument, ReportSection } from 'src/reports/document/report-docum
 import { renderPdf } from 'src/reports/document/pdf-renderer';
 import { writeEvidencePackage } from 'src/reports/evidence-package/evidence-package.builder';
 import { EvidencePackageError } from 'src/reports/evidence-package/evidence-package.errors';
-import { CardSummary, decisionCard, DecisionCard, RecordVerification } from 'src/reports/kinds/decision-card';
+import {
+  CardSummary,
+  decisionCard,
+  DecisionCard,
+  RecordVerification,
+} from 'src/reports/kinds/decision-card';
 import { recordReportSections } from 'src/reports/kinds/record-reports';
 import { CHART_WIDTH, ReportContext } from 'src/reports/kinds/report-context';
 import { loadLayout, ReportLayout } from 'src/reports/kinds/report-layout';
@@ -207,7 +212,15 @@ export class ReportBuilder {
         sections = result.sections;
         summaries = result.figures;
       } else {
-        const cards = await this.recordCards(tenantId, report, prover, modelOf, people, shown, progress);
+        const cards = await this.recordCards(
+          tenantId,
+          report,
+          prover,
+          modelOf,
+          people,
+          shown,
+          progress,
+        );
         sections = recordReportSections(layout, context, cards);
         summaries = cards.map((c) => c.summary);
       }
@@ -241,7 +254,18 @@ export class ReportBuilder {
 
     await progress(90, 'writing the evidence package');
     const zipPath = join(work, 'evidence.zip');
-    await this.writePackage(tenantId, report, context, work, pdfPath, reportJson, prover, models, previous, zipPath);
+    await this.writePackage(
+      tenantId,
+      report,
+      context,
+      work,
+      pdfPath,
+      reportJson,
+      prover,
+      models,
+      previous,
+      zipPath,
+    );
     if ((await stat(zipPath)).size <= SELF_CHECK_MAX_BYTES) {
       await progress(93, 'checking the evidence package as audit-verify does');
       const checks = verifyPackageZip(await readFile(zipPath), this.keys.jwks());
@@ -297,7 +321,9 @@ export class ReportBuilder {
       await progress(Math.min(80, 5 + cards.length), `${cards.length} records read`);
     }
     if (report.kind === 'decision-evidence' && cards.length !== 1) {
-      throw new Error(`record ${report.scope.recordId} is not in the log below size ${report.checkpointSize}`);
+      throw new Error(
+        `record ${report.scope.recordId} is not in the log below size ${report.checkpointSize}`,
+      );
     }
     return cards;
   }
@@ -336,14 +362,20 @@ export class ReportBuilder {
       meta: {
         title: layout.title,
         subject: layout.subject,
-        keywords: ['audit', context.kind, `report ${context.id}`, `checkpoint ${context.checkpoint.size}`],
+        keywords: [
+          'audit',
+          context.kind,
+          `report ${context.id}`,
+          `checkpoint ${context.checkpoint.size}`,
+        ],
         createdAt: context.requestedAt,
         footer: `${layout.title} ${context.id}`,
       },
       attachments: [
         {
           name: PACKAGE_FILES.reportJson,
-          description: 'The report as data: scope, checkpoint, the records it covers and its figures',
+          description:
+            'The report as data: scope, checkpoint, the records it covers and its figures',
           mimeType: 'application/json',
           content: reportJson,
         },
@@ -371,7 +403,10 @@ export class ReportBuilder {
       { path: PACKAGE_FILES.entries, source: join(work, PACKAGE_FILES.entries) },
       { path: PACKAGE_FILES.proofs, source: join(work, PACKAGE_FILES.proofs) },
       { path: PACKAGE_FILES.checkpoint, source: Buffer.from(context.checkpoint.note, 'utf8') },
-      { path: PACKAGE_FILES.jwks, source: Buffer.from(JSON.stringify(this.keys.jwks(), null, 2) + '\n') },
+      {
+        path: PACKAGE_FILES.jwks,
+        source: Buffer.from(JSON.stringify(this.keys.jwks(), null, 2) + '\n'),
+      },
       ...this.keys.keys().map((k) => ({
         path: keyPemPath(k.kid),
         source: Buffer.from(this.keys.publicKeyPem(k.kid), 'utf8'),
@@ -383,7 +418,11 @@ export class ReportBuilder {
     ];
     let previousCheckpoint: { size: number; rootHash: string } | undefined;
     if (previous && previous.checkpointSize <= report.checkpointSize) {
-      const proof = await this.log.consistencyProof(tenantId, previous.checkpointSize, report.checkpointSize);
+      const proof = await this.log.consistencyProof(
+        tenantId,
+        previous.checkpointSize,
+        report.checkpointSize,
+      );
       const old = await this.log.checkpointOfSize(tenantId, previous.checkpointSize);
       previousCheckpoint = { size: old.size, rootHash: old.root };
       files.push({
@@ -438,7 +477,11 @@ export class ReportBuilder {
     evidence: StoredArtifact,
   ): Promise<void> {
     const existing = await this.log.entriesAbout(tenantId, report.id);
-    if (existing.some((e) => (JSON.parse(e.canonical) as { action?: string }).action === 'report-build')) {
+    if (
+      existing.some(
+        (e) => (JSON.parse(e.canonical) as { action?: string }).action === 'report-build',
+      )
+    ) {
       return;
     }
     await this.writer.append(tenantId, {
@@ -507,7 +550,11 @@ export class Prover {
       leafHash: r.entry.leafHash,
       signature: r.entry.signature,
     }));
-    await this.add(packedPage, this.files.records, page.map((r) => r.entry));
+    await this.add(
+      packedPage,
+      this.files.records,
+      page.map((r) => r.entry),
+    );
     for (const r of packedPage) this.records.push({ id: r.id, logIndex: r.logIndex });
   }
 
@@ -515,12 +562,16 @@ export class Prover {
   async addEntries(entries: readonly PackedEntry[]): Promise<void> {
     const fresh = entries.filter((e) => this.collector.claim(e.id));
     if (fresh.length === 0) return;
-    await this.add(fresh, this.files.entries, fresh.map((e) => ({
-      body: JSON.parse(e.canonical) as Record<string, unknown>,
-      leafHash: e.leafHash,
-      signature: e.signature,
-      keyId: e.keyId,
-    })));
+    await this.add(
+      fresh,
+      this.files.entries,
+      fresh.map((e) => ({
+        body: JSON.parse(e.canonical) as Record<string, unknown>,
+        leafHash: e.leafHash,
+        signature: e.signature,
+        keyId: e.keyId,
+      })),
+    );
     this.entryCount += fresh.length;
   }
 
@@ -560,7 +611,6 @@ export class Prover {
     return { signature: v?.signature.ok ?? false, inclusion: v?.inclusionOk ?? false };
   }
 
-
   async finish(): Promise<void> {
     await Promise.all(Object.values(this.files).map((f) => f.close()));
   }
@@ -586,9 +636,16 @@ export class Prover {
     return { ok: true };
   }
 
-
-  private async add(entries: readonly PackedEntry[], file: JsonlFile, signed: readonly SignedEntry[]): Promise<void> {
-    const paths = await this.log.inclusionPaths(this.tenantId, this.size, entries.map((e) => e.logIndex));
+  private async add(
+    entries: readonly PackedEntry[],
+    file: JsonlFile,
+    signed: readonly SignedEntry[],
+  ): Promise<void> {
+    const paths = await this.log.inclusionPaths(
+      this.tenantId,
+      this.size,
+      entries.map((e) => e.logIndex),
+    );
     for (const [i, entry] of entries.entries()) {
       const hashes = paths[i];
       const signature = this.signatureCheck(entry, String(signed[i].body.time));
