@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,14 +37,45 @@ const CASE_RECORDS = Number(env('BENCH_CASE_RECORDS', '100'));
 /** Tokens per generated output: the size of each record (about 6 kB of signed body per chunk). */
 const TOKENS = Number(env('BENCH_TOKENS', '32'));
 const GOAL = { records: 100_000, seconds: 60, megabytes: 500 };
-/** The worker's Node options as `npm run start:worker` gives them, so the bench runs the same. */
-const WORKER_HEAP = (
+/**
+ * The worker's Node options as `npm run start:worker` gives them (the heap limit, source maps),
+ * so the bench runs the same.
+ */
+const WORKER_FLAGS = (
   JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
 ).scripts['start:worker']
   .split(' ')
-  .filter((arg) => arg.startsWith('--max-old-space-size='));
+  .filter((arg) => arg.startsWith('--'));
+
+/**
+ * The worker child compiled as `npm run build` compiles the service (swc, the same .swcrc), into
+ * a folder of its own under node_modules/.cache: production workers run compiled JavaScript, and
+ * a child that compiled TypeScript as it loaded (`-r @swc-node/register`) would carry the
+ * compiler and its source maps, about 100 MB of resident memory no deployed worker has.
+ */
+function compiledWorker(): string {
+  const out = join('node_modules', '.cache', 'bench-report-worker');
+  rmSync(out, { recursive: true, force: true });
+  step('compiling the report worker as npm run build does');
+  execFileSync(
+    join('node_modules', '.bin', 'swc'),
+    [
+      'src',
+      'test/support/report-build-process.ts',
+      '-d',
+      out,
+      '--config-file',
+      '.swcrc',
+      '--quiet',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  step('');
+  return join(out, 'test', 'support', 'report-build-process.js');
+}
 
 async function main(): Promise<void> {
+  const worker = compiledWorker();
   const database = await createBenchDatabase();
   const artifacts = mkdtempSync(join(tmpdir(), 'bench-reports-'));
   process.env.ARTIFACTS_DIR = artifacts;
@@ -114,7 +145,7 @@ async function main(): Promise<void> {
     const signed = first[0]?.canonical.length ?? 0;
     rows.push(['signed record body', `${count(signed)} bytes of canonical JSON`]);
     process.stdout.write(`\n${table(rows.splice(0))}\n`);
-    const caseFile = await buildReport(bench, principal, {
+    const caseFile = await buildReport(bench, worker, principal, {
       kind: 'case-file',
       caseId: 'CASE-BENCH',
     });
@@ -132,7 +163,7 @@ async function main(): Promise<void> {
       const baseline = await timeScan(bench, tenant.tenantId, from, to);
       let audit: Awaited<ReturnType<typeof buildReport>>;
       try {
-        audit = await buildReport(bench, principal, {
+        audit = await buildReport(bench, worker, principal, {
           kind: 'period-audit',
           from: from.toISOString(),
           to: to.toISOString(),
@@ -191,11 +222,12 @@ async function timeScan(bench: BenchApp, tenantId: string, from: Date, to: Date)
  */
 async function buildReport(
   bench: BenchApp,
+  worker: string,
   principal: ApplicationPrincipal,
   request: Parameters<ReportsService['request']>[1],
 ): Promise<{ seconds: number; peakMb: number; rows: [string, string][] }> {
   const view = await bench.app.get(ReportsService).request(principal, request);
-  const built = await runWorker(bench, principal.tenantId, view.id, request.kind);
+  const built = await runWorker(bench, worker, principal.tenantId, view.id, request.kind);
   const report = await bench.app.get(ReportsRepository).findById(principal.tenantId, view.id);
   if (!report?.evidence || !report.pdf) throw new Error(`report ${view.id} was not completed`);
   const dir = bench.config.ARTIFACTS_DIR as string;
@@ -238,6 +270,7 @@ async function buildReport(
 
 function runWorker(
   bench: BenchApp,
+  worker: string,
   tenantId: string,
   reportId: string,
   label: string,
@@ -245,13 +278,11 @@ function runWorker(
   const child = spawn(
     process.execPath,
     [
-      // The heap limit production workers run with (npm run start:worker, docker-compose.yml).
-      ...WORKER_HEAP,
+      // The flags production workers run with (npm run start:worker, docker-compose.yml).
+      ...WORKER_FLAGS,
       // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the build
       ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      '-r',
-      '@swc-node/register',
-      'test/support/report-build-process.ts',
+      worker,
     ],
     {
       env: {

@@ -43,3 +43,16 @@ describe('the API start command', () => {
     );
   });
 });
+
+// bench:reports runs its worker child with npm run start:worker's flags (read from package.json);
+// docker-compose.yml's worker service must start with the same ones.
+describe('the worker start command', () => {
+  it('is the same in npm run start:worker and docker-compose.yml', () => {
+    const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    const worker = /^ {2}worker:\n(?: {4}.*\n)*? {4}command: (\[.*\])$/m.exec(compose);
+    expect(worker).not.toBeNull();
+    const startWorker = nodeFlags(words(scripts['start:worker']));
+    expect(startWorker).toContain('--max-old-space-size=512');
+    expect(nodeFlags(JSON.parse(worker![1].replace(/'/g, '"')) as string[])).toEqual(startWorker);
+  });
+});
