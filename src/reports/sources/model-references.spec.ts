@@ -63,6 +63,24 @@ describe('ModelReferences', () => {
     expect(() => references().get(identity)).toThrow(/concepts.json does not match/);
   });
 
+  it('finds a chunk whose line spells its id with escapes or lists its members in another order', () => {
+    const path = join(dir, TRAINING_TEXT_FILE);
+    const lines = gunzipSync(readFileSync(path)).toString('utf8').split('\n');
+    const first = JSON.parse(lines[0]) as { chunk: string; text: string };
+    const second = JSON.parse(lines[1]) as { chunk: string; text: string };
+    expect(first.chunk).toBe('sotu/1900_william_mc_kinley_r#0');
+    // The same id with an escaped solidus and the '#' as a \u escape: equal once parsed.
+    lines[0] = lines[0].replace(
+      '"chunk":"sotu/1900_william_mc_kinley_r#0"',
+      '"chunk":"sotu\\/1900_william_mc_kinley_r\\u00230"',
+    );
+    lines[1] = JSON.stringify({ text: second.text, chunk: second.chunk });
+    writeFileSync(path, gzipSync(Buffer.from(lines.join('\n'))));
+    const model = references().get(identity);
+    expect(model.chunkText(first.chunk)).toBe(first.text);
+    expect(model.chunkText(second.chunk)).toBe(second.text);
+  });
+
   it('refuses training text that does not match the index', () => {
     const path = join(dir, TRAINING_TEXT_FILE);
     const text = gunzipSync(readFileSync(path)).toString('utf8');
