@@ -17,6 +17,14 @@ export interface VariableSpec<T> {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The smallest REPORT_PACKAGE_MAX_BYTES: one record of a long generation must still fit. */
+const MIN_REPORT_PACKAGE_BYTES = 1024 ** 2;
+/**
+ * The largest: the evidence format's MAX_PACKAGE_BYTES (src/evidence-format/, on this floor, so
+ * not imported; a test in src/reports/ holds the two equal).
+ */
+export const REPORT_PACKAGE_BYTES_CEILING = 2 * 1024 ** 3;
+
 export const parsers = {
   port: (raw: string): number => {
     if (!/^\d+$/.test(raw))
@@ -177,6 +185,21 @@ export const CONFIG_SCHEMA = {
       'Folder of the local artifact store: report PDFs and evidence packages, each under its SHA-256 in the database. Unset: DATA_DIR/artifacts. Several processes may share it (writes are atomic renames).',
     sensitive: false,
     parse: parsers.directory,
+  }),
+  REPORT_PACKAGE_MAX_BYTES: withDefault({
+    description:
+      "The most signed entries (their canonical bodies, uncompressed) a report's evidence package may carry, in bytes: a period audit or case file whose records hold more is refused when it is requested (422), and a build that passes it stops. At most the evidence format's 2 GiB (2147483648), the default; a deployment may set less to bound its packages' size.",
+    default: String(REPORT_PACKAGE_BYTES_CEILING),
+    sensitive: false,
+    parse: (raw: string): number => {
+      const bytes = parsers.positiveInt(raw);
+      if (bytes < MIN_REPORT_PACKAGE_BYTES || bytes > REPORT_PACKAGE_BYTES_CEILING) {
+        throw new Error(
+          `must be between ${MIN_REPORT_PACKAGE_BYTES} (1 MiB) and ${REPORT_PACKAGE_BYTES_CEILING} (the evidence format's 2 GiB), got ${bytes}`,
+        );
+      }
+      return bytes;
+    },
   }),
   TEXT_KEY_DIR: optional({
     description:

@@ -25,6 +25,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MODEL_VERSION: 'a/b' })).toThrow(/MODEL_VERSION: must be a plain/);
   });
 
+  it("bounds the report package limit by the evidence format's own", () => {
+    expect(loadConfig({}).REPORT_PACKAGE_MAX_BYTES).toBe(2 * 1024 ** 3);
+    expect(loadConfig({ REPORT_PACKAGE_MAX_BYTES: '1048576' }).REPORT_PACKAGE_MAX_BYTES).toBe(
+      1024 ** 2,
+    );
+    expect(() => loadConfig({ REPORT_PACKAGE_MAX_BYTES: '2147483649' })).toThrow(
+      /REPORT_PACKAGE_MAX_BYTES: must be between 1048576 \(1 MiB\) and 2147483648/,
+    );
+    expect(() => loadConfig({ REPORT_PACKAGE_MAX_BYTES: '1000' })).toThrow(/must be between/);
+    expect(() => loadConfig({ REPORT_PACKAGE_MAX_BYTES: '1e9' })).toThrow(/whole number/);
+  });
+
   it('names the variable and the problem for a bad port', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT: must be a whole number/);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT: must be between 0 and 65535/);

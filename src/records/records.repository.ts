@@ -394,6 +394,29 @@ export class RecordsRepository {
   }
 
   /**
+   * The records of a scope below `before` and the bytes of their signed bodies: what a report's
+   * evidence package over them carries at the least. octet_length reads a stored body's size from
+   * its TOAST header, without fetching or decompressing it.
+   */
+  async bodyBytesInScope(
+    tenantId: string,
+    scope: RecordScope,
+    before: number,
+  ): Promise<{ records: number; bytes: number }> {
+    const { where, params } = scopeFilter(tenantId, scope, { after: -1, before });
+    const rows = await this.db.run(tenantId, (m) =>
+      m.query<{ records: number; bytes: string }[]>(
+        `SELECT count(*)::int AS records, coalesce(sum(octet_length(e.body)), 0)::text AS bytes
+           FROM records r
+           JOIN log_entries e ON e.tenant_id = r.tenant_id AND e.log_index = r.log_index
+          WHERE ${where.join(' AND ')}`,
+        params,
+      ),
+    );
+    return { records: rows[0].records, bytes: Number(rows[0].bytes) };
+  }
+
+  /**
    * Every record of a scope below `before`, in log order, `batch` at a time through a cursor:
    * one query however many records a report covers, and memory for two batches.
    */

@@ -323,6 +323,14 @@ export class RecordsService {
     return this.records.countInScope(tenantId, scope, Number.MAX_SAFE_INTEGER, cap);
   }
 
+  /** The records a scope holds now and the bytes of their signed bodies. */
+  bodyBytesInScope(
+    tenantId: string,
+    scope: RecordScope,
+  ): Promise<{ records: number; bytes: number }> {
+    return this.records.bodyBytesInScope(tenantId, scope, Number.MAX_SAFE_INTEGER);
+  }
+
   /** Whether the tenant has this record. */
   async exists(tenantId: string, id: string): Promise<boolean> {
     return (await this.records.findById(tenantId, id)) !== undefined;

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { Principal } from 'src/access/principal';
 import { ApplicationsService } from 'src/applications/applications.service';
 import { ArtifactStore } from 'src/artifacts/artifact-store';
+import { AppConfig } from 'src/config/app-config';
 import {
   DomainError,
   FieldProblem,
@@ -92,6 +93,7 @@ export class ReportsService implements OnModuleInit, OnApplicationBootstrap {
     private readonly records: RecordsService,
     private readonly applications: ApplicationsService,
     private readonly artifacts: ArtifactStore,
+    private readonly config: AppConfig,
   ) {}
 
   async request(principal: Principal, dto: CreateReportDto): Promise<ReportView> {
@@ -319,6 +321,28 @@ export class ReportsService implements OnModuleInit, OnApplicationBootstrap {
         );
       }
     }
+    if (problems.length === 0 && dto.kind !== 'decision-evidence') {
+      // The records' signed bodies alone are a lower bound of what the package carries: refused
+      // now, the build would read every record and then stop at the same limit.
+      const limit = this.config.REPORT_PACKAGE_MAX_BYTES;
+      const period = dto.kind === 'period-audit';
+      const { records, bytes } = await this.records.bodyBytesInScope(
+        tenantId,
+        period
+          ? {
+              applicationIds: scope.applicationIds?.length ? scope.applicationIds : undefined,
+              from: new Date(scope.from as string),
+              to: new Date(scope.to as string),
+            }
+          : { caseId: scope.caseId, subjectRef: scope.subjectRef },
+      );
+      if (bytes > limit) {
+        refuse(
+          period ? 'to' : scope.caseId !== undefined ? 'caseId' : 'subjectRef',
+          `the ${period ? 'period' : 'case'} holds ${records} records with ${byteSize(bytes)} of signed bodies, more than an evidence package may carry (${byteSize(limit)}, REPORT_PACKAGE_MAX_BYTES): request ${period ? 'a shorter period or fewer applications' : 'decision evidence for its records one by one'}`,
+        );
+      }
+    }
     if (problems.length > 0) throw new ValidationFailedError(problems);
     if (scope.recordId && !(await this.records.exists(tenantId, scope.recordId))) {
       throw new NotFoundError('record', scope.recordId);
@@ -379,4 +403,12 @@ function requesterId(principal: Principal): string {
 function afterCursor(cursor: string): { requestedAt: Date; id: string } {
   const { time, id } = decodeCursor(cursor);
   return { requestedAt: time, id };
+}
+
+/** A size in bytes as people read it: "4.6 GiB", "12.0 MiB", "900 bytes". */
+export function byteSize(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
 }

@@ -99,6 +99,31 @@ describe('report reads', () => {
     expect(await records.countInScope(tenantId, { caseId: 'CASE-Z' }, 10)).toBe(0);
   });
 
+  it("sums the UTF-8 bytes of a scope's signed bodies, as the package will carry them", async () => {
+    const records = t.app.get(RecordsService);
+    const log = t.app.get(LogService);
+    const bytesOf = async (which: number[]) => {
+      let sum = 0;
+      for (const i of which) {
+        const entry = await log.entry(tenantId, ids[i]);
+        sum += Buffer.byteLength(entry!.canonical, 'utf8');
+      }
+      return sum;
+    };
+    expect(await records.bodyBytesInScope(tenantId, { caseId: 'CASE-A' })).toEqual({
+      records: 3,
+      bytes: await bytesOf([0, 2, 3]),
+    });
+    expect(await records.bodyBytesInScope(tenantId, { caseId: 'CASE-B' })).toEqual({
+      records: 2,
+      bytes: await bytesOf([1, 4]),
+    });
+    expect(await records.bodyBytesInScope(tenantId, { caseId: 'CASE-Z' })).toEqual({
+      records: 0,
+      bytes: 0,
+    });
+  });
+
   it('reads the entries about many records below a size, and entries of kinds in a period', async () => {
     const log = t.app.get(LogService);
     const before = await log.issueCheckpoint(tenantId);

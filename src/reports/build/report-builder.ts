@@ -184,7 +184,9 @@ export class ReportBuilder {
       entries: new JsonlFile(join(work, PACKAGE_FILES.entries)),
       proofs: new JsonlFile(join(work, PACKAGE_FILES.proofs)),
     };
-    const prover = new Prover(this.log, tenantId, checkpoint.size, root, keySet, files);
+    const prover = new Prover(this.log, tenantId, checkpoint.size, root, keySet, files, {
+      maxBytes: this.config.REPORT_PACKAGE_MAX_BYTES,
+    });
     const shown = new Set<string>();
     const layout = loadLayout(report.kind);
     const models = new Map<string, ModelReference>();
@@ -537,6 +539,8 @@ export class Prover {
     private readonly root: Buffer,
     private readonly keySet: KeySet,
     private readonly files: { records: JsonlFile; entries: JsonlFile; proofs: JsonlFile },
+    /** The most bytes of signed bodies the package may carry (REPORT_PACKAGE_MAX_BYTES). */
+    private readonly limits: { maxBytes: number } = { maxBytes: MAX_PACKAGE_BYTES },
   ) {
     this.collector = new EntryCollector(log, tenantId, size);
   }
@@ -665,11 +669,12 @@ export class Prover {
         pathLength: hashes.length,
       });
       await file.write(entryLine(entry));
+      // UTF-16 units: never more than the body's UTF-8 bytes, and free to count.
       this.bytes += entry.canonical.length;
-      if (this.bytes > MAX_PACKAGE_BYTES) {
+      if (this.bytes > this.limits.maxBytes) {
         throw new EvidencePackageError(
           'package_too_large',
-          `its entries alone pass the evidence format's limit of ${MAX_PACKAGE_BYTES} bytes after ${this.records.length + this.entryCount} entries: request a shorter period or fewer applications`,
+          `its entries alone pass the limit of ${this.limits.maxBytes} bytes (REPORT_PACKAGE_MAX_BYTES) after ${this.records.length + this.entryCount} entries: request a shorter period or fewer applications`,
         );
       }
       await this.files.proofs.write(proofLine(entry, this.size, hashes));

@@ -4,7 +4,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from 'src/evidence-format/canonical-json';
-import { sha256SumsText, type PackageManifest } from 'src/evidence-format/evidence-package';
+import { REPORT_PACKAGE_BYTES_CEILING } from 'src/config/config.schema';
+import {
+  MAX_PACKAGE_BYTES,
+  sha256SumsText,
+  type PackageManifest,
+} from 'src/evidence-format/evidence-package';
 import { writeEvidencePackage } from 'src/reports/evidence-package/evidence-package.builder';
 import { EvidencePackageError } from 'src/reports/evidence-package/evidence-package.errors';
 import {
@@ -285,5 +290,11 @@ describe('renderReadme', () => {
     expect(renderReadme('a {{x}} b {{x}}', { x: '$&1' }).toString()).toBe('a $&1 b $&1');
     expect(() => renderReadme('{{nope}}', {})).toThrow('unknown placeholder {{nope}}');
     expect(() => renderReadme('{{ x }}', { x: '' })).toThrow('malformed');
+  });
+});
+
+describe('REPORT_PACKAGE_MAX_BYTES', () => {
+  it("is bounded by the evidence format's limit, which the verifier holds", () => {
+    expect(REPORT_PACKAGE_BYTES_CEILING).toBe(MAX_PACKAGE_BYTES);
   });
 });
