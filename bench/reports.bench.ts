@@ -4,6 +4,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApplicationPrincipal } from 'src/access/principal';
+import { ValidationFailedError } from 'src/common/domain-error';
 import { ModelRuntime } from 'src/model-runtime/model-runtime';
 import { RecordsService, ScannedRecord } from 'src/records/records.service';
 import { ReportsService } from 'src/reports/reports.service';
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
         rows.push(
           `Period audit of ${count(size)} records`,
           ['baseline: read the records once', `${baseline.seconds.toFixed(1)} s`],
-          ['build', `FAILED: ${(error as Error).message.split('\n')[0].slice(0, 400)}`],
+          ['build', `FAILED: ${failure(error)}`],
         );
         process.stdout.write(`\n${table(rows.splice(0))}\n`);
         continue;
@@ -337,6 +338,15 @@ function runWorker(
       else reject(new Error(`the report worker exited with ${code}: ${stderr}`));
     });
   });
+}
+
+/** Why a report was not built: the request's refusal (a 422 names its problems) or the build's. */
+function failure(error: unknown): string {
+  const why =
+    error instanceof ValidationFailedError
+      ? `refused at the request: ${error.fields.map((f) => `${f.field} ${f.problems.join('; ')}`).join('; ')}`
+      : (error as Error).message.split('\n')[0];
+  return why.slice(0, 400);
 }
 
 main().catch((error: unknown) => {
