@@ -3,11 +3,21 @@ import { once } from 'node:events';
 import { CommittedEntry } from 'src/log/log.types';
 
 /**
- * A JSON Lines file written a line at a time with back-pressure, so a report of any size keeps
- * only a page of lines in memory.
+ * Lines are handed to the file about a mebibyte at a time: a period audit writes two lines per
+ * entry (its body, tens of kB, and its proof), and a write per line took twice the main thread's
+ * time (10,000 lines of 50 kB and 10,000 of 1 kB: 1.9-2.7 s of CPU, against 0.9-1.0 s batched;
+ * batches of 256 KiB and 4 MiB were no faster).
+ */
+const FLUSH_AT = 1024 ** 2;
+
+/**
+ * A JSON Lines file written with back-pressure, so a report of any size keeps only a page of
+ * lines, and about FLUSH_AT characters not yet handed to the file, in memory.
  */
 export class JsonlFile {
   private readonly stream: WriteStream;
+  private pending: string[] = [];
+  private pendingLength = 0;
   lines = 0;
 
   constructor(readonly path: string) {
@@ -16,12 +26,23 @@ export class JsonlFile {
 
   async write(line: string): Promise<void> {
     this.lines += 1;
-    if (!this.stream.write(`${line}\n`)) await once(this.stream, 'drain');
+    this.pending.push(line, '\n');
+    this.pendingLength += line.length + 1;
+    if (this.pendingLength >= FLUSH_AT) await this.flush();
   }
 
   async close(): Promise<void> {
+    await this.flush();
     this.stream.end();
     await once(this.stream, 'finish');
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.join('');
+    this.pending = [];
+    this.pendingLength = 0;
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
 
   /** Closes without waiting, after a failure (the folder is removed anyway). */
