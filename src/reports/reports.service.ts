@@ -406,7 +406,7 @@ function afterCursor(cursor: string): { requestedAt: Date; id: string } {
 }
 
 /** A size in bytes as people read it: "4.6 GiB", "12.0 MiB", "900 bytes". */
-export function byteSize(bytes: number): string {
+function byteSize(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
   if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
