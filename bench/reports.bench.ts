@@ -10,6 +10,7 @@ import { RecordsService, ScannedRecord } from 'src/records/records.service';
 import { ReportsService } from 'src/reports/reports.service';
 import { ReportsRepository } from 'src/reports/reports.repository';
 import { allPassed } from 'src/verifier/checks';
+import { terminalProgress } from 'src/verifier/audit-verify';
 import { verifyPackageZip } from 'src/verifier/package';
 import { submittedPayload } from 'test/support/submitted-payload';
 import { BenchApp, createTenantWithKey, startBenchApp } from './bench-app';
@@ -233,7 +234,14 @@ async function buildReport(
   if (!report?.evidence || !report.pdf) throw new Error(`report ${view.id} was not completed`);
   const dir = bench.config.ARTIFACTS_DIR as string;
   const verifyStarted = process.hrtime.bigint();
-  const checks = verifyPackageZip(readFileSync(join(dir, report.evidence.key)));
+  // The verifier's own progress line, as an auditor sees it on a terminal.
+  const display = terminalProgress(process.stderr);
+  const checks = verifyPackageZip(
+    readFileSync(join(dir, report.evidence.key)),
+    undefined,
+    display.update,
+  );
+  display.end();
   const verifySeconds = Number(process.hrtime.bigint() - verifyStarted) / 1e9;
   const records = report.recordCount ?? 0;
   const peakMb = built.peakBytes / 1024 ** 2;

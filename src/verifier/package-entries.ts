@@ -4,6 +4,7 @@ import { fail, isObject, notChecked, pass, type Check } from 'src/verifier/check
 import { describeEntry, verifyEntry, type EntryResult } from 'src/verifier/entry';
 import type { KeySet } from 'src/verifier/key-set';
 import { jsonLines, parseJson, show } from 'src/verifier/package-manifest';
+import type { PackageProgress } from 'src/verifier/package';
 import { inclusionChecks } from 'src/verifier/proofs';
 
 /**
@@ -37,6 +38,7 @@ export function entryFileChecks(
   kind: keyof typeof FILES,
   manifest: PackageManifest,
   keySet: KeySet,
+  progress?: PackageProgress,
 ): { checks: Check[]; lines: EntryLine[] } {
   const { file, count, countCheck } = FILES[kind];
   const texts = bytes ? jsonLines(bytes) : 'missing';
@@ -56,6 +58,7 @@ export function entryFileChecks(
   const problems: string[] = [];
   let previousIndex = -1;
   texts.forEach((text, i) => {
+    progress?.(file, i, texts.length);
     const line = readEntryLine(`${file}:${i + 1}`, text, keySet);
     const failed = line.result
       ? line.result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
@@ -75,6 +78,7 @@ export function entryFileChecks(
     const all = line.result ? [...failed, ...extra] : [line.unreadable ?? 'unreadable'];
     if (all.length > 0) problems.push(`${line.where} (${line.described}): ${all.join(', ')}`);
   });
+  progress?.(file, texts.length, texts.length);
   const summary =
     problems.length === 0
       ? pass(
@@ -112,6 +116,7 @@ export function proofsCheck(
   bytes: Buffer | undefined,
   lines: readonly EntryLine[],
   checkpoint: Checkpoint | null,
+  progress?: PackageProgress,
 ): Check {
   const texts = bytes ? jsonLines(bytes) : 'missing';
   if (typeof texts === 'string') return fail('proofs', `proofs.jsonl is ${texts}`);
@@ -120,10 +125,13 @@ export function proofsCheck(
   if (texts.length !== lines.length) {
     problems.push(`proofs.jsonl has ${texts.length} lines for ${lines.length} entries`);
   }
-  for (let i = 0; i < Math.min(texts.length, lines.length); i++) {
+  const checked = Math.min(texts.length, lines.length);
+  for (let i = 0; i < checked; i++) {
+    progress?.('proofs.jsonl', i, checked);
     const problem = proofProblem(texts[i], lines[i], checkpoint);
     if (problem !== null) problems.push(`proofs.jsonl:${i + 1} for ${lines[i].where}: ${problem}`);
   }
+  progress?.('proofs.jsonl', checked, checked);
   if (problems.length > 0) {
     return fail('proofs', `${problems.length} problem(s): ${firstFew(problems)}`);
   }

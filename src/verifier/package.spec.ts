@@ -16,7 +16,7 @@ import {
   type PackageParts,
   type RawEntry,
 } from 'src/reports/evidence-package/evidence-package.fixtures';
-import { main } from 'src/verifier/audit-verify';
+import { main, terminalProgress } from 'src/verifier/audit-verify';
 import { verifyPackage, type Check } from 'src/verifier/verify';
 import {
   ROTATION,
@@ -435,6 +435,35 @@ describe('audit-verify package', () => {
     expect(stdout.trimEnd().split('\n').at(-1)).toBe(
       'FAILED: 2 of 20 checks failed for package bad.zip',
     );
+  });
+
+  it('shows its progress on a terminal line, erased before the results', () => {
+    const display: string[] = [];
+    const out: string[] = [];
+    let clock = 0;
+    // A slow machine: 10 ms pass between two looks at the clock, so the display is redrawn
+    // about every tenth line.
+    const progress = terminalProgress({ write: (t) => display.push(t) }, () => (clock += 10));
+    const status = main(['package', join(dir, 'good.zip')], {
+      out: (t) => out.push(t),
+      err: () => undefined,
+      progress,
+    });
+    expect(status).toBe(0);
+    const erase = '\r\x1b[K';
+    expect(display.every((t) => t.startsWith(erase))).toBe(true);
+    const shown = display.map((t) => t.slice(erase.length));
+    expect(shown[0]).toBe('audit-verify: reading the archive');
+    expect(shown).toContain('audit-verify: records.jsonl 30 of 30 (100%)');
+    expect(shown).toContain("audit-verify: checking every file's SHA-256");
+    expect(shown).toContain('audit-verify: entries.jsonl 7 of 7 (100%)');
+    expect(shown).toContain('audit-verify: proofs.jsonl 37 of 37 (100%)');
+    // Redrawn as the lines go, never more often than every 100 ms of the clock.
+    const records = shown.filter((t) => t.startsWith('audit-verify: records.jsonl'));
+    expect(records.length).toBeGreaterThan(1);
+    expect(records.length).toBeLessThan(30);
+    expect(display.at(-1)).toBe(erase);
+    expect(out.join('')).not.toContain('audit-verify:');
   });
 
   it('exits 2 when called wrongly', () => {

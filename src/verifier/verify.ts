@@ -7,7 +7,7 @@ import {
   originCheck,
 } from 'src/verifier/proofs';
 import type { Check } from 'src/verifier/checks';
-import { verifyPackageZip } from 'src/verifier/package';
+import { verifyPackageZip, type PackageProgress } from 'src/verifier/package';
 
 /**
  * The verifier's library: one function per question an auditor asks, each taking the documents
@@ -77,8 +77,12 @@ export function verifyConsistencyProof(
  * service's key set) every signature is checked against it, otherwise against the package's own
  * keys/jwks.json, whose thumbprints are then listed for the auditor to compare.
  */
-export function verifyPackage(zipBytes: Buffer, trustedJwks?: unknown): Check[] {
-  return verifyPackageZip(zipBytes, trustedJwks);
+export function verifyPackage(
+  zipBytes: Buffer,
+  trustedJwks?: unknown,
+  progress?: PackageProgress,
+): Check[] {
+  return verifyPackageZip(zipBytes, trustedJwks, progress);
 }
 
 export { describeEntry } from 'src/verifier/entry';
