@@ -5,7 +5,7 @@ import {
   SEQUENCE_SLOTS,
 } from 'src/model-package/signatures';
 import { ForwardOutputs } from 'src/model-runtime/forward';
-import { LoadedModel } from 'src/model-runtime/loaded-model';
+import { bigramPlace, LoadedModel } from 'src/model-runtime/loaded-model';
 import {
   AppliedSteering,
   calibratedScore,
@@ -261,8 +261,9 @@ export function trainingChunkScores(
     const weighted = w * index.idf[slot];
     if (weighted <= 0) return;
     norm += weighted * weighted;
-    for (const [segment, sw] of index.postings[slot]) {
-      dots.set(segment, (dots.get(segment) ?? 0) + weighted * sw);
+    const { start, segment, value } = index.postings;
+    for (let k = start[slot]; k < start[slot + 1]; k++) {
+      dots.set(segment[k], (dots.get(segment[k]) ?? 0) + weighted * value[k]);
     }
   });
   norm = Math.sqrt(norm);
@@ -270,16 +271,19 @@ export function trainingChunkScores(
   // Weighted like the stored sketches: the text's rarest bigrams, each with its idf (a bigram
   // no paragraph keeps is rarer than any kept one).
   const bigrams = [...conceptBigrams(symbols)];
-  const unseen = bigramIdf(index.segments.length, 0);
-  const queryTotal = bigrams
-    .map((b) => index.bigramPostings.get(b)?.[0]?.[1] ?? unseen)
+  const unseen = bigramIdf(index.segmentChunk.length, 0);
+  const { start, segment: bigramSegment, value: bigramIdfs } = index.bigramPostings;
+  const places = bigrams.map((b) => bigramPlace(index.bigrams, b));
+  const queryTotal = places
+    .map((k) => (k >= 0 ? bigramIdfs[start[k]] : unseen))
     .sort((a, b) => b - a)
     .slice(0, SEQUENCE_SLOTS)
     .reduce((a, b) => a + b, 0);
   const matched = new Map<number, number>();
-  for (const bigram of bigrams) {
-    for (const [segment, idf] of index.bigramPostings.get(bigram) ?? []) {
-      matched.set(segment, (matched.get(segment) ?? 0) + idf);
+  for (const k of places) {
+    if (k < 0) continue;
+    for (let j = start[k]; j < start[k + 1]; j++) {
+      matched.set(bigramSegment[j], (matched.get(bigramSegment[j]) ?? 0) + bigramIdfs[j]);
     }
   }
   // A chunk scores as its best paragraph, whose span is reported.
@@ -293,7 +297,7 @@ export function trainingChunkScores(
     const total = Math.sqrt(index.bigramTotals[segment] * queryTotal);
     const sequenceMatch = total > 0 ? Math.min(1, (matched.get(segment) ?? 0) / total) : 0;
     const score = (conceptSimilarity + sequenceMatch) / 2;
-    const chunk = index.segments[segment].chunk;
+    const chunk = index.segmentChunk[segment];
     const best = bestByChunk.get(chunk);
     if (!best || score > best.score) {
       bestByChunk.set(chunk, { segment, score, conceptSimilarity, sequenceMatch });
@@ -324,7 +328,7 @@ export function trainingDataAttribution(
     .slice(0, TOP_CHUNKS)
     .map(([chunk, { segment, ...scores }]): TrainingChunkMatch => {
       const provenance = index.chunks[chunk];
-      const { start, end } = index.segments[segment];
+      const [start, end] = [index.segmentStart[segment], index.segmentEnd[segment]];
       const calibrated = calibratedScore(scores.score, baseline);
       return {
         ...provenance,
