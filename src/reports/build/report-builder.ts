@@ -25,8 +25,12 @@ import { entryLine, JsonlFile, PackedEntry } from 'src/reports/build/jsonl-file'
 import { PeriodBuild } from 'src/reports/build/period-build';
 import { ReportDocument, ReportSection } from 'src/reports/document/report-document';
 import { renderPdf } from 'src/reports/document/pdf-renderer';
-import { writeEvidencePackage } from 'src/reports/evidence-package/evidence-package.builder';
+import {
+  writeEvidencePackage,
+  type PackageFileSource,
+} from 'src/reports/evidence-package/evidence-package.builder';
 import { EvidencePackageError } from 'src/reports/evidence-package/evidence-package.errors';
+import type { DeflatedSource } from 'src/reports/evidence-package/package-zip';
 import {
   CardSummary,
   decisionCard,
@@ -180,9 +184,9 @@ export class ReportBuilder {
       previous: previous ? { id: previous.id, size: previous.checkpointSize } : null,
     };
     const files = {
-      records: new JsonlFile(join(work, PACKAGE_FILES.records)),
-      entries: new JsonlFile(join(work, PACKAGE_FILES.entries)),
-      proofs: new JsonlFile(join(work, PACKAGE_FILES.proofs)),
+      records: new JsonlFile(join(work, `${PACKAGE_FILES.records}.deflate`)),
+      entries: new JsonlFile(join(work, `${PACKAGE_FILES.entries}.deflate`)),
+      proofs: new JsonlFile(join(work, `${PACKAGE_FILES.proofs}.deflate`)),
     };
     const prover = new Prover(this.log, tenantId, checkpoint.size, root, keySet, files, {
       maxBytes: this.config.REPORT_PACKAGE_MAX_BYTES,
@@ -197,6 +201,7 @@ export class ReportBuilder {
     };
     let sections: ReportSection[];
     let summaries: CardSummary[] | Record<string, unknown>;
+    let packed: PackedFiles;
     try {
       if (report.kind === 'period-audit') {
         const period = new PeriodBuild(
@@ -226,7 +231,7 @@ export class ReportBuilder {
         sections = recordReportSections(layout, context, cards);
         summaries = cards.map((c) => c.summary);
       }
-      await prover.finish();
+      packed = await prover.finish();
     } finally {
       for (const file of Object.values(files)) file.destroy();
     }
@@ -260,7 +265,7 @@ export class ReportBuilder {
       tenantId,
       report,
       context,
-      work,
+      packed,
       pdfPath,
       reportJson,
       prover,
@@ -390,7 +395,7 @@ export class ReportBuilder {
     tenantId: string,
     report: ReportRow,
     context: ReportContext,
-    work: string,
+    packed: PackedFiles,
     pdfPath: string,
     reportJson: Buffer,
     prover: Prover,
@@ -398,12 +403,12 @@ export class ReportBuilder {
     previous: ReportRow | null,
     zipPath: string,
   ): Promise<void> {
-    const files: { path: string; source: Buffer | string }[] = [
+    const files: PackageFileSource[] = [
       { path: PACKAGE_FILES.pdf, source: pdfPath },
       { path: PACKAGE_FILES.reportJson, source: reportJson },
-      { path: PACKAGE_FILES.records, source: join(work, PACKAGE_FILES.records) },
-      { path: PACKAGE_FILES.entries, source: join(work, PACKAGE_FILES.entries) },
-      { path: PACKAGE_FILES.proofs, source: join(work, PACKAGE_FILES.proofs) },
+      { path: PACKAGE_FILES.records, source: packed.records },
+      { path: PACKAGE_FILES.entries, source: packed.entries },
+      { path: PACKAGE_FILES.proofs, source: packed.proofs },
       { path: PACKAGE_FILES.checkpoint, source: Buffer.from(context.checkpoint.note, 'utf8') },
       {
         path: PACKAGE_FILES.jwks,
@@ -615,8 +620,12 @@ export class Prover {
     return { signature: v?.signature.ok ?? false, inclusion: v?.inclusionOk ?? false };
   }
 
-  async finish(): Promise<void> {
-    await Promise.all(Object.values(this.files).map((f) => f.close()));
+  /** Ends the package's three JSON Lines files, deflated and ready for the ZIP. */
+  async finish(): Promise<PackedFiles> {
+    const [records, entries, proofs] = await Promise.all(
+      [this.files.records, this.files.entries, this.files.proofs].map((f) => f.close()),
+    );
+    return { records, entries, proofs };
   }
 
   /**
@@ -680,6 +689,13 @@ export class Prover {
       await this.files.proofs.write(proofLine(entry, this.size, hashes));
     }
   }
+}
+
+/** The package's three JSON Lines files, deflated as they were written. */
+interface PackedFiles {
+  records: DeflatedSource;
+  entries: DeflatedSource;
+  proofs: DeflatedSource;
 }
 
 /** What the build's checks found about one entry. */

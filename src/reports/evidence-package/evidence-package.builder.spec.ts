@@ -144,7 +144,7 @@ describe('writeEvidencePackage', () => {
     expect((await buildPackage(parts, dir, 'streamed.zip')).equals(zip)).toBe(true);
   });
 
-  it('is reproducible in any time zone (yazl writes DOS times in local time)', () => {
+  it('is reproducible in any time zone (DOS times have none)', () => {
     // Jest gives each test file its own copy of process.env, so TZ only takes effect in a
     // process of its own: build there under UTC and under UTC+13:45, and compare.
     const script = `

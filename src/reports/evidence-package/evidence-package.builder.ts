@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { canonicalBytes } from 'src/evidence-format/canonical-json';
 import { verifyEd25519 } from 'src/evidence-format/checkpoint';
 import {
@@ -16,6 +15,7 @@ import {
   checkManifestFields,
   hashFiles,
   hashSource,
+  readSource,
   type HashedFile,
   type PackageFileSource,
   type PackageManifestFields,
@@ -125,7 +125,7 @@ async function signManifest(
 
 /** The raw Ed25519 key `kid` of the package's keys/jwks.json (a small file: read whole). */
 async function publicKeyOf(kid: string, jwks: PackageFileSource): Promise<Buffer> {
-  const bytes = Buffer.isBuffer(jwks.source) ? jwks.source : await readFile(jwks.source);
+  const bytes = await readSource(jwks.source);
   let keys: unknown;
   try {
     keys = (JSON.parse(bytes.toString('utf8')) as { keys?: unknown }).keys;

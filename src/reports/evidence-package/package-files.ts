@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { inflateRaw } from 'node:zlib';
 import {
   PACKAGE_FILES,
   REQUIRED_PACKAGE_FILES,
@@ -9,12 +12,16 @@ import {
   type PackageManifest,
 } from 'src/evidence-format/evidence-package';
 import { EvidencePackageError } from 'src/reports/evidence-package/evidence-package.errors';
+import { isDeflatedSource, type FileSource } from 'src/reports/evidence-package/package-zip';
 
-/** One file the caller puts in the package: its bytes, or the path of a file on disk to stream. */
+/**
+ * One file the caller puts in the package: its bytes, the path of a file on disk to stream, or a
+ * file deflated as it was written (with its hash and size already taken).
+ */
 export interface PackageFileSource {
   /** The path inside the package, e.g. `records.jsonl` or `keys/<kid>.pem`. */
   path: string;
-  source: Buffer | string;
+  source: FileSource;
 }
 
 /** A package file with its hash and size, as the manifest lists it. */
@@ -61,8 +68,9 @@ export function checkFileList(
       throw new EvidencePackageError('duplicate_path', `${path} is given twice`);
     }
     seen.add(path.toLowerCase());
-    if (!Buffer.isBuffer(source) && typeof source !== 'string') {
-      throw new EvidencePackageError('invalid_path', `${path}: source is not a Buffer or a path`);
+    if (!Buffer.isBuffer(source) && typeof source !== 'string' && !isDeflatedSource(source)) {
+      const why = `${path}: source is not a Buffer, a path or a deflated file`;
+      throw new EvidencePackageError('invalid_path', why);
     }
   }
   const given = new Set(files.map((f) => f.path));
@@ -132,9 +140,8 @@ export async function hashFiles(files: readonly PackageFileSource[]): Promise<Ha
   return hashed.sort((a, b) => comparePaths(a.path, b.path));
 }
 
-export async function hashSource(
-  source: Buffer | string,
-): Promise<{ sha256: string; bytes: number }> {
+export async function hashSource(source: FileSource): Promise<{ sha256: string; bytes: number }> {
+  if (isDeflatedSource(source)) return { sha256: source.sha256, bytes: source.bytes };
   if (Buffer.isBuffer(source)) {
     return { sha256: createHash('sha256').update(source).digest('hex'), bytes: source.length };
   }
@@ -146,3 +153,12 @@ export async function hashSource(
   }
   return { sha256: hash.digest('hex'), bytes };
 }
+
+/** A small file's bytes, whatever its source (a deflated one is inflated). */
+export async function readSource(source: FileSource): Promise<Buffer> {
+  if (Buffer.isBuffer(source)) return source;
+  if (isDeflatedSource(source)) return inflate(await readFile(source.deflated));
+  return readFile(source);
+}
+
+const inflate = promisify(inflateRaw);
