@@ -114,7 +114,18 @@ describe('reading a model package', () => {
 
   it('decodes the segment signatures and refuses ones that do not fit the index or the model', () => {
     writePackage(dir);
-    expect(readModelPackage(dir).segments).toEqual([
+    const { signatures } = readModelPackage(dir);
+    expect(signatures.count).toBe(1);
+    expect([signatures.chunk(0), signatures.start(0), signatures.end(0)]).toEqual([0, 0, 10]);
+    const concepts: [boolean, number, number][] = [];
+    signatures.forEachConcept(0, (...c) => concepts.push(c));
+    expect(concepts).toEqual([
+      [true, 0, 0.5019607843137255],
+      [false, 1, 1],
+    ]);
+    expect(
+      decodeSignatures(readModelPackage(dir).contents.get('training-signatures.bin')!),
+    ).toEqual([
       {
         chunk: 0,
         start: 0,

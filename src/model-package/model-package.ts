@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
-import { decodeSignatures, SegmentSignature } from 'src/model-package/signatures';
+import { SignatureTable } from 'src/model-package/signatures';
 
 /**
  * The model package contract shared by the training pipeline (which writes it) and the runtime
@@ -75,8 +75,8 @@ export interface ModelPackage {
    * never the path again, so a file swapped after the check is never the one that runs.
    */
   contents: ReadonlyMap<string, Buffer>;
-  /** The decoded training-signatures.bin (checked against the index and the shapes). */
-  segments: SegmentSignature[];
+  /** training-signatures.bin, read in place (checked against the index and the shapes). */
+  signatures: SignatureTable;
 }
 
 /** Reads and checks a package folder; throws ModelPackageError naming the first bad file. */
@@ -133,26 +133,27 @@ export function readModelPackage(dir: string): ModelPackage {
   const chunkLines = text('training-index.jsonl')
     .split('\n')
     .filter((l) => l.length > 0).length;
-  let segments: SegmentSignature[];
+  let signatures: SignatureTable;
   try {
-    segments = decodeSignatures(contents.get('training-signatures.bin') ?? Buffer.alloc(0));
+    signatures = new SignatureTable(contents.get('training-signatures.bin') ?? Buffer.alloc(0));
   } catch (error) {
     throw new ModelPackageError('training-signatures.bin', (error as Error).message);
   }
-  const outside = segments.find((seg) => seg.chunk >= chunkLines);
-  if (outside) {
-    throw new ModelPackageError(
-      'training-signatures.bin',
-      `a segment names chunk ${outside.chunk}; training-index.jsonl has ${chunkLines}`,
-    );
-  }
-  const badConcept = segments.find(
-    (seg) =>
-      seg.known.some(([id]) => id >= s.knownConcepts) ||
-      seg.unknown.some(([id]) => id >= s.unknownConcepts),
-  );
-  if (badConcept) {
-    throw new ModelPackageError('training-signatures.bin', 'a concept id is outside the model');
+  for (let i = 0; i < signatures.count; i++) {
+    const chunk = signatures.chunk(i);
+    if (chunk >= chunkLines) {
+      throw new ModelPackageError(
+        'training-signatures.bin',
+        `a segment names chunk ${chunk}; training-index.jsonl has ${chunkLines}`,
+      );
+    }
+    let outside = false;
+    signatures.forEachConcept(i, (known, id) => {
+      outside ||= id >= (known ? s.knownConcepts : s.unknownConcepts);
+    });
+    if (outside) {
+      throw new ModelPackageError('training-signatures.bin', 'a concept id is outside the model');
+    }
   }
   const concepts = JSON.parse(text('concepts.json')) as {
     known: { id?: unknown }[];
@@ -176,6 +177,6 @@ export function readModelPackage(dir: string): ModelPackage {
     manifest,
     manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
     contents,
-    segments,
+    signatures,
   };
 }

@@ -120,37 +120,71 @@ export function encodeSignatures(segments: readonly SegmentSignature[]): Buffer 
 }
 
 export function decodeSignatures(buffer: Buffer): SegmentSignature[] {
-  if (buffer.byteLength % RECORD_BYTES !== 0) {
-    throw new Error(
-      `${buffer.byteLength} bytes is not a whole number of ${RECORD_BYTES}-byte records`,
-    );
-  }
-  const count = buffer.byteLength / RECORD_BYTES;
-  return Array.from({ length: count }, (_, i) => {
-    let at = i * RECORD_BYTES;
+  const table = new SignatureTable(buffer);
+  return Array.from({ length: table.count }, (_, i) => {
     const segment: SegmentSignature = {
-      chunk: buffer.readUInt32LE(at),
-      start: buffer.readUInt32LE(at + 4),
-      end: buffer.readUInt32LE(at + 8),
+      chunk: table.chunk(i),
+      start: table.start(i),
+      end: table.end(i),
       known: [],
       unknown: [],
       sequence: [],
     };
-    at += 12;
-    const slots = (into: [number, number][], count: number) => {
-      for (let k = 0; k < count; k++) {
-        const id = buffer.readUInt16LE(at);
-        if (id !== EMPTY) into.push([id, buffer.readUInt8(at + 2) / 255]);
-        at += 3;
-      }
-    };
-    slots(segment.known, KNOWN_SLOTS);
-    slots(segment.unknown, UNKNOWN_SLOTS);
-    for (let k = 0; k < SEQUENCE_SLOTS; k++) {
-      const bigram = buffer.readUInt32LE(at);
-      if (bigram !== 0) segment.sequence.push([bigram, buffer.readUInt8(at + 4) / IDF_STEP]);
-      at += 5;
-    }
+    table.forEachConcept(i, (known, id, weight) =>
+      (known ? segment.known : segment.unknown).push([id, weight]),
+    );
+    table.forEachBigram(i, (bigram, idf) => segment.sequence.push([bigram, idf]));
     return segment;
   });
+}
+
+/**
+ * training-signatures.bin read in place: each field is read from the file's bytes when asked,
+ * with the values `decodeSignatures` gives, and nothing is decoded ahead. Model 2.3.0's 65,554
+ * segments decoded as arrays of pairs took about 200 MB of heap for a moment while the runtime
+ * built its index from them; read in place they take none beyond the file's 10.8 MB.
+ */
+export class SignatureTable {
+  readonly count: number;
+  private readonly view: DataView;
+
+  constructor(buffer: Buffer) {
+    if (buffer.byteLength % RECORD_BYTES !== 0) {
+      throw new Error(
+        `${buffer.byteLength} bytes is not a whole number of ${RECORD_BYTES}-byte records`,
+      );
+    }
+    this.count = buffer.byteLength / RECORD_BYTES;
+    this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
+
+  chunk(i: number): number {
+    return this.view.getUint32(i * RECORD_BYTES, true);
+  }
+
+  start(i: number): number {
+    return this.view.getUint32(i * RECORD_BYTES + 4, true);
+  }
+
+  end(i: number): number {
+    return this.view.getUint32(i * RECORD_BYTES + 8, true);
+  }
+
+  /** Segment i's known concepts, then its unknown ones: (id, weight), largest first in each. */
+  forEachConcept(i: number, visit: (known: boolean, id: number, weight: number) => void): void {
+    let at = i * RECORD_BYTES + 12;
+    for (let k = 0; k < KNOWN_SLOTS + UNKNOWN_SLOTS; k++, at += 3) {
+      const id = this.view.getUint16(at, true);
+      if (id !== EMPTY) visit(k < KNOWN_SLOTS, id, this.view.getUint8(at + 2) / 255);
+    }
+  }
+
+  /** Segment i's stored concept bigrams: (bigram, idf), rarest first. */
+  forEachBigram(i: number, visit: (bigram: number, idf: number) => void): void {
+    let at = i * RECORD_BYTES + 12 + 3 * (KNOWN_SLOTS + UNKNOWN_SLOTS);
+    for (let k = 0; k < SEQUENCE_SLOTS; k++, at += 5) {
+      const bigram = this.view.getUint32(at, true);
+      if (bigram !== 0) visit(bigram, this.view.getUint8(at + 4) / IDF_STEP);
+    }
+  }
 }

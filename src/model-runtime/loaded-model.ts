@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { ChunkProvenance } from 'src/evidence-format/attribution';
 import { ModelPackage, PackageShapes } from 'src/model-package/model-package';
-import { SegmentSignature } from 'src/model-package/signatures';
+import { SignatureTable } from 'src/model-package/signatures';
 import { Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
 
 export interface KnownConcept {
@@ -94,8 +94,8 @@ export function bigramPlace(bigrams: Float64Array, bigram: number): number {
 
 /** Everything the runtime needs from one package, in memory, checked, with its ORT session. */
 export interface LoadedModel {
-  /** The package, without its decoded training signatures (the index holds what is needed). */
-  pkg: Omit<ModelPackage, 'segments'>;
+  /** The package, without its training signatures (the index holds what is needed). */
+  pkg: Omit<ModelPackage, 'signatures'>;
   shapes: PackageShapes;
   tokenizer: Tokenizer;
   known: KnownConcept[];
@@ -134,7 +134,7 @@ function rows(buffer: Buffer, offsetBytes: number, count: number, width: number)
 
 export function buildIndex(
   jsonl: string,
-  segments: SegmentSignature[],
+  signatures: SignatureTable,
   shares: SourceShares,
   n: number,
   m: number,
@@ -144,40 +144,39 @@ export function buildIndex(
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as ChunkProvenance);
   const slots = n + m;
-  const slotEntries = (s: SegmentSignature): [number, number][] => [
-    ...s.known,
-    ...s.unknown.map(([id, w]): [number, number] => [n + id, w]),
-  ];
+  const count = signatures.count;
+  /** Segment i's (concept slot, weight) pairs: known id, or n + unknown id. */
+  const eachSlot = (i: number, visit: (slot: number, weight: number) => void) =>
+    signatures.forEachConcept(i, (known, id, weight) => visit(known ? id : n + id, weight));
   const df = new Float64Array(slots);
-  for (const s of segments) for (const [slot] of slotEntries(s)) df[slot] += 1;
+  for (let i = 0; i < count; i++) eachSlot(i, (slot) => (df[slot] += 1));
   // Smoothed, so a concept no paragraph uses still counts (strongly) in a query's norm.
-  const idf = df.map((d) => Math.log((1 + segments.length) / (1 + d)) + 1);
-  const norms = new Float64Array(segments.length);
-  segments.forEach((s, i) => {
+  const idf = df.map((d) => Math.log((1 + count) / (1 + d)) + 1);
+  const norms = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
     let squared = 0;
-    for (const [slot, w] of slotEntries(s)) {
+    eachSlot(i, (slot, w) => {
       const weighted = w * idf[slot];
       squared += weighted * weighted;
-    }
+    });
     norms[i] = Math.sqrt(squared);
+  }
+  const postings = postingsOf(slots, (add) => {
+    for (let i = 0; i < count; i++) eachSlot(i, (slot, w) => add(slot, i, w * idf[slot]));
   });
-  const postings = postingsOf(slots, (add) =>
-    segments.forEach((s, i) => {
-      for (const [slot, w] of slotEntries(s)) add(slot, i, w * idf[slot]);
-    }),
-  );
-  const bigrams = Float64Array.from(
-    new Set(segments.flatMap((s) => s.sequence.map(([bigram]) => bigram))),
-  ).sort();
-  const bigramTotals = new Float64Array(segments.length);
-  segments.forEach((s, i) => {
-    for (const [, weight] of s.sequence) bigramTotals[i] += weight;
+  const seen = new Set<number>();
+  for (let i = 0; i < count; i++) signatures.forEachBigram(i, (bigram) => seen.add(bigram));
+  const bigrams = Float64Array.from(seen).sort();
+  seen.clear();
+  const bigramTotals = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    signatures.forEachBigram(i, (_, weight) => (bigramTotals[i] += weight));
+  }
+  const bigramPostings = postingsOf(bigrams.length, (add) => {
+    for (let i = 0; i < count; i++) {
+      signatures.forEachBigram(i, (bigram, weight) => add(bigramPlace(bigrams, bigram), i, weight));
+    }
   });
-  const bigramPostings = postingsOf(bigrams.length, (add) =>
-    segments.forEach((s, i) => {
-      for (const [bigram, weight] of s.sequence) add(bigramPlace(bigrams, bigram), i, weight);
-    }),
-  );
   // A concept's share per source, divided by the source's share of the training chunks (lift):
   // otherwise the largest source would lead every mixture for its size alone.
   const prevalence = shares.sources.map(
@@ -194,9 +193,9 @@ export function buildIndex(
   });
   return {
     chunks,
-    segmentChunk: Int32Array.from(segments, (s) => s.chunk),
-    segmentStart: Int32Array.from(segments, (s) => s.start),
-    segmentEnd: Int32Array.from(segments, (s) => s.end),
+    segmentChunk: Int32Array.from({ length: count }, (_, i) => signatures.chunk(i)),
+    segmentStart: Int32Array.from({ length: count }, (_, i) => signatures.start(i)),
+    segmentEnd: Int32Array.from({ length: count }, (_, i) => signatures.end(i)),
     idf,
     norms,
     postings,
@@ -239,7 +238,7 @@ export function sharedParts(effects: readonly Float32Array[]): Float32Array[] {
 
 /** Builds the in-memory model from a checked package (its bytes, never its paths again). */
 export async function loadModel(pkg: ModelPackage): Promise<LoadedModel> {
-  const { segments, ...kept } = pkg;
+  const { signatures, ...kept } = pkg;
   const bytes = (file: string) => {
     const b = pkg.contents.get(file);
     if (!b) throw new Error(`model package: ${file}: not loaded`);
@@ -276,7 +275,7 @@ export async function loadModel(pkg: ModelPackage): Promise<LoadedModel> {
     ),
     index: buildIndex(
       bytes('training-index.jsonl').toString('utf8'),
-      segments,
+      signatures,
       json<SourceShares>('source-concepts.json'),
       shapes.knownConcepts,
       shapes.unknownConcepts,

@@ -1,4 +1,9 @@
-import { SegmentSignature } from 'src/model-package/signatures';
+import {
+  decodeSignatures,
+  encodeSignatures,
+  SegmentSignature,
+  SignatureTable,
+} from 'src/model-package/signatures';
 import { bigramPlace, buildIndex, Postings } from 'src/model-runtime/loaded-model';
 
 // The training index in typed arrays must list exactly the pairs the signatures give, per list
@@ -7,8 +12,9 @@ import { bigramPlace, buildIndex, Postings } from 'src/model-runtime/loaded-mode
 describe('buildIndex', () => {
   const n = 3;
   const m = 2;
-  // Eight paragraphs of four chunks, with repeated slots and bigrams, one with none at all.
-  const segments: SegmentSignature[] = Array.from({ length: 8 }, (_, i) => ({
+  // Eight paragraphs of four chunks, with repeated slots and bigrams, one with none at all, read
+  // in place from the file format: the expected pairs are those decodeSignatures gives.
+  const written: SegmentSignature[] = Array.from({ length: 8 }, (_, i) => ({
     chunk: i >> 1,
     start: 10 * i,
     end: 10 * i + 7,
@@ -28,7 +34,9 @@ describe('buildIndex', () => {
     }),
   ).join('\n');
   const shares = { sources: ['src'], known: [[1, 1, 1]], unknown: [[1, 1]] };
-  const index = buildIndex(jsonl, segments, shares, n, m);
+  const file = encodeSignatures(written);
+  const segments = decodeSignatures(file);
+  const index = buildIndex(jsonl, new SignatureTable(file), shares, n, m);
 
   const list = (p: Postings, i: number) =>
     Array.from({ length: p.start[i + 1] - p.start[i] }, (_, k) => [
@@ -69,6 +77,7 @@ describe('buildIndex', () => {
     expect([...index.segmentEnd]).toEqual([7, 17, 27, 37, 47, 57, 67, 77]);
     expect(index.norms[5]).toBe(0);
     expect(index.bigramTotals[5]).toBe(0);
-    expect(index.bigramTotals[1]).toBeCloseTo(2.1 + 1.5, 12);
+    // 2.1 + 1.5 as stored, in sixteenths: 2.125 + 1.5.
+    expect(index.bigramTotals[1]).toBe(2.125 + 1.5);
   });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelPackageError, readModelPackage } from 'src/model-package/model-package';
+import { decodeSignatures } from 'src/model-package/signatures';
 import { forward, initParams, ModelConfig } from 'training/model/model';
 import { tf, tfReady } from 'training/model/tf';
 import { Tokenizer, TokenizerData } from 'src/model-package/tokenizer';
@@ -45,7 +46,8 @@ describe('the smoke model, trained and packaged', () => {
   });
 
   it('writes a package whose manifest hashes match, and refuses a tampered file by name', () => {
-    const { manifest, segments } = readModelPackage(packageDir);
+    const { manifest, contents } = readModelPackage(packageDir);
+    const segments = decodeSignatures(contents.get('training-signatures.bin')!);
     expect(Object.keys(manifest.files).sort()).toEqual(
       [
         'MODEL_CARD.md',
