@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ModuleMetadata } from '@nestjs/common';
@@ -41,15 +42,19 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const database = options.database ?? (await createTestDatabase());
   const kind = options.queue ?? (redisAvailable() ? 'redis' : 'postgres');
   if (kind === 'redis' && !redisAvailable()) throw new Error('TEST_REDIS_URL is not set');
+  // Local state of its own per test database (artifacts, text keys, the key ring), never the
+  // checkout's data/ folder, where `npm start` keeps the embedded default's; the same on a
+  // restart, so a restarted app signs with the same keys; removed with the database.
+  const local = localStateOf(database.name);
   const config = new AppConfig(
     loadConfig({
       DATABASE_URL: database.url,
       LOG_LEVEL: 'info',
       DB_POOL_SIZE: '4',
-      // One key ring per test database, so a restarted app signs with the same keys.
-      SIGNING_KEY_FILE: join(tmpdir(), `audit-signing-${database.name}.json`),
+      DATA_DIR: local.dataDir,
+      SIGNING_KEY_FILE: local.signingKeyFile,
       SIGNING_KEY_PASSPHRASE: 'test passphrase, not a secret',
-      TEXT_KEY_DIR: join(tmpdir(), `audit-text-keys-${database.name}`),
+      TEXT_KEY_DIR: local.textKeyDir,
       ...(kind === 'redis' ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
       ...options.env,
     }),
@@ -100,7 +105,19 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         .map((l) => JSON.parse(l) as Record<string, unknown>),
     close: async (opts = {}) => {
       await app.close();
-      if (!opts.keepDatabase) await database.drop();
+      if (!opts.keepDatabase) {
+        await database.drop();
+        for (const path of Object.values(local)) rmSync(path, { recursive: true, force: true });
+      }
     },
+  };
+}
+
+/** Where a test app on database `name` keeps its local state (in the system's temp folder). */
+function localStateOf(name: string) {
+  return {
+    dataDir: join(tmpdir(), `audit-data-${name}`),
+    signingKeyFile: join(tmpdir(), `audit-signing-${name}.json`),
+    textKeyDir: join(tmpdir(), `audit-text-keys-${name}`),
   };
 }
