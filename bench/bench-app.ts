@@ -34,15 +34,14 @@ export interface BenchApp {
  */
 export async function startBenchApp(database: BenchDatabase): Promise<BenchApp> {
   const signingKeyFile = join(tmpdir(), `audit-signing-${database.name}.json`);
-  // Artifacts and text keys in a folder of the bench's own, removed at the end: in the checkout's
-  // data/ folder, text keys sealed with the bench's passphrase stopped the next `npm start`.
+  // Local state (text keys; artifacts unless ARTIFACTS_DIR says where) in a folder of the bench's
+  // own, removed at the end: in the checkout's data/ folder, text keys sealed with the bench's
+  // passphrase stopped the next `npm start`.
   const dataDir = mkdtempSync(join(tmpdir(), `audit-bench-${database.name}-`));
   const config = new AppConfig(
     loadConfig({
       ...process.env,
       DATA_DIR: dataDir,
-      ARTIFACTS_DIR: undefined,
-      TEXT_KEY_DIR: undefined,
       DATABASE_URL: database.url,
       DATABASE_APP_URL: undefined,
       REDIS_URL: undefined,
