@@ -352,7 +352,7 @@ function runWorker(
 function failure(error: unknown): string {
   const why =
     error instanceof ValidationFailedError
-      ? `refused at the request: ${error.fields.map((f) => `${f.field} ${f.problems.join('; ')}`).join('; ')}`
+      ? `refused at the request: ${error.fields.map((f) => `${f.field}: ${f.problems.join('; ')}`).join('; ')}`
       : (error as Error).message.split('\n')[0];
   return why.slice(0, 400);
 }

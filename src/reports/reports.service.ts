@@ -21,6 +21,7 @@ import { LogService } from 'src/log/log.service';
 import { LogWriter } from 'src/log/log-writer';
 import { RecordNotCommittedError } from 'src/records/records.errors';
 import { RecordsService } from 'src/records/records.service';
+import { byteSizes } from 'src/reports/byte-sizes';
 import { REPORT_BUILD_JOB } from 'src/reports/reports.constants';
 import { CreateReportDto, ListReportsDto } from 'src/reports/reports.dto';
 import {
@@ -337,9 +338,10 @@ export class ReportsService implements OnModuleInit, OnApplicationBootstrap {
           : { caseId: scope.caseId, subjectRef: scope.subjectRef },
       );
       if (bytes > limit) {
+        const [size, most] = byteSizes(bytes, limit);
         refuse(
           period ? 'to' : scope.caseId !== undefined ? 'caseId' : 'subjectRef',
-          `the ${period ? 'period' : 'case'} holds ${records} records with ${byteSize(bytes)} of signed bodies, more than an evidence package may carry (${byteSize(limit)}, REPORT_PACKAGE_MAX_BYTES): request ${period ? 'a shorter period or fewer applications' : 'decision evidence for its records one by one'}`,
+          `the ${period ? 'period' : 'case'} holds ${records.toLocaleString('en-US')} records with ${size} of signed bodies, more than an evidence package may carry (${most}, REPORT_PACKAGE_MAX_BYTES): request ${period ? 'a shorter period or fewer applications' : 'decision evidence for its records one by one'}`,
         );
       }
     }
@@ -403,12 +405,4 @@ function requesterId(principal: Principal): string {
 function afterCursor(cursor: string): { requestedAt: Date; id: string } {
   const { time, id } = decodeCursor(cursor);
   return { requestedAt: time, id };
-}
-
-/** A size in bytes as people read it: "4.6 GiB", "12.0 MiB", "900 bytes". */
-function byteSize(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
 }
