@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { crc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
+import type { TransformOptions } from 'node:stream';
+import { crc32, createDeflateRaw, type DeflateRaw, type ZlibOptions } from 'node:zlib';
 import { CommittedEntry } from 'src/log/log.types';
 import { DEFLATE_LEVEL, type DeflatedSource } from 'src/reports/evidence-package/package-zip';
 
@@ -34,7 +35,16 @@ export class JsonlFile {
   lines = 0;
 
   constructor(readonly path: string) {
-    this.deflate = createDeflateRaw({ level: DEFLATE_LEVEL });
+    const options: ZlibOptions & TransformOptions = {
+      level: DEFLATE_LEVEL,
+      // zlib takes each batch in one job on its thread (its output for a mebibyte of JSON fits a
+      // mebibyte), and up to 8 MiB wait for it before a write waits: with zlib's defaults (16
+      // KiB) every batch waited until zlib had taken it, so deflating ran beside PostgreSQL's
+      // work but not beside the build's own. 10,000 records of 32 tokens: 21.6 -> 17.5 s.
+      chunkSize: FLUSH_AT,
+      writableHighWaterMark: 8 * FLUSH_AT,
+    };
+    this.deflate = createDeflateRaw(options);
     const count = async function* (this: JsonlFile, chunks: AsyncIterable<Buffer>) {
       for await (const chunk of chunks) {
         this.deflatedBytes += chunk.length;
