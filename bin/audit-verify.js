@@ -3,4 +3,6 @@
 'use strict';
 const { main } = require('../dist/src/verifier/audit-verify.js');
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then((status) => {
+  process.exitCode = status;
+});

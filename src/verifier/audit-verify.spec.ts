@@ -30,19 +30,19 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the CLI in process, with paths relative to the test directory. */
-function run(...args: string[]) {
+async function run(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const argv = args.map((a) => (/\.(json|txt)$/.test(a) ? join(dir, a) : a));
-  const status = main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  const status = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
   return { status, stdout: out.join(''), stderr: err.join('') };
 }
 
 const ID = entry.body.id as string;
 
 describe('audit-verify', () => {
-  it('verifies a record: one ok line per check, naming the entry, exit status 0', () => {
-    const { status, stdout, stderr } = run(
+  it('verifies a record: one ok line per check, naming the entry, exit status 0', async () => {
+    const { status, stdout, stderr } = await run(
       'record',
       '--entry',
       'entry.json',
@@ -60,8 +60,14 @@ describe('audit-verify', () => {
     );
   });
 
-  it('fails a tampered record with exit status 1 and a FAIL line that says why', () => {
-    const { status, stdout } = run('record', '--entry', 'tampered.json', '--keys', 'jwks.json');
+  it('fails a tampered record with exit status 1 and a FAIL line that says why', async () => {
+    const { status, stdout } = await run(
+      'record',
+      '--entry',
+      'tampered.json',
+      '--keys',
+      'jwks.json',
+    );
     expect(status).toBe(1);
     expect(stdout).toMatch(
       /^FAIL leaf hash: the canonical body hashes to .*: the body was changed$/m,
@@ -70,9 +76,11 @@ describe('audit-verify', () => {
     expect(stdout).toMatch(new RegExp(`^FAILED: 2 of 7 checks failed .*id=${ID} logIndex=21`, 'm'));
   });
 
-  it('verifies a checkpoint, with and without the expected origin', () => {
-    expect(run('checkpoint', '--checkpoint', 'cp.txt', '--keys', 'jwks.json').status).toBe(0);
-    const ok = run(
+  it('verifies a checkpoint, with and without the expected origin', async () => {
+    expect((await run('checkpoint', '--checkpoint', 'cp.txt', '--keys', 'jwks.json')).status).toBe(
+      0,
+    );
+    const ok = await run(
       'checkpoint',
       '--checkpoint',
       'cp.txt',
@@ -83,7 +91,7 @@ describe('audit-verify', () => {
     );
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^ok {3}checkpoint origin/m);
-    const wrong = run(
+    const wrong = await run(
       'checkpoint',
       '--checkpoint',
       'other-tenant.txt',
@@ -98,7 +106,7 @@ describe('audit-verify', () => {
     );
   });
 
-  it("verifies inclusion, and fails it against another tenant's checkpoint", () => {
+  it("verifies inclusion, and fails it against another tenant's checkpoint", async () => {
     const args = [
       'inclusion',
       '--entry',
@@ -108,18 +116,18 @@ describe('audit-verify', () => {
       '--keys',
       'jwks.json',
     ];
-    const ok = run(...args, '--checkpoint', 'cp.txt');
+    const ok = await run(...args, '--checkpoint', 'cp.txt');
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^ok {3}inclusion: logIndex 21 is in the tree of size 37$/m);
-    const other = run(...args, '--checkpoint', 'other-tenant.txt');
+    const other = await run(...args, '--checkpoint', 'other-tenant.txt');
     expect(other.status).toBe(1);
     expect(other.stdout).toMatch(/^FAIL checkpoint tenant: /m);
   });
 
-  it('verifies consistency, and fails it with the checkpoints swapped', () => {
+  it('verifies consistency, and fails it with the checkpoints swapped', async () => {
     const args = ['consistency', '--proof', 'consistency.json', '--keys', 'jwks.json'];
-    expect(run(...args, '--old', 'old.txt', '--new', 'cp.txt').status).toBe(0);
-    const swapped = run(...args, '--old', 'cp.txt', '--new', 'old.txt');
+    expect((await run(...args, '--old', 'old.txt', '--new', 'cp.txt')).status).toBe(0);
+    const swapped = await run(...args, '--old', 'cp.txt', '--new', 'old.txt');
     expect(swapped.status).toBe(1);
     expect(swapped.stdout).toMatch(/^FAIL consistency: the old checkpoint's size 37 is larger/m);
   });
@@ -145,17 +153,17 @@ describe('audit-verify', () => {
       ['checkpoint', '--checkpoint', 'cp.txt', '--keys', 'broken.json'],
       /--keys broken\.json is not valid JSON/,
     ],
-  ])('exits with status 2 and says why for %p', (args, message) => {
-    const { status, stdout, stderr } = run(...args);
+  ])('exits with status 2 and says why for %p', async (args, message) => {
+    const { status, stdout, stderr } = await run(...args);
     expect(status).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(message);
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
-  it('prints its usage for --help', () => {
-    expect(run('--help')).toMatchObject({ status: 0, stderr: '' });
-    expect(run('record', '--help').stdout).toMatch(/^Usage:/);
+  it('prints its usage for --help', async () => {
+    expect(await run('--help')).toMatchObject({ status: 0, stderr: '' });
+    expect((await run('record', '--help')).stdout).toMatch(/^Usage:/);
   });
 
   describe('as a process', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -115,7 +115,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 };
 
 /** Runs the command line `argv` (without node and the script) and returns the exit status. */
-export function main(argv: readonly string[], io: Output = STDIO): number {
+export async function main(argv: readonly string[], io: Output = STDIO): Promise<number> {
   try {
     if (argv.length === 0) throw new UsageError('no subcommand given');
     if (['--help', '-h', 'help'].includes(argv[0])) {
@@ -141,7 +141,7 @@ export function main(argv: readonly string[], io: Output = STDIO): number {
     }
     let result: { header: string; checks: Check[] };
     try {
-      result = run(command, options, io.progress?.update);
+      result = await run(command, options, io.progress?.update);
     } finally {
       io.progress?.end();
     }
@@ -187,11 +187,11 @@ function readOptions(command: string, args: string[], spec: Subcommand): Options
   return options;
 }
 
-function run(
+async function run(
   command: string,
   o: Options,
   progress?: PackageProgress,
-): { header: string; checks: Check[] } {
+): Promise<{ header: string; checks: Check[] }> {
   switch (command) {
     case 'record': {
       const entry = readJson(o, 'entry');
@@ -223,9 +223,10 @@ function run(
       return { header, checks };
     }
     case 'package': {
-      const zip = readFile(o, 'zip');
+      // Read where it lies, a few mebibytes at a time: a package can be gigabytes inflated.
+      const zip = readablePath(o, 'zip');
       const trusted = o.keys === undefined ? undefined : readJson(o, 'keys');
-      const checks = verifyPackage(zip, trusted, progress);
+      const checks = await verifyPackage(zip, trusted, progress);
       return { header: `package ${basename(o.zip!)}`, checks };
     }
     default:
@@ -249,9 +250,26 @@ function report(header: string, checks: Check[], io: Output): number {
 }
 
 function readFile(options: Options, name: keyof Options): Buffer {
+  return withReadError(options, name, (path) => readFileSync(path));
+}
+
+/** The option's path, once it is known to name a file that can be opened for reading. */
+function readablePath(options: Options, name: keyof Options): string {
+  return withReadError(options, name, (path) => {
+    const fd = openSync(path, 'r');
+    try {
+      if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
+    } finally {
+      closeSync(fd);
+    }
+    return path;
+  });
+}
+
+function withReadError<T>(options: Options, name: keyof Options, read: (path: string) => T): T {
   const path = options[name]!;
   try {
-    return readFileSync(path);
+    return read(path);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const why =
@@ -292,5 +310,7 @@ function describeCheckpoint(note: Buffer): string {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void main(process.argv.slice(2)).then((status) => {
+    process.exitCode = status;
+  });
 }

@@ -3,7 +3,7 @@ import type { PackageManifest } from 'src/evidence-format/evidence-package';
 import { fail, isObject, notChecked, pass, type Check } from 'src/verifier/checks';
 import { describeEntry, verifyEntry, type EntryResult } from 'src/verifier/entry';
 import type { KeySet } from 'src/verifier/key-set';
-import { jsonLines, parseJson, show } from 'src/verifier/package-manifest';
+import { JsonLines, parseJson, show } from 'src/verifier/package-manifest';
 import type { PackageProgress } from 'src/verifier/package';
 import { inclusionChecks } from 'src/verifier/proofs';
 
@@ -33,32 +33,27 @@ const FILES = {
 } as const;
 
 /** `record count` (or `entry count`) and `records` (or `entries`). */
-export function entryFileChecks(
-  bytes: Buffer | undefined,
+export async function entryFileChecks(
+  chunks: AsyncIterable<Buffer> | undefined,
   kind: keyof typeof FILES,
   manifest: PackageManifest,
   keySet: KeySet,
   progress?: PackageProgress,
-): { checks: Check[]; lines: EntryLine[] } {
+): Promise<{ checks: Check[]; lines: EntryLine[] }> {
   const { file, count, countCheck } = FILES[kind];
-  const texts = bytes ? jsonLines(bytes) : 'missing';
-  if (typeof texts === 'string') {
-    const why = `${file} is ${texts}`;
-    return { checks: [fail(countCheck, why), notChecked(kind, why)], lines: [] };
-  }
+  const unusable = (why: string) => ({
+    checks: [fail(countCheck, why), notChecked(kind, why)],
+    lines: [],
+  });
+  if (!chunks) return unusable(`${file} is missing`);
   const expected = manifest.report[count];
-  const counted =
-    texts.length === expected
-      ? pass(countCheck, `${texts.length} lines, as report.${count} states`)
-      : fail(
-          countCheck,
-          `${file} has ${texts.length} lines, the manifest's report.${count} is ${expected}: the package is truncated or padded`,
-        );
   const lines: EntryLine[] = [];
   const problems: string[] = [];
   let previousIndex = -1;
-  texts.forEach((text, i) => {
-    progress?.(file, i, texts.length);
+  const texts = new JsonLines(chunks);
+  for await (const text of texts) {
+    const i = lines.length;
+    progress?.(file, i, Math.max(expected, i));
     const line = readEntryLine(`${file}:${i + 1}`, text, keySet);
     const failed = line.result
       ? line.result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
@@ -77,17 +72,27 @@ export function entryFileChecks(
     previousIndex = facts?.logIndex ?? previousIndex;
     const all = line.result ? [...failed, ...extra] : [line.unreadable ?? 'unreadable'];
     if (all.length > 0) problems.push(`${line.where} (${line.described}): ${all.join(', ')}`);
-  });
-  progress?.(file, texts.length, texts.length);
+  }
+  if (texts.unterminated) return unusable(`${file}: ${UNTERMINATED}`);
+  progress?.(file, lines.length, lines.length);
+  const counted =
+    lines.length === expected
+      ? pass(countCheck, `${lines.length} lines, as report.${count} states`)
+      : fail(
+          countCheck,
+          `${file} has ${lines.length} lines, the manifest's report.${count} is ${expected}: the package is truncated or padded`,
+        );
   const summary =
     problems.length === 0
       ? pass(
           kind,
-          `${texts.length} of ${texts.length} verified: leaf hash, signature, key window, tenant, log order`,
+          `${lines.length} of ${lines.length} verified: leaf hash, signature, key window, tenant, log order`,
         )
-      : fail(kind, `${problems.length} of ${texts.length} failed: ${firstFew(problems)}`);
+      : fail(kind, `${problems.length} of ${lines.length} failed: ${firstFew(problems)}`);
   return { checks: [counted, summary], lines };
 }
+
+const UNTERMINATED = 'the last line does not end with a newline';
 
 function readEntryLine(where: string, text: Buffer, keySet: KeySet): EntryLine {
   const parsed = parseJson(text, true);
@@ -112,30 +117,34 @@ function readEntryLine(where: string, text: Buffer, keySet: KeySet): EntryLine {
 }
 
 /** `proofs`: one inclusion proof per entry line, in order, each verified against the checkpoint. */
-export function proofsCheck(
-  bytes: Buffer | undefined,
+export async function proofsCheck(
+  chunks: AsyncIterable<Buffer> | undefined,
   lines: readonly EntryLine[],
   checkpoint: Checkpoint | null,
   progress?: PackageProgress,
-): Check {
-  const texts = bytes ? jsonLines(bytes) : 'missing';
-  if (typeof texts === 'string') return fail('proofs', `proofs.jsonl is ${texts}`);
+): Promise<Check> {
+  if (!chunks) return fail('proofs', 'proofs.jsonl is missing');
+  // Without a checkpoint the proofs lead nowhere; the archive still reads the file, for its hash.
   if (!checkpoint) return notChecked('proofs', 'the checkpoint is unusable');
   const problems: string[] = [];
-  if (texts.length !== lines.length) {
-    problems.push(`proofs.jsonl has ${texts.length} lines for ${lines.length} entries`);
-  }
-  const checked = Math.min(texts.length, lines.length);
-  for (let i = 0; i < checked; i++) {
-    progress?.('proofs.jsonl', i, checked);
-    const problem = proofProblem(texts[i], lines[i], checkpoint);
+  const texts = new JsonLines(chunks);
+  let count = 0;
+  for await (const text of texts) {
+    const i = count++;
+    if (i >= lines.length) continue;
+    progress?.('proofs.jsonl', i, lines.length);
+    const problem = proofProblem(text, lines[i], checkpoint);
     if (problem !== null) problems.push(`proofs.jsonl:${i + 1} for ${lines[i].where}: ${problem}`);
   }
-  progress?.('proofs.jsonl', checked, checked);
+  if (texts.unterminated) return fail('proofs', `proofs.jsonl: ${UNTERMINATED}`);
+  progress?.('proofs.jsonl', Math.min(count, lines.length), lines.length);
+  if (count !== lines.length) {
+    problems.unshift(`proofs.jsonl has ${count} lines for ${lines.length} entries`);
+  }
   if (problems.length > 0) {
     return fail('proofs', `${problems.length} problem(s): ${firstFew(problems)}`);
   }
-  const detail = `${texts.length} of ${texts.length} inclusion proofs lead to the checkpoint's root (size ${checkpoint.size})`;
+  const detail = `${count} of ${count} inclusion proofs lead to the checkpoint's root (size ${checkpoint.size})`;
   return pass('proofs', detail);
 }
 

@@ -41,19 +41,33 @@ export function parseJson(bytes: Buffer, canonical: boolean): { value: unknown }
   return { value };
 }
 
-/** The lines of a .jsonl file (each ending in "\n"), or a string saying why it has none. */
-export function jsonLines(bytes: Buffer): Buffer[] | string {
-  // Lines are views of the file, decoded one at a time by parseJson (which refuses a line that
-  // is not UTF-8): a package's records.jsonl can be larger than the longest string V8 can make.
-  if (bytes.length === 0) return [];
-  if (bytes[bytes.length - 1] !== 0x0a) return 'the last line does not end with a newline';
-  const lines: Buffer[] = [];
-  for (let start = 0; start < bytes.length;) {
-    const end = bytes.indexOf(0x0a, start);
-    lines.push(bytes.subarray(start, end));
-    start = end + 1;
+/**
+ * The lines of a .jsonl file (each ending in "\n") as its chunks arrive, without the newline;
+ * `unterminated` is set once the chunks have ended if the last bytes were not a whole line.
+ * Lines are views of the chunks where they can be, decoded one at a time by parseJson (which
+ * refuses a line that is not UTF-8): a package's records.jsonl can be larger than the longest
+ * string V8 can make, and larger than the memory an auditor has.
+ */
+export class JsonLines {
+  unterminated = false;
+
+  constructor(private readonly chunks: AsyncIterable<Buffer> | Iterable<Buffer>) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    let carried: Buffer[] = [];
+    for await (const chunk of this.chunks) {
+      let start = 0;
+      for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
+        const piece = chunk.subarray(start, end);
+        yield carried.length === 0 ? piece : Buffer.concat([...carried, piece]);
+        carried = [];
+        start = end + 1;
+      }
+      // The chunk may be reused once the next one is asked for: keep a copy of the rest.
+      if (start < chunk.length) carried.push(Buffer.from(chunk.subarray(start)));
+    }
+    this.unterminated = carried.length > 0;
   }
-  return lines;
 }
 
 /** The problems with a parsed manifest's shape, empty when it is a PackageManifest. */

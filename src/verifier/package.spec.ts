@@ -89,8 +89,8 @@ function withKey(p: PackageParts, key: TestKey): void {
 }
 
 describe('verifyPackage accepts', () => {
-  it('the genuine package, with the keys it carries: and lists them to compare', () => {
-    const checks = verifyPackage(good);
+  it('the genuine package, with the keys it carries: and lists them to compare', async () => {
+    const checks = await verifyPackage(good);
     expect(failedNames(checks)).toEqual([]);
     expect(checks.map((c) => c.name)).toEqual([
       'archive',
@@ -124,13 +124,13 @@ describe('verifyPackage accepts', () => {
     expect(detailOf(checks, 'proofs')).toMatch(/^37 of 37 inclusion proofs/);
   });
 
-  it('the genuine package against the trusted key set, and a copy re-zipped without change', () => {
-    const checks = verifyPackage(good, log.jwks);
+  it('the genuine package against the trusted key set, and a copy re-zipped without change', async () => {
+    const checks = await verifyPackage(good, log.jwks);
     expect(failedNames(checks)).toEqual([]);
     expect(detailOf(checks, 'key source')).toContain('all in the trusted set');
     expect(
       failedNames(
-        verifyPackage(
+        await verifyPackage(
           rezip(good, () => undefined),
           log.jwks,
         ),
@@ -139,8 +139,28 @@ describe('verifyPackage accepts', () => {
   });
 });
 
+describe('verifyPackage on a file', () => {
+  it('reads it where it lies and reaches the verdict it reaches in memory, check for check', async () => {
+    const tampered = [
+      good,
+      replaceFile(good, 'records.jsonl', jsonl([edited(records[0], null), ...records.slice(1)])),
+      replaceFile(good, 'proofs.jsonl', Buffer.from('{}\n')),
+      replaceFile(good, 'entries.jsonl', Buffer.from(jsonl(others).toString().trimEnd())),
+      replaceFile(good, 'report.json', Buffer.from('{}')),
+      good.subarray(0, good.length - 100),
+    ];
+    for (const [i, zip] of tampered.entries()) {
+      const path = join(dir, `as-file-${i}.zip`);
+      writeFileSync(path, zip);
+      const inMemory = await verifyPackage(zip, log.jwks);
+      expect(await verifyPackage(path, log.jwks)).toEqual(inMemory);
+      expect(failedNames(inMemory).length > 0).toBe(i > 0);
+    }
+  });
+});
+
 describe('verifyPackage rejects', () => {
-  it('one byte changed in any file of the package', () => {
+  it('one byte changed in any file of the package', async () => {
     const names = entriesOf(good).map((e) => e.name);
     expect(names).toHaveLength(15);
     for (const name of names) {
@@ -149,7 +169,7 @@ describe('verifyPackage rejects', () => {
         entry.data = Buffer.from(entry.data);
         entry.data[entry.data.length >> 1] ^= 0x01;
       });
-      const failed = failedNames(verifyPackage(zip, log.jwks));
+      const failed = failedNames(await verifyPackage(zip, log.jwks));
       const expected = name.startsWith('manifest.') ? 'manifest signature' : 'files';
       // A changed manifest.json may also stop being canonical JSON: either way it fails.
       expect({
@@ -160,17 +180,17 @@ describe('verifyPackage rejects', () => {
         failed: true,
       });
       if (!name.startsWith('manifest.'))
-        expect(detailOf(verifyPackage(zip), 'files')).toContain(name);
+        expect(detailOf(await verifyPackage(zip), 'files')).toContain(name);
     }
   });
 
-  it('a record edited, with the manifest left as it was', () => {
+  it('a record edited, with the manifest left as it was', async () => {
     const zip = replaceFile(
       good,
       'records.jsonl',
       jsonl([edited(records[0], null), ...records.slice(1)]),
     );
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual(['files', 'records', 'proofs']);
     expect(detailOf(checks, 'files')).toContain('records.jsonl has SHA-256');
     expect(detailOf(checks, 'records')).toMatch(
@@ -184,7 +204,7 @@ describe('verifyPackage rejects', () => {
       p.files.set('records.jsonl', jsonl([edited(records[0], attacker), ...records.slice(1)]));
       p.signer = signerFor(attacker);
     });
-    const trusted = verifyPackage(zip, log.jwks);
+    const trusted = await verifyPackage(zip, log.jwks);
     expect(failedNames(trusted)).toEqual([
       'key source',
       'manifest signature',
@@ -198,7 +218,7 @@ describe('verifyPackage rejects', () => {
     );
     // Without --keys the forged key is believed, but the genuine checkpoint still refuses the
     // edited record, and the forged key's thumbprint is listed for the auditor to compare.
-    const alone = verifyPackage(zip);
+    const alone = await verifyPackage(zip);
     expect(failedNames(alone)).toEqual(['proofs']);
     expect(detailOf(alone, 'proofs')).toMatch(/records\.jsonl:1: proof leaf hash: /);
     expect(detailOf(alone, 'key source')).toContain(attacker.kid);
@@ -207,7 +227,7 @@ describe('verifyPackage rejects', () => {
   it('a proof of the wrong leaf (two proofs swapped)', async () => {
     const order = [records[1], records[0], ...records.slice(2), ...others];
     const zip = await build((p) => p.files.set('proofs.jsonl', proofsFor(log, order, 37)));
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual(['proofs']);
     expect(detailOf(checks, 'proofs')).toMatch(
       /^2 problem\(s\): proofs\.jsonl:1 for records\.jsonl:1: the proof is for entry/,
@@ -221,7 +241,7 @@ describe('verifyPackage rejects', () => {
     }));
     proofs[0] = { ...proofs[1], entryId: proofs[0].entryId };
     const zip = await build((p) => p.files.set('proofs.jsonl', jsonl(proofs)));
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual(['proofs']);
     expect(detailOf(checks, 'proofs')).toMatch(
       /^1 problem\(s\): .*proof leaf hash: the proof is for leaf/,
@@ -230,7 +250,7 @@ describe('verifyPackage rejects', () => {
 
   it('a manifest made after its key was retired', async () => {
     const zip = await build((p) => (p.signer = signerFor(log.oldKey)));
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual(['manifest key window']);
     expect(detailOf(checks, 'manifest key window')).toContain("is not before the key's validUntil");
   });
@@ -240,7 +260,7 @@ describe('verifyPackage rejects', () => {
     const resigned = signEntry(records[late].body, log.oldKey); // same body and leaf, retired key
     const lines = records.map((r, i) => (i === late ? resigned : r));
     const zip = await build((p) => p.files.set('records.jsonl', jsonl(lines)));
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual(['records']);
     expect(detailOf(checks, 'records')).toMatch(
       new RegExp(`^1 of 30 failed: records\\.jsonl:${late + 1} .*key window: `),
@@ -249,7 +269,7 @@ describe('verifyPackage rejects', () => {
 
   it('a truncated log: records.jsonl without its last line, re-signed by the genuine key', async () => {
     const zip = await build((p) => p.files.set('records.jsonl', jsonl(records.slice(0, -1))));
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual(['record count', 'proofs', 'report records']);
     expect(detailOf(checks, 'record count')).toBe(
       "records.jsonl has 29 lines, the manifest's report.recordCount is 30: the package is truncated or padded",
@@ -263,7 +283,7 @@ describe('verifyPackage rejects', () => {
       p.files.set('records.jsonl', jsonl(kept));
       p.files.set('proofs.jsonl', proofsFor(log, [...kept, ...others], 37));
     });
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual(['report records']);
     expect(detailOf(checks, 'report records')).toBe(
       'report.json lists 30 records, records.jsonl holds 29',
@@ -274,7 +294,7 @@ describe('verifyPackage rejects', () => {
       p.files.set('proofs.jsonl', proofsFor(log, [...kept, ...others], 37));
       p.files.set('report.json', reportJson(kept));
     });
-    expect(failedNames(verifyPackage(consistent, log.jwks))).toEqual([]);
+    expect(failedNames(await verifyPackage(consistent, log.jwks))).toEqual([]);
   });
 
   it('a checkpoint of a shorter tree than the proofs claim', async () => {
@@ -285,7 +305,7 @@ describe('verifyPackage rejects', () => {
       p.fields.previousCheckpoint = undefined;
       p.files.delete('consistency.json');
     });
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual(['proofs']);
     expect(detailOf(checks, 'proofs')).toContain(
       'proof tree size: the proof is for tree size 37, the checkpoint has size 30',
@@ -297,10 +317,10 @@ describe('verifyPackage rejects', () => {
       const proof = { ...log.consistency(12, 37), oldCheckpoint: log.checkpoint(13) };
       p.files.set('consistency.json', Buffer.from(JSON.stringify(proof)));
     });
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual(['consistency']);
     const other = replaceFile(good, 'checkpoint.txt', Buffer.from(log.checkpoint(36)));
-    expect(failedNames(verifyPackage(other, log.jwks))).toEqual(
+    expect(failedNames(await verifyPackage(other, log.jwks))).toEqual(
       expect.arrayContaining(['files', 'checkpoint matches manifest', 'proofs']),
     );
   });
@@ -310,7 +330,7 @@ describe('verifyPackage rejects', () => {
       withKey(p, attacker);
       p.signer = signerFor(attacker);
     });
-    const checks = verifyPackage(zip, log.jwks);
+    const checks = await verifyPackage(zip, log.jwks);
     expect(failedNames(checks)).toEqual([
       'key source',
       'manifest signature',
@@ -320,17 +340,17 @@ describe('verifyPackage rejects', () => {
 
     for (const signature of [randomBytes(64), Buffer.alloc(63)]) {
       const forged = replaceFile(good, 'manifest.sig', signature);
-      expect(failedNames(verifyPackage(forged, log.jwks))).toEqual(['manifest signature']);
+      expect(failedNames(await verifyPackage(forged, log.jwks))).toEqual(['manifest signature']);
     }
   });
 
-  it('a package key that differs from the trusted key of the same kid', () => {
+  it('a package key that differs from the trusted key of the same kid', async () => {
     const trusted = { keys: [log.oldKey.jwk, { ...log.newKey.jwk, x: attacker.jwk.x }] };
-    const checks = verifyPackage(good, trusted);
+    const checks = await verifyPackage(good, trusted);
     expect(failedNames(checks)).toContain('trusted key set');
   });
 
-  it('an archive with a path-traversal name, a duplicate name, or an unlisted file', () => {
+  it('an archive with a path-traversal name, a duplicate name, or an unlisted file', async () => {
     const extra = { name: 'notes.txt', data: Buffer.from('hello') };
     const cases: [RawEntry, string, RegExp][] = [
       [{ ...extra, name: '../evil.sh' }, 'archive', /escapes with \.\./],
@@ -342,7 +362,7 @@ describe('verifyPackage rejects', () => {
       [extra, 'files', /notes\.txt is in the archive but not in the manifest/],
     ];
     for (const [entry, check, why] of cases) {
-      const checks = verifyPackage(
+      const checks = await verifyPackage(
         rezip(good, (entries) => [...entries, entry]),
         log.jwks,
       );
@@ -351,18 +371,18 @@ describe('verifyPackage rejects', () => {
     }
   });
 
-  it('an archive with a corrupted CRC, sizes that disagree, or cut short', () => {
+  it('an archive with a corrupted CRC, sizes that disagree, or cut short', async () => {
     const entries = entriesOf(good);
     const badCrc = rawZip(
       entries.map((e, i) => (i === 5 ? { ...e, crc: (zlibCrc32(e.data) ^ 1) >>> 0 } : e)),
     );
-    expect(detailOf(verifyPackage(badCrc), 'archive')).toBe(
+    expect(detailOf(await verifyPackage(badCrc), 'archive')).toBe(
       `the CRC-32 of "${entries[5].name}" does not match`,
     );
 
     const sizes = rawZip(entries);
     sizes.writeUInt32LE(sizes.readUInt32LE(22) + 1, 22); // first local header's uncompressed size
-    expect(detailOf(verifyPackage(sizes), 'archive')).toMatch(
+    expect(detailOf(await verifyPackage(sizes), 'archive')).toMatch(
       /CRC or sizes of "manifest\.json" differ between its headers/,
     );
 
@@ -371,7 +391,25 @@ describe('verifyPackage rejects', () => {
       good.subarray(0, 1000),
       Buffer.alloc(0),
     ]) {
-      expect(failedNames(verifyPackage(cut))).toEqual(['archive', 'package']);
+      expect(failedNames(await verifyPackage(cut))).toEqual(['archive', 'package']);
+    }
+  });
+
+  it('a corrupted CRC in a file checked line by line, found once its last line has passed', async () => {
+    const entries = entriesOf(good);
+    for (const name of ['records.jsonl', 'entries.jsonl', 'proofs.jsonl']) {
+      const zip = rawZip(
+        entries.map((e) => (e.name === name ? { ...e, crc: (zlibCrc32(e.data) ^ 1) >>> 0 } : e)),
+      );
+      const path = join(dir, `crc-${name}.zip`);
+      writeFileSync(path, zip);
+      for (const checks of [
+        await verifyPackage(zip, log.jwks),
+        await verifyPackage(path, log.jwks),
+      ]) {
+        expect(failedNames(checks)).toEqual(['archive', 'package']);
+        expect(detailOf(checks, 'archive')).toBe(`the CRC-32 of "${name}" does not match`);
+      }
     }
   });
 
@@ -388,19 +426,22 @@ describe('verifyPackage rejects', () => {
     expect(() => readZip(zip64, 2 ** 31)).toThrow('ZIP64 archives are not supported');
   });
 
-  it('the CRC-32 fallback agrees with zlib', () => {
+  it('the CRC-32 fallback agrees with zlib, also continued chunk by chunk', () => {
     for (const size of [0, 1, 31, 4096]) {
       const data = randomBytes(size);
       expect(tableCrc32(data)).toBe(zlibCrc32(data));
+      const half = size >> 1;
+      const first = tableCrc32(data.subarray(0, half));
+      expect(tableCrc32(data.subarray(half), first)).toBe(zlibCrc32(data));
     }
   });
 });
 
 describe('audit-verify package', () => {
-  function run(...args: string[]) {
+  async function run(...args: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const status = main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+    const status = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
     return { status, stdout: out.join(''), stderr: err.join('') };
   }
 
@@ -409,8 +450,8 @@ describe('audit-verify package', () => {
     writeFileSync(join(dir, 'bad.zip'), replaceFile(good, 'report.json', Buffer.from('{}')));
   });
 
-  it('prints one ok line per check and exits 0 for the genuine package', () => {
-    const { status, stdout, stderr } = run(
+  it('prints one ok line per check and exits 0 for the genuine package', async () => {
+    const { status, stdout, stderr } = await run(
       'package',
       join(dir, 'good.zip'),
       '--keys',
@@ -427,8 +468,8 @@ describe('audit-verify package', () => {
     expect(lines.at(-1)).toBe('verified: all 21 checks passed for package good.zip');
   });
 
-  it('prints FAIL lines naming the check and exits 1 for a tampered package', () => {
-    const { status, stdout } = run('package', join(dir, 'bad.zip'));
+  it('prints FAIL lines naming the check and exits 1 for a tampered package', async () => {
+    const { status, stdout } = await run('package', join(dir, 'bad.zip'));
     expect(status).toBe(1);
     expect(stdout).toMatch(/^FAIL files: report\.json has 2 bytes, the manifest lists \d+$/m);
     expect(stdout).toMatch(/^FAIL report records: report\.json has no records array$/m);
@@ -437,14 +478,14 @@ describe('audit-verify package', () => {
     );
   });
 
-  it('shows its progress on a terminal line, erased before the results', () => {
+  it('shows its progress on a terminal line, erased before the results', async () => {
     const display: string[] = [];
     const out: string[] = [];
     let clock = 0;
     // A slow machine: 10 ms pass between two looks at the clock, so the display is redrawn
     // about every tenth line.
     const progress = terminalProgress({ write: (t) => display.push(t) }, () => (clock += 10));
-    const status = main(['package', join(dir, 'good.zip')], {
+    const status = await main(['package', join(dir, 'good.zip')], {
       out: (t) => out.push(t),
       err: () => undefined,
       progress,
@@ -466,14 +507,16 @@ describe('audit-verify package', () => {
     expect(out.join('')).not.toContain('audit-verify:');
   });
 
-  it('exits 2 when called wrongly', () => {
-    expect(run('package').stderr).toContain('package needs a zip file');
-    expect(run('package').status).toBe(2);
-    expect(run('package', 'a.zip', 'b.zip').stderr).toContain('takes one zip file, not 2');
-    expect(run('package', join(dir, 'missing.zip')).stderr).toContain('cannot read the package');
-    expect(run('package', join(dir, 'good.zip'), '--entry', 'x').status).toBe(2);
-    expect(run('package', join(dir, 'good.zip'), '--keys', join(dir, 'missing.json')).status).toBe(
-      2,
+  it('exits 2 when called wrongly', async () => {
+    expect((await run('package')).stderr).toContain('package needs a zip file');
+    expect((await run('package')).status).toBe(2);
+    expect((await run('package', 'a.zip', 'b.zip')).stderr).toContain('takes one zip file, not 2');
+    expect((await run('package', join(dir, 'missing.zip'))).stderr).toContain(
+      'cannot read the package',
     );
+    expect((await run('package', join(dir, 'good.zip'), '--entry', 'x')).status).toBe(2);
+    expect(
+      (await run('package', join(dir, 'good.zip'), '--keys', join(dir, 'missing.json'))).status,
+    ).toBe(2);
   });
 });

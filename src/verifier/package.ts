@@ -1,4 +1,5 @@
 import { createHash, createPublicKey } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import { ed25519PublicKey, verifyEd25519, type Checkpoint } from 'src/evidence-format/checkpoint';
 import {
   MAX_PACKAGE_BYTES,
@@ -24,7 +25,16 @@ import {
   reportRecordsCheck,
 } from 'src/verifier/package-entries';
 import { checkpointChecks, consistencyChecks } from 'src/verifier/proofs';
-import { readZip, ZipFormatError } from 'src/verifier/zip';
+import {
+  bufferSource,
+  entryChunks,
+  fileSource,
+  listZip,
+  readEntry,
+  ZipFormatError,
+  type ZipListing,
+  type ZipSource,
+} from 'src/verifier/zip';
 
 /**
  * `audit-verify package`: an evidence package (src/evidence-format/evidence-package.ts) checked
@@ -33,7 +43,14 @@ import { readZip, ZipFormatError } from 'src/verifier/zip';
  * and summarised per kind, so a period audit of 100k records prints a page, not 100k lines.
  */
 
+/** The files read whole (all but the three .jsonl files), by name. */
 type Files = Map<string, Buffer>;
+
+/** A file's size and SHA-256 (hex), as read from the archive. */
+interface FileDigest {
+  bytes: number;
+  sha256: string;
+}
 
 /**
  * Told as the package's long steps advance: the step (a file's name while its lines are checked),
@@ -42,58 +59,153 @@ type Files = Map<string, Buffer>;
  */
 export type PackageProgress = (step: string, done: number, total: number) => void;
 
+/** The files checked line by line as they are inflated, never held whole. */
+const LINE_FILES: ReadonlySet<string> = new Set([
+  PACKAGE_FILES.records,
+  PACKAGE_FILES.entries,
+  PACKAGE_FILES.proofs,
+]);
+
+/** `audit-verify package` on a file: read where it lies, a few mebibytes at a time. */
+export async function verifyPackageFile(
+  path: string,
+  trustedJwks?: unknown,
+  progress?: PackageProgress,
+): Promise<Check[]> {
+  const fd = openSync(path, 'r');
+  try {
+    return await verifyPackageSource(fileSource(fd), trustedJwks, progress);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `audit-verify package` on a package in memory. */
 export function verifyPackageZip(
   zipBytes: Buffer,
   trustedJwks?: unknown,
   progress?: PackageProgress,
-): Check[] {
-  let files: Files;
+): Promise<Check[]> {
+  return verifyPackageSource(bufferSource(zipBytes), trustedJwks, progress);
+}
+
+export async function verifyPackageSource(
+  source: ZipSource,
+  trustedJwks?: unknown,
+  progress?: PackageProgress,
+): Promise<Check[]> {
   progress?.('reading the archive', 0, 0);
   try {
-    files = new Map(readZip(zipBytes, MAX_PACKAGE_BYTES).map((e) => [e.name, e.data]));
+    return await checkArchive(new PackageArchive(source), trustedJwks, progress);
   } catch (error) {
     if (!(error instanceof ZipFormatError)) throw error;
     return [fail('archive', error.message), notChecked('package', 'the archive cannot be read')];
   }
-  const total = [...files.values()].reduce((sum, data) => sum + data.length, 0);
-  const checks = [pass('archive', `${files.size} files, ${total} bytes, each CRC-32 verified`)];
+}
+
+/**
+ * The archive's entries, each read once: the small files whole, the .jsonl files as lines while
+ * their chunks are hashed. An entry whose CRC-32 or size is wrong throws a ZipFormatError when
+ * it is read, at the latest in `digests()`, which reads whatever no check read to its end.
+ */
+class PackageArchive {
+  private readonly listing: ZipListing[];
+  readonly files: Files = new Map();
+  private readonly hashed = new Map<string, FileDigest>();
+
+  constructor(private readonly source: ZipSource) {
+    this.listing = listZip(source, MAX_PACKAGE_BYTES);
+    for (const entry of this.listing) {
+      if (LINE_FILES.has(entry.name)) continue;
+      const data = readEntry(source, entry);
+      this.files.set(entry.name, data);
+      this.hashed.set(entry.name, { bytes: data.length, sha256: sha256(data) });
+    }
+  }
+
+  get names(): string[] {
+    return this.listing.map((e) => e.name);
+  }
+
+  get totalBytes(): number {
+    return this.listing.reduce((sum, e) => sum + e.size, 0);
+  }
+
+  /** The chunks of a .jsonl file, hashed as they pass, or undefined when it is not there. */
+  chunks(name: string): AsyncIterable<Buffer> | undefined {
+    const entry = this.listing.find((e) => e.name === name);
+    return entry && this.hashing(entry);
+  }
+
+  /** Every file's size and SHA-256, reading in full whatever was not read to its end. */
+  async digests(): Promise<ReadonlyMap<string, FileDigest>> {
+    for (const entry of this.listing) {
+      if (this.hashed.has(entry.name)) continue;
+      for await (const chunk of this.hashing(entry)) void chunk;
+    }
+    return this.hashed;
+  }
+
+  private async *hashing(entry: ZipListing): AsyncGenerator<Buffer> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of entryChunks(this.source, entry)) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+    // Only here have the size and CRC-32 been checked: the entry is what the archive says.
+    this.hashed.set(entry.name, { bytes, sha256: hash.digest('hex') });
+  }
+}
+
+async function checkArchive(
+  archive: PackageArchive,
+  trustedJwks: unknown,
+  progress?: PackageProgress,
+): Promise<Check[]> {
+  const { files, names } = archive;
+  const checks = [
+    pass('archive', `${names.length} files, ${archive.totalBytes} bytes, each CRC-32 verified`),
+  ];
   const { check: format, manifest, value } = readManifest(files);
   const keys = keyChecks(files, trustedJwks);
   checks.push(format, ...keys.checks, ...manifestSignatureChecks(files, value, keys.keySet));
-  if (!manifest) return [...checks, notChecked('package contents', 'the manifest is unusable')];
+  if (!manifest) {
+    await archive.digests();
+    return [...checks, notChecked('package contents', 'the manifest is unusable')];
+  }
 
-  progress?.("checking every file's SHA-256", 0, 0);
-  checks.push(filesCheck(files, manifest), sumsCheck(files, manifest));
-  checks.push(keyFilesCheck(files, keys.packageKeys));
   const { checks: checkpoint, checkpoint: cp } = checkpointAgainstManifest(
     files,
     manifest,
     keys.keySet,
   );
-  checks.push(...checkpoint);
-  const records = entryFileChecks(
-    files.get(PACKAGE_FILES.records),
+  const records = await entryFileChecks(
+    archive.chunks(PACKAGE_FILES.records),
     'records',
     manifest,
     keys.keySet,
     progress,
   );
-  const entries = entryFileChecks(
-    files.get(PACKAGE_FILES.entries),
+  const entries = await entryFileChecks(
+    archive.chunks(PACKAGE_FILES.entries),
     'entries',
     manifest,
     keys.keySet,
     progress,
   );
-  checks.push(...records.checks, ...entries.checks);
-  checks.push(
-    proofsCheck(
-      files.get(PACKAGE_FILES.proofs),
-      [...records.lines, ...entries.lines],
-      cp,
-      progress,
-    ),
+  const proofs = await proofsCheck(
+    archive.chunks(PACKAGE_FILES.proofs),
+    [...records.lines, ...entries.lines],
+    cp,
+    progress,
   );
+  progress?.("checking every file's SHA-256", 0, 0);
+  const digests = await archive.digests();
+  checks.push(filesCheck(digests, manifest), sumsCheck(files, manifest));
+  checks.push(keyFilesCheck(files, names, keys.packageKeys));
+  checks.push(...checkpoint, ...records.checks, ...entries.checks, proofs);
   checks.push(...previousCheckpointChecks(files, manifest, keys.keySet, cp));
   checks.push(reportRecordsCheck(files.get(PACKAGE_FILES.reportJson), records.lines));
   return checks;
@@ -192,25 +304,25 @@ function manifestSignatureChecks(files: Files, manifest: unknown, keySet: KeySet
 }
 
 /** Every listed file is there with its size and hash, and no other file is. */
-function filesCheck(files: Files, manifest: PackageManifest): Check {
+function filesCheck(digests: ReadonlyMap<string, FileDigest>, manifest: PackageManifest): Check {
   const problems: string[] = [];
   const listed = new Set(manifest.files.map((f) => f.path));
   for (const file of manifest.files) {
-    const data = files.get(file.path);
-    if (!data) problems.push(`${file.path} is listed but missing`);
-    else if (data.length !== file.bytes) {
-      problems.push(`${file.path} has ${data.length} bytes, the manifest lists ${file.bytes}`);
-    } else if (sha256(data) !== file.sha256) {
-      problems.push(`${file.path} has SHA-256 ${sha256(data)}, the manifest lists ${file.sha256}`);
+    const digest = digests.get(file.path);
+    if (!digest) problems.push(`${file.path} is listed but missing`);
+    else if (digest.bytes !== file.bytes) {
+      problems.push(`${file.path} has ${digest.bytes} bytes, the manifest lists ${file.bytes}`);
+    } else if (digest.sha256 !== file.sha256) {
+      problems.push(`${file.path} has SHA-256 ${digest.sha256}, the manifest lists ${file.sha256}`);
     }
   }
-  for (const name of files.keys()) {
+  for (const name of digests.keys()) {
     const own = name === PACKAGE_FILES.manifest || name === PACKAGE_FILES.signature;
     if (!own && !listed.has(name))
       problems.push(`${name} is in the archive but not in the manifest`);
   }
   for (const path of REQUIRED_PACKAGE_FILES) {
-    if (!files.has(path) || (!listed.has(path) && !path.startsWith('manifest.'))) {
+    if (!digests.has(path) || (!listed.has(path) && !path.startsWith('manifest.'))) {
       if (!problems.some((p) => p.startsWith(`${path} `))) problems.push(`${path} is missing`);
     }
   }
@@ -236,7 +348,7 @@ function sumsCheck(files: Files, manifest: PackageManifest): Check {
 }
 
 /** keys/<kid>.pem for each key of keys/jwks.json, the same key, and no other .pem. */
-function keyFilesCheck(files: Files, packageKeys: KeySet): Check {
+function keyFilesCheck(files: Files, names: readonly string[], packageKeys: KeySet): Check {
   const problems: string[] = [];
   for (const key of packageKeys.keys) {
     const pem = files.get(keyPemPath(key.kid));
@@ -254,7 +366,7 @@ function keyFilesCheck(files: Files, packageKeys: KeySet): Check {
     if (!actual?.equals(expected))
       problems.push(`${keyPemPath(key.kid)} is not the key ${key.kid}`);
   }
-  for (const name of files.keys()) {
+  for (const name of names) {
     const kid = /^keys\/(.+)\.pem$/.exec(name)?.[1];
     if (kid !== undefined && !packageKeys.keys.some((k) => k.kid === kid)) {
       problems.push(`${name} names no key of keys/jwks.json`);

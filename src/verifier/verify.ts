@@ -7,7 +7,7 @@ import {
   originCheck,
 } from 'src/verifier/proofs';
 import type { Check } from 'src/verifier/checks';
-import { verifyPackageZip, type PackageProgress } from 'src/verifier/package';
+import { verifyPackageFile, verifyPackageZip, type PackageProgress } from 'src/verifier/package';
 
 /**
  * The verifier's library: one function per question an auditor asks, each taking the documents
@@ -75,14 +75,17 @@ export function verifyConsistencyProof(
  * Is this evidence package what the service signed, complete, and consistent with its log? The
  * ZIP is read with the verifier's own reader; with `trustedJwks` (the auditor's copy of the
  * service's key set) every signature is checked against it, otherwise against the package's own
- * keys/jwks.json, whose thumbprints are then listed for the auditor to compare.
+ * keys/jwks.json, whose thumbprints are then listed for the auditor to compare. `zip` is the
+ * package in memory or the path of its file (read a few mebibytes at a time, however large).
  */
 export function verifyPackage(
-  zipBytes: Buffer,
+  zip: Buffer | string,
   trustedJwks?: unknown,
   progress?: PackageProgress,
-): Check[] {
-  return verifyPackageZip(zipBytes, trustedJwks, progress);
+): Promise<Check[]> {
+  return typeof zip === 'string'
+    ? verifyPackageFile(zip, trustedJwks, progress)
+    : verifyPackageZip(zip, trustedJwks, progress);
 }
 
 export { describeEntry } from 'src/verifier/entry';

@@ -1,4 +1,11 @@
-import { crc32 as nativeCrc32, inflateRawSync } from 'node:zlib';
+import { fstatSync, readSync } from 'node:fs';
+import { Readable, pipeline, type TransformOptions } from 'node:stream';
+import {
+  createInflateRaw,
+  crc32 as nativeCrc32,
+  inflateRawSync,
+  type ZlibOptions,
+} from 'node:zlib';
 
 /**
  * A strict reader for the ZIP files of evidence packages (APPNOTE 6.3.x), built on node:zlib so
@@ -7,11 +14,59 @@ import { crc32 as nativeCrc32, inflateRawSync } from 'node:zlib';
  * holds and an attacker might use: ZIP64, multi-disk archives, encryption, names that would land
  * outside the folder an auditor unzips into, duplicate names (two tools could extract different
  * files), overlapping entries, sizes or CRCs that disagree, and more bytes than `maxBytes`.
+ *
+ * The archive is read where it lies (`ZipSource`: a Buffer, or a file read at the offsets each
+ * step needs), and an entry can be inflated as a stream of chunks (`entryChunks`), its size and
+ * CRC-32 checked as the last chunk passes: a package of gigabytes of JSON Lines is checked line
+ * by line in a few mebibytes of memory.
  */
 
 export interface ZipEntry {
   name: string;
   data: Buffer;
+}
+
+/** Random access to the archive's bytes. */
+export interface ZipSource {
+  readonly size: number;
+  /** `length` bytes from `position`, fewer where the archive ends first. */
+  read(position: number, length: number): Buffer;
+}
+
+export function bufferSource(zip: Buffer): ZipSource {
+  return {
+    size: zip.length,
+    read: (position, length) => zip.subarray(position, Math.min(zip.length, position + length)),
+  };
+}
+
+/** An open file, read with positioned reads (the caller closes `fd`). */
+export function fileSource(fd: number): ZipSource {
+  const { size } = fstatSync(fd);
+  return {
+    size,
+    read(position, length) {
+      const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - position)));
+      let done = 0;
+      while (done < buffer.length) {
+        const n = readSync(fd, buffer, done, buffer.length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return buffer.subarray(0, done);
+    },
+  };
+}
+
+/** An entry as the central directory lists it, checked against its local header. */
+export interface ZipListing {
+  name: string;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  /** Where its (compressed) data starts in the archive. */
+  dataStart: number;
 }
 
 /** Thrown for an archive that is not a well-formed package ZIP; the message says why. */
@@ -48,10 +103,22 @@ interface CentralEntry {
   offset: number;
 }
 
-/** Reads every entry of `zip`, or throws a ZipFormatError naming the first problem. */
+/** Reads every entry of `zip` into memory, or throws a ZipFormatError naming the first problem. */
 export function readZip(zip: Buffer, maxBytes: number): ZipEntry[] {
+  const source = bufferSource(zip);
+  return listZip(source, maxBytes).map((entry) => ({
+    name: entry.name,
+    data: readEntry(source, entry),
+  }));
+}
+
+/**
+ * The archive's entries in central-directory order, every header checked (nothing inflated yet),
+ * or a ZipFormatError naming the first problem.
+ */
+export function listZip(source: ZipSource, maxBytes: number): ZipListing[] {
   try {
-    return readEntries(zip, maxBytes);
+    return listEntries(source, maxBytes);
   } catch (error) {
     // A header field that points past the end makes Buffer's readers throw a RangeError.
     if (error instanceof RangeError) {
@@ -61,16 +128,16 @@ export function readZip(zip: Buffer, maxBytes: number): ZipEntry[] {
   }
 }
 
-function readEntries(zip: Buffer, maxBytes: number): ZipEntry[] {
-  const { count, cdOffset, cdSize } = readEnd(zip);
-  const central = readCentralDirectory(zip, count, cdOffset, cdSize);
+function listEntries(source: ZipSource, maxBytes: number): ZipListing[] {
+  const { count, cdOffset, cdSize } = readEnd(source);
+  const central = readCentralDirectory(source.read(cdOffset, cdSize), count);
   const total = central.reduce((sum, e) => sum + e.size, 0);
   if (total > maxBytes) {
     throw new ZipFormatError(
       `the entries would inflate to ${total} bytes, over the limit of ${maxBytes} (a ZIP bomb?)`,
     );
   }
-  const spans = central.map((entry) => ({ entry, ...locateData(zip, entry, cdOffset) }));
+  const spans = central.map((entry) => ({ entry, ...locateData(source, entry, cdOffset) }));
   spans.sort((a, b) => a.start - b.start);
   for (let i = 1; i < spans.length; i++) {
     if (spans[i].start < spans[i - 1].end) {
@@ -81,25 +148,32 @@ function readEntries(zip: Buffer, maxBytes: number): ZipEntry[] {
   }
   return central.map((entry) => {
     const { dataStart } = spans.find((s) => s.entry === entry)!;
-    return { name: entry.name, data: extract(zip, entry, dataStart) };
+    const { name, method, crc, compressedSize, size } = entry;
+    return { name, method, crc, compressedSize, size, dataStart };
   });
 }
 
-function readEnd(zip: Buffer): { count: number; cdOffset: number; cdSize: number } {
+function readEnd(source: ZipSource): { count: number; cdOffset: number; cdSize: number } {
   // The end record is the last 22 bytes plus a comment of up to 65535 bytes: take the record
-  // whose comment runs exactly to the end of the file, so no bytes can hide after it.
+  // whose comment runs exactly to the end of the file, so no bytes can hide after it. `tail`
+  // also holds the 20 bytes before it, where a ZIP64 locator would be.
+  const tailStart = Math.max(0, source.size - EOCD_SIZE - 0xffff - 20);
+  const tail = source.read(tailStart, source.size - tailStart);
   let at = -1;
-  for (let i = zip.length - EOCD_SIZE; i >= Math.max(0, zip.length - EOCD_SIZE - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === EOCD && i + EOCD_SIZE + zip.readUInt16LE(i + 20) === zip.length) {
+  for (let i = tail.length - EOCD_SIZE; i >= Math.max(0, tail.length - EOCD_SIZE - 0xffff); i--) {
+    if (
+      tail.readUInt32LE(i) === EOCD &&
+      i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tail.length
+    ) {
       at = i;
       break;
     }
   }
   if (at < 0) throw new ZipFormatError('no end of central directory record: not a ZIP file');
-  const [disk, cdDisk, diskCount, count] = [0, 2, 4, 6].map((o) => zip.readUInt16LE(at + 4 + o));
-  const cdSize = zip.readUInt32LE(at + 12);
-  const cdOffset = zip.readUInt32LE(at + 16);
-  const zip64 = at >= 20 && zip.readUInt32LE(at - 20) === ZIP64_EOCD_LOCATOR;
+  const [disk, cdDisk, diskCount, count] = [0, 2, 4, 6].map((o) => tail.readUInt16LE(at + 4 + o));
+  const cdSize = tail.readUInt32LE(at + 12);
+  const cdOffset = tail.readUInt32LE(at + 16);
+  const zip64 = at >= 20 && tail.readUInt32LE(at - 20) === ZIP64_EOCD_LOCATOR;
   if (zip64 || count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
     throw new ZipFormatError('ZIP64 archives are not supported (a package is under 2 GiB)');
   }
@@ -107,50 +181,45 @@ function readEnd(zip: Buffer): { count: number; cdOffset: number; cdSize: number
     throw new ZipFormatError('multi-disk (split) archives are not supported');
   }
   if (count > MAX_ENTRIES) throw new ZipFormatError(`more than ${MAX_ENTRIES} entries`);
-  if (cdOffset + cdSize !== at) {
+  if (cdOffset + cdSize !== tailStart + at) {
     throw new ZipFormatError('the central directory does not end where the end record begins');
   }
   return { count, cdOffset, cdSize };
 }
 
-function readCentralDirectory(
-  zip: Buffer,
-  count: number,
-  cdOffset: number,
-  cdSize: number,
-): CentralEntry[] {
+/** `cd` is the central directory's bytes, `count` the entries the end record says it holds. */
+function readCentralDirectory(cd: Buffer, count: number): CentralEntry[] {
   const entries: CentralEntry[] = [];
   const names = new Set<string>();
-  let at = cdOffset;
+  let at = 0;
   for (let i = 0; i < count; i++) {
-    if (at + CENTRAL_SIZE > cdOffset + cdSize || zip.readUInt32LE(at) !== CENTRAL) {
+    if (at + CENTRAL_SIZE > cd.length || cd.readUInt32LE(at) !== CENTRAL) {
       throw new ZipFormatError(`central directory entry ${i + 1} is malformed`);
     }
     const [nameLength, extraLength, commentLength] = [28, 30, 32].map((o) =>
-      zip.readUInt16LE(at + o),
+      cd.readUInt16LE(at + o),
     );
     const end = at + CENTRAL_SIZE + nameLength + extraLength + commentLength;
-    if (end > cdOffset + cdSize)
-      throw new ZipFormatError(`central directory entry ${i + 1} overruns`);
-    const flags = zip.readUInt16LE(at + 8);
-    const name = decodeName(zip.subarray(at + CENTRAL_SIZE, at + CENTRAL_SIZE + nameLength), flags);
+    if (end > cd.length) throw new ZipFormatError(`central directory entry ${i + 1} overruns`);
+    const flags = cd.readUInt16LE(at + 8);
+    const name = decodeName(cd.subarray(at + CENTRAL_SIZE, at + CENTRAL_SIZE + nameLength), flags);
     const entry: CentralEntry = {
       name,
       flags,
-      method: zip.readUInt16LE(at + 10),
-      crc: zip.readUInt32LE(at + 16),
-      compressedSize: zip.readUInt32LE(at + 20),
-      size: zip.readUInt32LE(at + 24),
-      offset: zip.readUInt32LE(at + 42),
+      method: cd.readUInt16LE(at + 10),
+      crc: cd.readUInt32LE(at + 16),
+      compressedSize: cd.readUInt32LE(at + 20),
+      size: cd.readUInt32LE(at + 24),
+      offset: cd.readUInt32LE(at + 42),
     };
-    checkEntry(entry, zip.readUInt16LE(at + 34));
+    checkEntry(entry, cd.readUInt16LE(at + 34));
     // Case-insensitive: README.md and readme.md are one file once unzipped on macOS or Windows.
     if (names.has(name.toLowerCase())) throw new ZipFormatError(`the name ${name} appears twice`);
     names.add(name.toLowerCase());
     entries.push(entry);
     at = end;
   }
-  if (at !== cdOffset + cdSize) throw new ZipFormatError('the central directory has extra bytes');
+  if (at !== cd.length) throw new ZipFormatError('the central directory has extra bytes');
   return entries;
 }
 
@@ -200,44 +269,44 @@ function checkEntry(entry: CentralEntry, diskStart: number): void {
 
 /** Where the entry's data lies, after its local header, checked against the central entry. */
 function locateData(
-  zip: Buffer,
+  source: ZipSource,
   entry: CentralEntry,
   cdOffset: number,
 ): { start: number; end: number; dataStart: number } {
   const at = entry.offset;
   const shown = JSON.stringify(entry.name);
-  if (at + LOCAL_SIZE > cdOffset || zip.readUInt32LE(at) !== LOCAL) {
+  const header = at + LOCAL_SIZE <= cdOffset ? source.read(at, LOCAL_SIZE) : null;
+  if (!header || header.readUInt32LE(0) !== LOCAL) {
     throw new ZipFormatError(`the local header of ${shown} is missing`);
   }
-  const flags = zip.readUInt16LE(at + 6);
-  const nameLength = zip.readUInt16LE(at + 26);
-  const dataStart = at + LOCAL_SIZE + nameLength + zip.readUInt16LE(at + 28);
-  const localName = zip.subarray(at + LOCAL_SIZE, at + LOCAL_SIZE + nameLength).toString('utf8');
+  const flags = header.readUInt16LE(6);
+  const nameLength = header.readUInt16LE(26);
+  const dataStart = at + LOCAL_SIZE + nameLength + header.readUInt16LE(28);
+  const localName = source.read(at + LOCAL_SIZE, nameLength).toString('utf8');
   if (
     flags !== entry.flags ||
-    zip.readUInt16LE(at + 8) !== entry.method ||
+    header.readUInt16LE(8) !== entry.method ||
     localName !== entry.name
   ) {
     throw new ZipFormatError(`the local header of ${shown} disagrees with the central directory`);
   }
   let end = dataStart + entry.compressedSize;
-  const stated = (o: number) => [
-    zip.readUInt32LE(o),
-    zip.readUInt32LE(o + 4),
-    zip.readUInt32LE(o + 8),
-  ];
-  let sizes = stated(at + 14);
+  const stated = (fields: Buffer) => [0, 4, 8].map((o) => fields.readUInt32LE(o));
+  let sizes = stated(header.subarray(14));
   if ((flags & FLAG_DESCRIPTOR) !== 0) {
     // Streamed entries carry CRC and sizes after the data, optionally behind a signature.
-    const signed = end + 4 <= cdOffset && zip.readUInt32LE(end) === DESCRIPTOR;
-    const fields = signed ? end + 4 : end;
-    if (fields + 12 > cdOffset)
+    const after = source.read(end, Math.max(0, Math.min(16, cdOffset - end)));
+    const signed = after.length >= 4 && after.readUInt32LE(0) === DESCRIPTOR;
+    const fields = signed ? 4 : 0;
+    if (fields + 12 > after.length) {
       throw new ZipFormatError(`the data descriptor of ${shown} is missing`);
-    sizes = stated(fields);
-    end = fields + 12;
+    }
+    sizes = stated(after.subarray(fields));
+    end += fields + 12;
   }
-  if (end > cdOffset)
+  if (end > cdOffset) {
     throw new ZipFormatError(`the data of ${shown} runs into the central directory`);
+  }
   const [crc, compressedSize, size] = sizes;
   if (crc !== entry.crc || compressedSize !== entry.compressedSize || size !== entry.size) {
     throw new ZipFormatError(`the CRC or sizes of ${shown} differ between its headers`);
@@ -245,9 +314,10 @@ function locateData(
   return { start: at, end, dataStart };
 }
 
-function extract(zip: Buffer, entry: CentralEntry, dataStart: number): Buffer {
+/** The entry inflated into memory, its size and CRC-32 checked. */
+export function readEntry(source: ZipSource, entry: ZipListing): Buffer {
   const shown = JSON.stringify(entry.name);
-  const raw = zip.subarray(dataStart, dataStart + entry.compressedSize);
+  const raw = source.read(entry.dataStart, entry.compressedSize);
   let data: Buffer;
   if (entry.method === STORED) {
     data = Buffer.from(raw);
@@ -256,8 +326,9 @@ function extract(zip: Buffer, entry: CentralEntry, dataStart: number): Buffer {
       // One byte of room beyond the stated size: more output means the size lied.
       data = inflateRawSync(raw, { maxOutputLength: entry.size + 1 });
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      throw new ZipFormatError(`${shown} does not inflate (or inflates beyond its size): ${why}`);
+      throw new ZipFormatError(
+        `${shown} does not inflate (or inflates beyond its size): ${why(error)}`,
+      );
     }
   }
   if (data.length !== entry.size) {
@@ -267,14 +338,82 @@ function extract(zip: Buffer, entry: CentralEntry, dataStart: number): Buffer {
   return data;
 }
 
-/** CRC-32 (ISO-HDLC, as ZIP uses it): zlib's own where Node has it (20.15+), else a table. */
-export function crc32(data: Buffer): number {
-  return typeof nativeCrc32 === 'function' ? nativeCrc32(data) >>> 0 : tableCrc32(data);
+/** How much of the archive is read, and inflated, at a time. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The entry's bytes as chunks of up to a mebibyte, inflated on zlib's thread while the caller
+ * works on the chunks before (up to 8 MiB ahead). The size and CRC-32 are checked as they pass:
+ * a ZipFormatError ends the iteration at the first byte beyond the stated size, or after the
+ * last chunk when the size falls short or the CRC differs, so a caller acts on an entry's
+ * content only once the iteration has ended without one.
+ */
+export async function* entryChunks(source: ZipSource, entry: ZipListing): AsyncGenerator<Buffer> {
+  const shown = JSON.stringify(entry.name);
+  let size = 0;
+  let crc = 0;
+  const inflated = entry.method === STORED ? null : inflating(source, entry);
+  try {
+    for await (const chunk of inflated ?? compressedChunks(source, entry)) {
+      const data = chunk as Buffer;
+      size += data.length;
+      if (size > entry.size) {
+        throw new ZipFormatError(
+          `${shown} inflates beyond the ${entry.size} bytes its headers say`,
+        );
+      }
+      crc = crc32(data, crc);
+      yield data;
+    }
+  } catch (error) {
+    if (error instanceof ZipFormatError) throw error;
+    throw new ZipFormatError(`${shown} does not inflate: ${why(error)}`);
+  } finally {
+    inflated?.destroy();
+  }
+  if (size !== entry.size) {
+    throw new ZipFormatError(`${shown} holds ${size} bytes, its headers say ${entry.size}`);
+  }
+  if (crc !== entry.crc) throw new ZipFormatError(`the CRC-32 of ${shown} does not match`);
+}
+
+function* compressedChunks(source: ZipSource, entry: ZipListing): Generator<Buffer> {
+  for (let done = 0; done < entry.compressedSize; done += CHUNK_BYTES) {
+    const length = Math.min(CHUNK_BYTES, entry.compressedSize - done);
+    // A Buffer source hands out views: copy, since zlib may read the chunk after we move on.
+    yield Buffer.from(source.read(entry.dataStart + done, length));
+  }
+}
+
+function inflating(source: ZipSource, entry: ZipListing): Readable {
+  // zlib's streams take a Transform's options too (typed or not): 8 MiB of output may wait.
+  const options: ZlibOptions & TransformOptions = {
+    chunkSize: CHUNK_BYTES,
+    readableHighWaterMark: 8 * CHUNK_BYTES,
+  };
+  const inflater = createInflateRaw(options);
+  // An error on either side reaches the reader through the inflater's iterator.
+  pipeline(Readable.from(compressedChunks(source, entry)), inflater, () => undefined);
+  return inflater;
+}
+
+function why(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * CRC-32 (ISO-HDLC, as ZIP uses it), continuing from `previous` (the CRC of the bytes before):
+ * zlib's own where Node has it (20.15+), else a table.
+ */
+export function crc32(data: Buffer, previous = 0): number {
+  return typeof nativeCrc32 === 'function'
+    ? nativeCrc32(data, previous) >>> 0
+    : tableCrc32(data, previous);
 }
 
 let table: Uint32Array | undefined;
 
-export function tableCrc32(data: Buffer): number {
+export function tableCrc32(data: Buffer, previous = 0): number {
   if (!table) {
     table = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -283,7 +422,7 @@ export function tableCrc32(data: Buffer): number {
       table[n] = c >>> 0;
     }
   }
-  let crc = 0xffffffff;
+  let crc = (previous ^ 0xffffffff) >>> 0;
   for (const byte of data) crc = table[(crc ^ byte) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

@@ -173,7 +173,7 @@ describe('the quick start in a fresh clone below a 0700 folder', () => {
     );
     const zip = Buffer.from(await (await get(`/v1/reports/${id}/evidence`)).arrayBuffer());
     const keys = await (await fetch(`${base}/.well-known/jwks.json`)).json();
-    expect(verifyPackageZip(zip, keys).filter((c) => !c.ok)).toEqual([]);
+    expect((await verifyPackageZip(zip, keys)).filter((c) => !c.ok)).toEqual([]);
   }
 
   /**

@@ -133,7 +133,7 @@ describe('a report build killed mid-way', () => {
       expect(done.completedAt).not.toBeNull();
       const zip = readFileSync(join(artifacts, done.evidence?.key ?? 'missing'));
       expect(createHash('sha256').update(zip).digest('hex')).toBe(done.evidence?.sha256);
-      expect(verifyPackageZip(zip).filter((c) => !c.ok)).toEqual([]);
+      expect((await verifyPackageZip(zip)).filter((c) => !c.ok)).toEqual([]);
       const final = { 'report.pdf': done.pdf?.sha256, 'evidence.zip': done.evidence?.sha256 };
       for (const [name, sha] of storedByKilled) expect(sha).toBe(final[name as keyof typeof final]);
       expect(readdirSync(join(artifacts, '.work')).filter((d) => d.startsWith(id))).toEqual([]);

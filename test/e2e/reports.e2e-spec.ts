@@ -170,7 +170,7 @@ describe('reports: request, build, download, verify', () => {
 
     const zip = await download(`/v1/reports/${done.id}/evidence`, w.people.auditor);
     expect(zip.status).toBe(200);
-    const checks = verifyPackageZip(zip.body as Buffer, keys);
+    const checks = await verifyPackageZip(zip.body as Buffer, keys);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(allPassed(checks)).toBe(true);
     const files = new Map(readZip(zip.body as Buffer, 1e9).map((e) => [e.name, e.data]));
@@ -282,7 +282,7 @@ describe('reports: request, build, download, verify', () => {
     if (keep) {
       writeFileSync(join(keep, 'period-audit.zip'), zip);
     }
-    expect(verifyPackageZip(zip, keys).filter((c) => !c.ok)).toEqual([]);
+    expect((await verifyPackageZip(zip, keys)).filter((c) => !c.ok)).toEqual([]);
     const files = new Map(readZip(zip, 1e9).map((e) => [e.name, e.data]));
     const report = JSON.parse(files.get('report.json')?.toString('utf8') ?? '{}') as {
       summary: { records: number; reviews: { total: number }; erasures: { total: number } };
@@ -383,7 +383,7 @@ describe('reports: request, build, download, verify', () => {
     const done = await finished(queued.id, officer);
     const zip = await download(`/v1/reports/${done.id}/evidence`, w.people.auditor);
     const rotated = (await call(t, 'get', '/.well-known/jwks.json')).body;
-    expect(verifyPackageZip(zip.body as Buffer, rotated).filter((c) => !c.ok)).toEqual([]);
+    expect((await verifyPackageZip(zip.body as Buffer, rotated)).filter((c) => !c.ok)).toEqual([]);
   });
 
   it('signs a report built after a key rotation with the new key, dated within its window', async () => {
@@ -406,7 +406,7 @@ describe('reports: request, build, download, verify', () => {
     expect(manifest.signingKeyId).toBe(added.kid);
     expect(manifest.generatedAt).toBe(added.validFrom.toISOString());
     const rotated = (await call(t, 'get', '/.well-known/jwks.json')).body;
-    expect(verifyPackageZip(zip, rotated).filter((c) => !c.ok)).toEqual([]);
+    expect((await verifyPackageZip(zip, rotated)).filter((c) => !c.ok)).toEqual([]);
     // Built again by the same key: the same bytes.
     expect(readFileSync((await rebuild(done.id)).built.zipPath).equals(zip)).toBe(true);
   });
@@ -426,6 +426,6 @@ describe('reports: request, build, download, verify', () => {
     expect(manifest.signingKeyId).toBe(signing.kid);
     expect(manifest.signingKeyId).not.toBe(scheduled.kid);
     const jwks = (await call(t, 'get', '/.well-known/jwks.json')).body;
-    expect(verifyPackageZip(zip, jwks).filter((c) => !c.ok)).toEqual([]);
+    expect((await verifyPackageZip(zip, jwks)).filter((c) => !c.ok)).toEqual([]);
   });
 });
