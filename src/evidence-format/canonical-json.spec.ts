@@ -5,6 +5,7 @@ import {
   canonicalBytes,
   canonicalJson,
   canonicalJsonOfParsed,
+  canonicalTextProblem,
 } from 'src/evidence-format/canonical-json';
 
 /** The error thrown for a value, or a failure when nothing is thrown. */
@@ -404,5 +405,161 @@ describe('canonicalJsonOfParsed', () => {
     expect(() => canonicalJsonOfParsed(JSON.parse(String.raw`{"\udc00":1}`))).toThrow(
       /lone surrogate/,
     );
+  });
+});
+
+describe('canonicalTextProblem', () => {
+  /** The reference answer: parse, serialise again, compare. */
+  const isCanonical = (text: string): boolean => {
+    try {
+      return canonicalJsonOfParsed(JSON.parse(text)) === text;
+    } catch {
+      return false;
+    }
+  };
+
+  /** A small seeded generator (mulberry32), so a failure can be replayed. */
+  function generator(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  // Units that escape differently, names that sort differently by code unit than by code point.
+  const UNITS = [
+    'a',
+    'b',
+    'A',
+    'é',
+    '"',
+    '\\',
+    '/',
+    '\n',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    '\u2028',
+    '😀',
+    '\uffff',
+    ' ',
+  ];
+  const NUMBERS = [
+    0,
+    -0,
+    1,
+    -1,
+    10,
+    100,
+    0.5,
+    1e21,
+    1e-7,
+    123456789.123,
+    5e-324,
+    2 ** 53,
+    -1.5e300,
+    0.1 + 0.2,
+  ];
+
+  function randomValue(next: () => number, depth: number): unknown {
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];
+    const text = () => Array.from({ length: Math.floor(next() * 4) }, () => pick(UNITS)).join('');
+    const kind = Math.floor(next() * (depth > 3 ? 4 : 6));
+    if (kind === 0) return text();
+    if (kind === 1)
+      return next() < 0.5 ? pick(NUMBERS) : (next() - 0.5) * 10 ** Math.floor(next() * 30 - 10);
+    if (kind === 2) return pick([true, false, null]);
+    if (kind === 3) return Math.floor(next() * 1000);
+    if (kind === 4)
+      return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1));
+    const object: Record<string, unknown> = {};
+    for (let i = Math.floor(next() * 5); i > 0; i--) object[text()] = randomValue(next, depth + 1);
+    return object;
+  }
+
+  /** Texts of the same value that are canonical or not, as the reference decides. */
+  function variants(value: unknown, next: () => number): string[] {
+    const canonical = canonicalJson(value);
+    const at = Math.floor(next() * (canonical.length + 1));
+    const replaceOne = (from: string, to: string) => {
+      const i = canonical.indexOf(from, Math.floor(next() * canonical.length));
+      return i < 0 ? canonical : canonical.slice(0, i) + to + canonical.slice(i + from.length);
+    };
+    return [
+      canonical,
+      JSON.stringify(value),
+      JSON.stringify(value, null, 1),
+      canonical.slice(0, at) + ' ' + canonical.slice(at),
+      replaceOne('\\n', '\\u000a'),
+      replaceOne('\\u001f', '\\u001F'),
+      replaceOne('/', '\\/'),
+      replaceOne('a', '\\u0061'),
+      replaceOne('é', '\\u00e9'),
+      replaceOne('1', '1.0'),
+      replaceOne('0', '0e0'),
+      replaceOne('e+', 'E+'),
+      replaceOne(',"', ',"a":0,"'),
+      replaceOne('{"', '{"":1,"'),
+    ];
+  }
+
+  it('agrees with parsing and serialising again on 21,000 variants of 1,500 random values', () => {
+    const next = generator(20261208);
+    let canonical = 0;
+    let not = 0;
+    for (let n = 0; n < 1500; n++) {
+      const value = randomValue(next, 0);
+      for (const text of variants(value, next)) {
+        try {
+          JSON.parse(text);
+        } catch {
+          continue; // A variant that is not JSON at all: outside the function's contract.
+        }
+        const expected = isCanonical(text);
+        const problem = canonicalTextProblem(text);
+        if ((problem === null) !== expected) throw new Error(`disagrees on ${text}: ${problem}`);
+        if (expected) canonical++;
+        else not++;
+      }
+    }
+    // Both answers were exercised, many times.
+    expect(canonical).toBeGreaterThan(10_000);
+    expect(not).toBeGreaterThan(1500);
+  });
+
+  it('gives each top-level member the span of its canonical value', () => {
+    const next = generator(7);
+    for (let n = 0; n < 500; n++) {
+      const value = { body: randomValue(next, 1), keyId: 'k', z: [randomValue(next, 2)] };
+      const text = canonicalJson(value);
+      const members = new Map<string, readonly [number, number]>();
+      expect(canonicalTextProblem(text, members)).toBeNull();
+      expect([...members.keys()]).toEqual(['body', 'keyId', 'z']);
+      for (const [name, [start, end]] of members) {
+        expect(text.slice(start, end)).toBe(canonicalJson(value[name as keyof typeof value]));
+      }
+    }
+  });
+
+  it('says what is wrong', () => {
+    expect(canonicalTextProblem('{"b":1,"a":2}')).toBe(
+      'the member "a" comes after "b", not before',
+    );
+    expect(canonicalTextProblem('{"a":1,"a":2}')).toBe('the member "a" appears twice');
+    expect(canonicalTextProblem('{"a": 1}')).toBe('whitespace between tokens');
+    expect(canonicalTextProblem('[1.0]')).toBe(
+      'the number 1.0 is not written as ECMAScript writes it',
+    );
+    expect(canonicalTextProblem('["\\u0041"]')).toBe(
+      'a string escapes a character JSON.stringify leaves as it is, or not as it does',
+    );
+    expect(canonicalTextProblem('"\\ud800"')).toBe(
+      'a string escapes a character JSON.stringify leaves as it is, or not as it does',
+    );
+    expect(canonicalTextProblem('"\ud800"')).toBe('a string has a lone surrogate');
+    expect(canonicalTextProblem('[1] ')).toBe('whitespace after the value');
   });
 });

@@ -301,3 +301,146 @@ function typeName(value: object): string {
   }
   return 'an object with a custom prototype';
 }
+
+/**
+ * Why `text`, which JSON.parse accepts, is not the RFC 8785 canonical text of the value it
+ * parses to, or null when it is: decided from the text alone, in one pass, where
+ * `canonicalJsonOfParsed(JSON.parse(text)) === text` serialises the whole value again (the
+ * verifier asks this of every line of a package, lines of 50 kB of attributions). The text is
+ * canonical when there is no whitespace between tokens, every object's member names strictly
+ * increase as strings of UTF-16 code units (so none appears twice), every number is written as
+ * ECMAScript writes it, and every string escapes exactly what JSON.stringify escapes, as it
+ * escapes it (`\"`, `\\`, `\b \t \n \f \r`, other controls as `\u00xx` in lower case), with no
+ * lone surrogate.
+ *
+ * `members`, when given, receives the span [start, end) of each top-level member's value: in a
+ * canonical text that slice is the member value's own canonical text.
+ */
+export function canonicalTextProblem(
+  text: string,
+  members?: Map<string, readonly [number, number]>,
+): string | null {
+  if (!isWellFormed(text)) return 'a string has a lone surrogate';
+  /** Per open container: the last member name of an object, or null for an array. */
+  const names: (string | null | undefined)[] = [];
+  /** The top-level member being read, and where its value starts. */
+  let member = '';
+  let valueStart = 0;
+  let i = 0;
+  /** Reads a member name and colon at i, for the object on top of `names`. */
+  const nextMember = (): string | null => {
+    const read = readName(text, i, names);
+    if (typeof read === 'string') return read;
+    i = read[1];
+    if (names.length === 1) [member, valueStart] = read;
+    return null;
+  };
+  for (;;) {
+    // A value starts at i.
+    const c = text.charCodeAt(i);
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      i++;
+      const close = c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
+      if (text.charCodeAt(i) !== close) {
+        names.push(c === OPEN_OBJECT ? undefined : null);
+        if (c === OPEN_ARRAY) continue;
+        const problem = nextMember();
+        if (problem !== null) return problem;
+        continue;
+      }
+      i++;
+    } else if (c === QUOTE) {
+      const end = stringEnd(text, i);
+      if (end < 0)
+        return 'a string escapes a character JSON.stringify leaves as it is, or not as it does';
+      i = end;
+    } else if (c === MINUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
+      const start = i;
+      while (isNumberChar(text.charCodeAt(i))) i++;
+      const token = text.slice(start, i);
+      if (String(Number(token)) !== token)
+        return `the number ${token} is not written as ECMAScript writes it`;
+    } else if (c === LETTER_T || c === LETTER_N) {
+      i += 4;
+    } else if (c === LETTER_F) {
+      i += 5;
+    } else {
+      return 'whitespace between tokens';
+    }
+    // A value ended at i: close the containers it ends, or go on to the next member or element.
+    for (;;) {
+      if (names.length === 0) return i === text.length ? null : 'whitespace after the value';
+      const inObject = names[names.length - 1] !== null;
+      if (inObject && names.length === 1 && members) members.set(member, [valueStart, i]);
+      const next = text.charCodeAt(i);
+      if (next === COMMA) {
+        i++;
+        const problem = inObject ? nextMember() : null;
+        if (problem !== null) return problem;
+        break;
+      }
+      if (next !== (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) return 'whitespace between tokens';
+      i++;
+      names.pop();
+    }
+  }
+}
+
+const [OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY] = [0x7b, 0x7d, 0x5b, 0x5d];
+const [QUOTE, BACKSLASH, COLON, COMMA, MINUS] = [0x22, 0x5c, 0x3a, 0x2c, 0x2d];
+const [DIGIT_0, DIGIT_9, LETTER_T, LETTER_N, LETTER_F] = [0x30, 0x39, 0x74, 0x6e, 0x66];
+const isNumberChar = (c: number): boolean =>
+  (c >= DIGIT_0 && c <= DIGIT_9) ||
+  c === MINUS ||
+  c === 0x2b ||
+  c === 0x2e ||
+  c === 0x65 ||
+  c === 0x45;
+/** The escapes JSON.stringify writes after a backslash, besides `u` for the other controls. */
+const SHORT_ESCAPES = new Set(['"', '\\', 'b', 'f', 'n', 'r', 't']);
+
+/**
+ * Reads the member name at `i` (an object's first, or the one after a comma) and its colon,
+ * checks that it follows the object's last name, and returns the name and where its value
+ * starts, or why the text is not canonical.
+ */
+function readName(
+  text: string,
+  i: number,
+  names: (string | null | undefined)[],
+): [string, number] | string {
+  if (text.charCodeAt(i) !== QUOTE) return 'whitespace between tokens';
+  const end = stringEnd(text, i);
+  if (end < 0)
+    return 'a string escapes a character JSON.stringify leaves as it is, or not as it does';
+  const raw = text.slice(i + 1, end - 1);
+  const name = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+  const previous = names[names.length - 1];
+  if (previous !== undefined && previous !== null && !(previous < name)) {
+    return previous === name
+      ? `the member ${JSON.stringify(name)} appears twice`
+      : `the member ${JSON.stringify(name)} comes after ${JSON.stringify(previous)}, not before`;
+  }
+  names[names.length - 1] = name;
+  if (text.charCodeAt(end) !== COLON) return 'whitespace between tokens';
+  return [name, end + 1];
+}
+
+/** Where the string starting at `i` ends (after its closing quote), or -1 for an escape JSON.stringify would not write. */
+function stringEnd(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === QUOTE) return j + 1;
+    if (c !== BACKSLASH) continue;
+    const escape = text[++j];
+    if (SHORT_ESCAPES.has(escape)) continue;
+    // \u is written only for the controls without a short form, in lower-case hex.
+    const hex = text.slice(j + 1, j + 5);
+    const unit = Number.parseInt(hex, 16);
+    if (escape !== 'u' || !/^00[01][0-9a-f]$/.test(hex) || [8, 9, 10, 12, 13].includes(unit)) {
+      return -1;
+    }
+    j += 4;
+  }
+  return -1;
+}

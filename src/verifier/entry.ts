@@ -50,8 +50,10 @@ export function describeEntry(entry: unknown): string {
  * Verifies one signed entry against a key set: its shape, the body members the log relies on,
  * the leaf hash recomputed from the canonical body, the signing key (present, and named by its
  * thumbprint), the key's validity window at the body's time, and the signature.
+ * `canonicalBody` is the body's canonical text when the caller already has it (a package line
+ * found canonical as a whole, whose body member is that text), so it is not serialised again.
  */
-export function verifyEntry(entry: unknown, keySet: KeySet): EntryResult {
+export function verifyEntry(entry: unknown, keySet: KeySet, canonicalBody?: string): EntryResult {
   const checks: Check[] = [];
   if (!isSignedEntry(entry)) {
     const why = 'the entry is not { body: object, leafHash, signature, keyId: strings }';
@@ -71,7 +73,7 @@ export function verifyEntry(entry: unknown, keySet: KeySet): EntryResult {
       : fail('body fields', problems.join('; ')),
   );
 
-  const leaf = canonicalLeaf(entry.body);
+  const leaf = canonicalLeaf(entry.body, canonicalBody);
   checks.push(leafCheck(entry, leaf));
   checks.push(keySetCheck(keySet));
   checks.push(...keyChecks(entry, keySet, leaf, facts));
@@ -108,10 +110,14 @@ function bodyProblems(body: Record<string, unknown>): string[] {
   return problems;
 }
 
-function canonicalLeaf(body: Record<string, unknown>): { hash: Buffer | null; error?: string } {
+function canonicalLeaf(
+  body: Record<string, unknown>,
+  canonicalBody: string | undefined,
+): { hash: Buffer | null; error?: string } {
   try {
     // Bodies come from JSON.parse (files, package lines): the fast path serialises them exactly.
-    return { hash: leafHash(Buffer.from(canonicalJsonOfParsed(body), 'utf8')) };
+    const text = canonicalBody ?? canonicalJsonOfParsed(body);
+    return { hash: leafHash(Buffer.from(text, 'utf8')) };
   } catch (error) {
     // A lone surrogate in a string has no canonical form.
     return { hash: null, error: error instanceof Error ? error.message : String(error) };

@@ -95,7 +95,8 @@ export async function entryFileChecks(
 const UNTERMINATED = 'the last line does not end with a newline';
 
 function readEntryLine(where: string, text: Buffer, keySet: KeySet): EntryLine {
-  const parsed = parseJson(text, true);
+  const members = new Map<string, readonly [number, number]>();
+  const parsed = parseJson(text, true, members);
   if (typeof parsed === 'string') {
     return {
       where,
@@ -104,7 +105,9 @@ function readEntryLine(where: string, text: Buffer, keySet: KeySet): EntryLine {
       unreadable: `the line is ${parsed}`,
     };
   }
-  const result = verifyEntry(parsed.value, keySet);
+  // The line is canonical, so its body member is the body's canonical text: hash it as it is.
+  const body = members.get('body');
+  const result = verifyEntry(parsed.value, keySet, body && parsed.text.slice(body[0], body[1]));
   // The facts are the body's own object: copy the five fields so the body can be collected.
   const facts = result.facts && {
     id: result.facts.id,

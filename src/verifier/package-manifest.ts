@@ -1,4 +1,4 @@
-import { canonicalJsonOfParsed } from 'src/evidence-format/canonical-json';
+import { canonicalTextProblem } from 'src/evidence-format/canonical-json';
 import {
   PACKAGE_FORMAT,
   PACKAGE_FORMAT_VERSION,
@@ -17,8 +17,16 @@ import { decodeHash, duplicateMemberName, parseTime } from 'src/verifier/encodin
  * canonical), and the manifest's shape before anything relies on it.
  */
 
-/** The value, or a string saying why the bytes are not (canonical) I-JSON. */
-export function parseJson(bytes: Buffer, canonical: boolean): { value: unknown } | string {
+/**
+ * The value and its text, or a string saying why the bytes are not (canonical) I-JSON. With
+ * `members`, a canonical text's top-level members' spans are recorded in it (as
+ * canonicalTextProblem records them): the slice of a member is its value's canonical text.
+ */
+export function parseJson(
+  bytes: Buffer,
+  canonical: boolean,
+  members?: Map<string, readonly [number, number]>,
+): { value: unknown; text: string } | string {
   let text: string;
   let value: unknown;
   try {
@@ -27,18 +35,14 @@ export function parseJson(bytes: Buffer, canonical: boolean): { value: unknown }
   } catch (error) {
     return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
   }
+  if (canonical) {
+    // Decided on the text in one pass; a canonical text has no member name twice either.
+    const problem = canonicalTextProblem(text, members);
+    return problem === null ? { value, text } : `not in RFC 8785 canonical form: ${problem}`;
+  }
   const duplicate = duplicateMemberName(text);
   if (duplicate !== null) return `the member ${JSON.stringify(duplicate)} appears twice`;
-  if (canonical) {
-    let expected: string;
-    try {
-      expected = canonicalJsonOfParsed(value);
-    } catch (error) {
-      return `no canonical form: ${error instanceof Error ? error.message : String(error)}`;
-    }
-    if (expected !== text) return 'not in RFC 8785 canonical form';
-  }
-  return { value };
+  return { value, text };
 }
 
 /**

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
+import { canonicalJson } from 'src/evidence-format/canonical-json';
 import { keyPemPath } from 'src/evidence-format/evidence-package';
 import {
   buildPackage,
@@ -196,6 +197,34 @@ describe('verifyPackage rejects', () => {
     expect(detailOf(checks, 'records')).toMatch(
       /^1 of 30 failed: records\.jsonl:1 .*leaf hash: .*the body was changed/,
     );
+  });
+
+  it('record lines that are not canonical JSON, the package otherwise signed by the genuine key', async () => {
+    const reversed = (o: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(o).reverse());
+    const lines = [
+      // The entry's members out of order; the body's order; a space after the body.
+      JSON.stringify(reversed(records[0] as unknown as Record<string, unknown>)),
+      JSON.stringify({ ...records[1], body: reversed(records[1].body) }),
+      canonicalJson(records[2]).replace('},"keyId"', '} ,"keyId"'),
+      ...records.slice(3).map((r) => canonicalJson(r)),
+    ];
+    const zip = await build((p) => {
+      p.files.set('records.jsonl', Buffer.from(lines.map((l) => `${l}\n`).join('')));
+    });
+    const checks = await verifyPackage(zip, log.jwks);
+    // Lines that cannot be read have no entry: their proofs and report.json's list fail too.
+    expect(failedNames(checks)).toEqual(['records', 'proofs', 'report records']);
+    const detail = detailOf(checks, 'records');
+    expect(detail).toMatch(/^3 of 30 failed: /);
+    for (const line of [1, 2, 3]) {
+      expect(detail).toMatch(
+        new RegExp(
+          `records\\.jsonl:${line} \\([^)]*\\): the line is not in RFC 8785 canonical form: `,
+        ),
+      );
+    }
+    expect(detail).toContain('whitespace between tokens');
   });
 
   it('a record edited and re-signed with another key, the package re-signed by that key', async () => {
