@@ -98,9 +98,10 @@ function readEntryLine(where: string, text: Buffer, keySet: KeySet): EntryLine {
   const members = new Map<string, readonly [number, number]>();
   const parsed = parseJson(text, true, members);
   if (typeof parsed === 'string') {
+    // Named by what it says when it is JSON at all, so the auditor can find it; never verified.
     return {
       where,
-      described: describeEntry(null),
+      described: describeEntry(lenient(text)),
       result: null,
       unreadable: `the line is ${parsed}`,
     };
@@ -117,6 +118,14 @@ function readEntryLine(where: string, text: Buffer, keySet: KeySet): EntryLine {
     time: result.facts.time,
   };
   return { where, described: describeEntry(parsed.value), result: { ...result, facts } };
+}
+
+function lenient(text: Buffer): unknown {
+  try {
+    return JSON.parse(text.toString('utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** `proofs`: one inclusion proof per entry line, in order, each verified against the checkpoint. */
@@ -180,7 +189,9 @@ export function reportRecordsCheck(bytes: Buffer | undefined, lines: readonly En
   for (let i = 0; i < Math.min(listed.length, lines.length); i++) {
     const item = listed[i];
     const facts = lines[i].result?.facts;
-    if (!isObject(item) || !facts || item.id !== facts.id || item.logIndex !== facts.logIndex) {
+    if (!facts) {
+      problems.push(`records[${i}] is ${show(item)}, ${lines[i].where} is unreadable`);
+    } else if (!isObject(item) || item.id !== facts.id || item.logIndex !== facts.logIndex) {
       problems.push(`records[${i}] is ${show(item)}, ${lines[i].where} is ${lines[i].described}`);
     }
   }

@@ -1,4 +1,11 @@
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { checkpointBody, signNote } from 'src/evidence-format/checkpoint';
 import { consistencyProof, inclusionProof, leafHash, rootOf } from 'src/evidence-format/merkle';
 import { canonicalBytes } from 'src/evidence-format/canonical-json';
@@ -28,14 +35,28 @@ export interface EntryJson {
   keyId: string;
 }
 
-export function newKey(validFrom: string, validUntil?: string): TestKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+/**
+ * A fresh Ed25519 key, or with `seed` the key whose private seed is SHA-256(`seed`): the same
+ * key every time, for the published test vectors (their keys are public, so they are test keys).
+ */
+export function newKey(validFrom: string, validUntil?: string, seed?: string): TestKey {
+  const { privateKey, publicKey } =
+    seed === undefined ? generateKeyPairSync('ed25519') : keyPairFromSeed(seed);
   const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
   const x = raw.toString('base64url');
   const kid = jwkThumbprint(x);
   const jwk: Record<string, string> = { kty: 'OKP', crv: 'Ed25519', x, kid, use: 'sig' };
   Object.assign(jwk, { alg: 'EdDSA', validFrom }, validUntil ? { validUntil } : {});
   return { privateKey, raw, kid, jwk };
+}
+
+/** PKCS #8 for an Ed25519 private key is this prefix and the 32-byte seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+function keyPairFromSeed(seed: string): { privateKey: KeyObject; publicKey: KeyObject } {
+  const key = Buffer.concat([ED25519_PKCS8_PREFIX, createHash('sha256').update(seed).digest()]);
+  const privateKey = createPrivateKey({ key, format: 'der', type: 'pkcs8' });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 /** A signed entry for `body`, signed by `key` (whatever its window says). */
@@ -86,9 +107,11 @@ const START = Date.parse('2026-05-31T23:50:00.000Z');
  * A log of `size` entries, one a minute from 23:50 the day before the key rotation: the first
  * ten are signed by the old key, the rest by the new one.
  */
-export function buildLog(size = 37): TestLog {
-  const oldKey = newKey('2026-01-01T00:00:00Z', ROTATION);
-  const newKeyInService = newKey(ROTATION);
+export function buildLog(size = 37, options: { seed?: string } = {}): TestLog {
+  const seeded = (role: string) =>
+    options.seed === undefined ? undefined : `${options.seed} ${role}`;
+  const oldKey = newKey('2026-01-01T00:00:00Z', ROTATION, seeded('old key'));
+  const newKeyInService = newKey(ROTATION, undefined, seeded('new key'));
   const entries = Array.from({ length: size }, (_, i) => {
     const time = new Date(START + i * 60_000).toISOString();
     return signEntry(recordBody(i, time), time < ROTATION ? oldKey : newKeyInService);
