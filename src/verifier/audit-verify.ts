@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -26,11 +27,12 @@ const USAGE = `Usage:
   audit-verify checkpoint  --checkpoint cp.txt --keys jwks.json [--origin origin]
   audit-verify inclusion   --entry entry.json --proof proof.json --checkpoint cp.txt --keys jwks.json
   audit-verify consistency --proof consistency.json --old old.txt --new new.txt --keys jwks.json [--origin origin]
-  audit-verify package     evidence.zip [--keys trusted-jwks.json]
+  audit-verify package     evidence.zip [--keys trusted-jwks.json] [--jobs N]
 
 Prints one line per check ("ok   <check>: ..." or "FAIL <check>: <why>").
 package checks a whole evidence package; without --keys it uses the package's own keys and prints
-their thumbprints, to compare with the ones the service publishes.
+their thumbprints, to compare with the ones the service publishes. A large package's lines are
+checked on N threads (--jobs; default one per core, at most 8; 1 checks them in the main thread).
 Exit status: 0 all checks passed, 1 a check failed, 2 usage error.
 See docs/VERIFYING.md for the file formats and how to check a signature with openssl alone.
 `;
@@ -96,7 +98,10 @@ class UsageError extends Error {
 }
 
 type Options = Partial<
-  Record<'entry' | 'keys' | 'checkpoint' | 'proof' | 'old' | 'new' | 'origin' | 'zip', string>
+  Record<
+    'entry' | 'keys' | 'checkpoint' | 'proof' | 'old' | 'new' | 'origin' | 'zip' | 'jobs',
+    string
+  >
 >;
 
 interface Subcommand {
@@ -111,7 +116,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   checkpoint: { required: ['checkpoint', 'keys'], optional: ['origin'] },
   inclusion: { required: ['entry', 'proof', 'checkpoint', 'keys'], optional: [] },
   consistency: { required: ['proof', 'old', 'new', 'keys'], optional: ['origin'] },
-  package: { required: ['zip'], optional: ['keys'], positional: 'zip' },
+  package: { required: ['zip'], optional: ['keys', 'jobs'], positional: 'zip' },
 };
 
 /** Runs the command line `argv` (without node and the script) and returns the exit status. */
@@ -226,7 +231,7 @@ async function run(
       // Read where it lies, a few mebibytes at a time: a package can be gigabytes inflated.
       const zip = readablePath(o, 'zip');
       const trusted = o.keys === undefined ? undefined : readJson(o, 'keys');
-      const checks = await verifyPackage(zip, trusted, progress);
+      const checks = await verifyPackage(zip, trusted, progress, { jobs: jobsOf(o) });
       return { header: `package ${basename(o.zip!)}`, checks };
     }
     default:
@@ -297,6 +302,16 @@ function readJson(options: Options, name: keyof Options): unknown {
     throw new UsageError(`--${name} ${file} is not valid I-JSON: ${why}`, false);
   }
   return value;
+}
+
+/** --jobs: how many threads check the lines; one per core unless told, at most 8 (memory). */
+function jobsOf(options: Options): number {
+  if (options.jobs === undefined) return Math.min(availableParallelism(), 8);
+  const jobs = Number(options.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
+    throw new UsageError(`--jobs must be a whole number from 1 to 256, not ${options.jobs}`);
+  }
+  return jobs;
 }
 
 /** `origin=… size=…` for the header, or a note that the file is not a checkpoint. */

@@ -32,12 +32,44 @@ const FILES = {
   entries: { file: 'entries.jsonl', count: 'entryCount', countCheck: 'entry count' },
 } as const;
 
+/** One line verified on its own, on any thread: the line as read, and its failed checks. */
+export interface CheckedLine {
+  line: EntryLine;
+  failed: string[];
+}
+
+/**
+ * Verifies the lines of `file` as they come, and gives them back in order: in this thread
+ * (`checkLinesHere`) or spread over worker threads (src/verifier/line-pool.ts).
+ */
+export type LineChecker = (
+  file: string,
+  lines: AsyncIterable<Buffer>,
+) => AsyncIterable<CheckedLine>;
+
+export function checkLinesHere(keySet: KeySet): LineChecker {
+  return async function* (file, lines) {
+    let number = 0;
+    for await (const text of lines) yield checkLine(`${file}:${++number}`, text, keySet);
+  };
+}
+
+/** Everything about a line that does not depend on the lines before it. */
+export function checkLine(where: string, text: Buffer, keySet: KeySet): CheckedLine {
+  const line = readEntryLine(where, text, keySet);
+  const failed = line.result
+    ? line.result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
+    : [];
+  if (line.result) line.result = { ...line.result, checks: [] };
+  return { line, failed };
+}
+
 /** `record count` (or `entry count`) and `records` (or `entries`). */
 export async function entryFileChecks(
   chunks: AsyncIterable<Buffer> | undefined,
   kind: keyof typeof FILES,
   manifest: PackageManifest,
-  keySet: KeySet,
+  checker: LineChecker,
   progress?: PackageProgress,
 ): Promise<{ checks: Check[]; lines: EntryLine[] }> {
   const { file, count, countCheck } = FILES[kind];
@@ -51,14 +83,8 @@ export async function entryFileChecks(
   const problems: string[] = [];
   let previousIndex = -1;
   const texts = new JsonLines(chunks);
-  for await (const text of texts) {
-    const i = lines.length;
-    progress?.(file, i, Math.max(expected, i));
-    const line = readEntryLine(`${file}:${i + 1}`, text, keySet);
-    const failed = line.result
-      ? line.result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
-      : [];
-    if (line.result) line.result = { ...line.result, checks: [] };
+  for await (const { line, failed } of checker(file, texts)) {
+    progress?.(file, lines.length, Math.max(expected, lines.length));
     lines.push(line);
     const facts = line.result?.facts;
     const extra: string[] = [];

@@ -547,5 +547,11 @@ describe('audit-verify package', () => {
     expect(
       (await run('package', join(dir, 'good.zip'), '--keys', join(dir, 'missing.json'))).status,
     ).toBe(2);
+    for (const jobs of ['0', '1.5', 'many', '257']) {
+      const wrong = await run('package', join(dir, 'good.zip'), '--jobs', jobs);
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toContain(`--jobs must be a whole number from 1 to 256, not ${jobs}`);
+    }
+    expect((await run('package', join(dir, 'good.zip'), '--jobs', '3')).status).toBe(0);
   });
 });

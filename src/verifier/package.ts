@@ -18,7 +18,9 @@ import {
   type VerifierKey,
 } from 'src/verifier/key-set';
 import { manifestProblems, parseJson } from 'src/verifier/package-manifest';
+import { LinePool } from 'src/verifier/line-pool';
 import {
+  checkLinesHere,
   entryFileChecks,
   firstFew,
   proofsCheck,
@@ -66,15 +68,29 @@ const LINE_FILES: ReadonlySet<string> = new Set([
   PACKAGE_FILES.proofs,
 ]);
 
+/** How the lines are spread over threads. */
+export interface PackageThreads {
+  /** Threads that verify lines: 1 (the default) verifies them in this thread, more in workers. */
+  jobs?: number;
+  /** Workers only for a package whose records and entries inflate to at least this many bytes. */
+  parallelFromBytes?: number;
+  /** At most this many lines go to a worker at a time (tests make it small). */
+  batchLines?: number;
+}
+
+/** Below this, starting workers costs more than they save. */
+const PARALLEL_FROM_BYTES = 16 * 1024 ** 2;
+
 /** `audit-verify package` on a file: read where it lies, a few mebibytes at a time. */
 export async function verifyPackageFile(
   path: string,
   trustedJwks?: unknown,
   progress?: PackageProgress,
+  threads?: PackageThreads,
 ): Promise<Check[]> {
   const fd = openSync(path, 'r');
   try {
-    return await verifyPackageSource(fileSource(fd), trustedJwks, progress);
+    return await verifyPackageSource(fileSource(fd), trustedJwks, progress, threads);
   } finally {
     closeSync(fd);
   }
@@ -85,18 +101,20 @@ export function verifyPackageZip(
   zipBytes: Buffer,
   trustedJwks?: unknown,
   progress?: PackageProgress,
+  threads?: PackageThreads,
 ): Promise<Check[]> {
-  return verifyPackageSource(bufferSource(zipBytes), trustedJwks, progress);
+  return verifyPackageSource(bufferSource(zipBytes), trustedJwks, progress, threads);
 }
 
 export async function verifyPackageSource(
   source: ZipSource,
   trustedJwks?: unknown,
   progress?: PackageProgress,
+  threads: PackageThreads = {},
 ): Promise<Check[]> {
   progress?.('reading the archive', 0, 0);
   try {
-    return await checkArchive(new PackageArchive(source), trustedJwks, progress);
+    return await checkArchive(new PackageArchive(source), trustedJwks, progress, threads);
   } catch (error) {
     if (!(error instanceof ZipFormatError)) throw error;
     return [fail('archive', error.message), notChecked('package', 'the archive cannot be read')];
@@ -131,6 +149,11 @@ class PackageArchive {
     return this.listing.reduce((sum, e) => sum + e.size, 0);
   }
 
+  /** The inflated size of the named files that are there. */
+  bytesOf(names: readonly string[]): number {
+    return this.listing.filter((e) => names.includes(e.name)).reduce((sum, e) => sum + e.size, 0);
+  }
+
   /** The chunks of a .jsonl file, hashed as they pass, or undefined when it is not there. */
   chunks(name: string): AsyncIterable<Buffer> | undefined {
     const entry = this.listing.find((e) => e.name === name);
@@ -162,7 +185,8 @@ class PackageArchive {
 async function checkArchive(
   archive: PackageArchive,
   trustedJwks: unknown,
-  progress?: PackageProgress,
+  progress: PackageProgress | undefined,
+  threads: PackageThreads,
 ): Promise<Check[]> {
   const { files, names } = archive;
   const checks = [
@@ -181,20 +205,33 @@ async function checkArchive(
     manifest,
     keys.keySet,
   );
-  const records = await entryFileChecks(
-    archive.chunks(PACKAGE_FILES.records),
-    'records',
-    manifest,
-    keys.keySet,
-    progress,
-  );
-  const entries = await entryFileChecks(
-    archive.chunks(PACKAGE_FILES.entries),
-    'entries',
-    manifest,
-    keys.keySet,
-    progress,
-  );
+  const lineBytes = archive.bytesOf([PACKAGE_FILES.records, PACKAGE_FILES.entries]);
+  const jobs = threads.jobs ?? 1;
+  const pool =
+    jobs > 1 && lineBytes >= (threads.parallelFromBytes ?? PARALLEL_FROM_BYTES)
+      ? new LinePool(jobs, keys.keySource, threads.batchLines)
+      : null;
+  const checker = pool?.checker ?? checkLinesHere(keys.keySet);
+  let records: Awaited<ReturnType<typeof entryFileChecks>>;
+  let entries: typeof records;
+  try {
+    records = await entryFileChecks(
+      archive.chunks(PACKAGE_FILES.records),
+      'records',
+      manifest,
+      checker,
+      progress,
+    );
+    entries = await entryFileChecks(
+      archive.chunks(PACKAGE_FILES.entries),
+      'entries',
+      manifest,
+      checker,
+      progress,
+    );
+  } finally {
+    await pool?.close();
+  }
   const proofs = await proofsCheck(
     archive.chunks(PACKAGE_FILES.proofs),
     [...records.lines, ...entries.lines],
@@ -243,17 +280,23 @@ function readManifest(files: Files): {
 function keyChecks(
   files: Files,
   trustedJwks: unknown,
-): { checks: Check[]; keySet: KeySet; packageKeys: KeySet } {
+): { checks: Check[]; keySet: KeySet; keySource: unknown; packageKeys: KeySet } {
   const jwks = files.get(PACKAGE_FILES.jwks);
   const parsed = jwks ? parseJson(jwks, false) : 'missing';
-  const packageKeys = parseKeySet(typeof parsed === 'string' ? null : parsed.value);
+  const packageSource = typeof parsed === 'string' ? null : parsed.value;
+  const packageKeys = parseKeySet(packageSource);
   const checks = [keySetCheck(packageKeys)];
   if (trustedJwks === undefined) {
     const list = packageKeys.keys.map(describeKey).join(', ');
     const detail =
       'no --keys given: the keys were taken from the package itself, which shows only that the ' +
       `package is consistent with them; compare their thumbprints with the ones the service publishes: ${list}`;
-    return { checks: [...checks, pass('key source', detail)], keySet: packageKeys, packageKeys };
+    return {
+      checks: [...checks, pass('key source', detail)],
+      keySet: packageKeys,
+      keySource: packageSource,
+      packageKeys,
+    };
   }
   const trusted = parseKeySet(trustedJwks);
   checks.push({ ...keySetCheck(trusted), name: 'trusted key set' });
@@ -266,7 +309,7 @@ function keyChecks(
   checks.push(
     problems.length === 0 ? pass('key source', detail) : fail('key source', problems.join('; ')),
   );
-  return { checks, keySet: trusted, packageKeys };
+  return { checks, keySet: trusted, keySource: trustedJwks, packageKeys };
 }
 
 function describeKey(key: VerifierKey): string {

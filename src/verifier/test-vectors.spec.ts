@@ -15,6 +15,7 @@ import {
   type PackageParts,
 } from 'src/reports/evidence-package/evidence-package.fixtures';
 import { main } from 'src/verifier/audit-verify';
+import { verifyPackage } from 'src/verifier/verify';
 import { buildLog, newKey, signEntry, type EntryJson } from 'src/verifier/verifier.fixtures';
 import { readZip } from 'src/verifier/zip';
 
@@ -252,6 +253,22 @@ describe('the published test vectors', () => {
       expect(status).toBe(expected.exitStatus);
     },
   );
+
+  it('reach the same checks when the lines are verified on worker threads', async () => {
+    const jwks = JSON.parse(readFileSync(join(DIR, 'jwks.json'), 'utf8')) as unknown;
+    for (const c of CASES) {
+      const path = join(DIR, `${c.name}.zip`);
+      const here = await verifyPackage(path, jwks);
+      // Two lines a batch: the 30 records go out in 15 batches to 3 workers and must come back
+      // in order, each line named by its own number.
+      const threads = await verifyPackage(path, jwks, undefined, {
+        jobs: 3,
+        parallelFromBytes: 0,
+        batchLines: 2,
+      });
+      expect(threads).toEqual(here);
+    }
+  }, 60_000);
 
   it('pass for the genuine package only, each broken one failing where its case says', () => {
     const cases = committed().cases;

@@ -7,7 +7,12 @@ import {
   originCheck,
 } from 'src/verifier/proofs';
 import type { Check } from 'src/verifier/checks';
-import { verifyPackageFile, verifyPackageZip, type PackageProgress } from 'src/verifier/package';
+import {
+  verifyPackageFile,
+  verifyPackageZip,
+  type PackageProgress,
+  type PackageThreads,
+} from 'src/verifier/package';
 
 /**
  * The verifier's library: one function per question an auditor asks, each taking the documents
@@ -82,10 +87,11 @@ export function verifyPackage(
   zip: Buffer | string,
   trustedJwks?: unknown,
   progress?: PackageProgress,
+  threads?: PackageThreads,
 ): Promise<Check[]> {
   return typeof zip === 'string'
-    ? verifyPackageFile(zip, trustedJwks, progress)
-    : verifyPackageZip(zip, trustedJwks, progress);
+    ? verifyPackageFile(zip, trustedJwks, progress, threads)
+    : verifyPackageZip(zip, trustedJwks, progress, threads);
 }
 
 export { describeEntry } from 'src/verifier/entry';
