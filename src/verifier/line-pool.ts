@@ -15,6 +15,7 @@ export class LinePool {
   private readonly waiting = new Map<number, Waiting>();
   private sent = 0;
   private failure: Error | null = null;
+  private closing = false;
 
   /**
    * `jwks` is the key set's JSON, parsed again in each worker; `batchLines` caps the lines sent
@@ -36,8 +37,9 @@ export class LinePool {
       });
       worker.on('message', (reply: WorkerReply) => this.settle(reply));
       worker.on('error', (error) => this.fail(error));
+      // Any stop but close()'s leaves lines unanswered: fail them rather than wait forever.
       worker.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`a verifying thread stopped with exit code ${code}`));
+        if (!this.closing) this.fail(new Error(`a verifying thread stopped (exit code ${code})`));
       });
       return worker;
     });
@@ -48,6 +50,7 @@ export class LinePool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
