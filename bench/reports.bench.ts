@@ -28,7 +28,7 @@ import { count, met, progress, Row, step, table } from './stats';
  *    baseline, and the process's peak resident memory while it ran;
  *  - `audit-verify package` on the package it wrote, as an auditor runs it (the compiled CLI in a
  *    process of its own): wall time and peak resident memory. BENCH_KEEP_PACKAGES=<folder> keeps
- *    a copy of each package there (`period-<records>.zip`), to verify again with other code.
+ *    a copy of each package there (`<kind>-<records>.zip`), to verify again with other code.
  * And a case file of BENCH_CASE_RECORDS (100) records, each a decision card.
  * Goals: a 100,000-record period audit in under 60 s and 500 MB.
  */
@@ -48,18 +48,19 @@ const WORKER_FLAGS = (
   .split(' ')
   .filter((arg) => arg.startsWith('--'));
 
-/**
- * The worker child compiled as `npm run build` compiles the service (swc, the same .swcrc), into
- * a folder of its own under node_modules/.cache: production workers run compiled JavaScript, and
- * a child that compiled TypeScript as it loaded (`-r @swc-node/register`) would carry the
- * compiler and its source maps, about 100 MB of resident memory no deployed worker has.
- */
+/** Where the worker, the verifier's CLI and the peak-memory preload are compiled to. */
 const COMPILED = resolve('node_modules', '.cache', 'bench-report-worker');
 /** The verifier's CLI as `npm run build` compiles it (bin/audit-verify.js runs the same file). */
 const VERIFIER_CLI = join(COMPILED, 'src', 'verifier', 'audit-verify.js');
 /** Writes the process's peak resident memory (bytes) to BENCH_PEAK_FILE as it exits. */
 const PEAK_PRELOAD = join(COMPILED, 'peak-memory.js');
 
+/**
+ * The worker child compiled as `npm run build` compiles the service (swc, the same .swcrc), into
+ * a folder of its own under node_modules/.cache: production workers run compiled JavaScript, and
+ * a child that compiled TypeScript as it loaded (`-r @swc-node/register`) would carry the
+ * compiler and its source maps, about 100 MB of resident memory no deployed worker has.
+ */
 function compiledWorker(): string {
   const out = COMPILED;
   rmSync(out, { recursive: true, force: true });
