@@ -79,10 +79,11 @@ export const REQUIRED_PACKAGE_FILES: readonly string[] = [
 ];
 
 /**
- * The most a package may hold, uncompressed, summed over its files: a bound the verifier holds
- * before it inflates anything, so a ZIP bomb fails cleanly instead of exhausting the auditor's
- * memory. Records of 32 tokens from model 2.3.0 carry about 50 kB of signed body each, so a period
- * audit reaches it near 40,000 records; the service refuses a larger period when it is requested.
+ * The most a package may hold, uncompressed, summed over its files: a bound the verifier checks
+ * before it inflates anything, so a ZIP bomb is refused before it costs the auditor time or disk
+ * (the verifier itself reads a package a mebibyte at a time; a tool that unzips it would not).
+ * Records of 32 tokens from model 2.3.0 carry about 50 kB of signed body each, so a period audit
+ * reaches it near 40,000 records; the service refuses a larger period when it is requested.
  */
 export const MAX_PACKAGE_BYTES = 2 * 1024 ** 3;
 
