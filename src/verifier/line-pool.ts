@@ -69,7 +69,8 @@ export class LinePool {
       bytes = 0;
     };
     for await (const line of lines) {
-      batch.push(line);
+      // A line may be a view of a chunk its source reuses once asked for the next: keep a copy.
+      batch.push(Buffer.from(line));
       bytes += line.length;
       if (bytes >= BATCH_BYTES || batch.length >= this.batchLines) send();
       while (ahead.length >= 2 * this.workers.length) yield* await ahead.shift()!;
@@ -78,7 +79,7 @@ export class LinePool {
     while (ahead.length > 0) yield* await ahead.shift()!;
   }
 
-  /** One batch to the next worker in turn; the lines are copied now (they may be views). */
+  /** One batch to the next worker in turn, its lines copied into one buffer to move there. */
   private run(file: string, first: number, lines: readonly Buffer[]): Promise<CheckedLine[]> {
     if (this.failure) return Promise.reject(this.failure);
     const buffer = new Uint8Array(lines.reduce((sum, l) => sum + l.length, 0));
